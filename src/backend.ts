@@ -1,0 +1,116 @@
+/**
+ * The kernel contract, declared once and implemented twice: by the WebAssembly module
+ * (`assembly/index.ts`, SIMD) and by the pure-TypeScript backend (`src/backends/js/`).
+ *
+ * Every kernel works on one flat memory owned by the backend (`buffer`). Tensors are passed
+ * as byte offsets into it ("pointers", 16-byte aligned, never 0 unless the argument is
+ * optional and absent) followed by dimensions as integers, in the order
+ *   outputs, caches, inputs, parameters, dimensions (legend order), flags.
+ * Layout is row-major and, for sequences, time-major: a window of T steps of B sequences
+ * with H features is (T, B, H). Token ids are int32; everything else is float32.
+ *
+ * Dimension legend: T time steps, B batch, I input features (or vocabulary for tokens),
+ * H hidden units, O outputs (classes for cross-entropy), M/N/K generic matrix sizes.
+ *
+ * Forward kernels overwrite their outputs; backward kernels accumulate (`+=`) into
+ * parameter gradients and overwrite activation gradients, as each kernel states.
+ */
+export type Ptr = number;
+
+/** Activation of the vanilla cell, as the integer code the kernels take. */
+export const Activation = { Tanh: 0, Relu: 1 } as const;
+
+export interface Kernels {
+  // ---- generic linear algebra (assembly/ops/matmul.ts) ----
+  /** C (M,N) = A (M,K) · B (N,K)ᵀ, plus C when `accumulate` = 1. */
+  matmulNT(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void;
+  /** C (M,N) = A (M,K) · B (K,N), plus C when `accumulate` = 1. */
+  matmulNN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void;
+  /** C (M,N) = A (K,M)ᵀ · B (K,N), plus C when `accumulate` = 1. */
+  matmulTN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void;
+
+  // ---- elementwise and reductions (assembly/ops/vector.ts) ----
+  /** x[i] = value for i < n. */
+  fill(x: Ptr, n: number, value: number): void;
+  /** y[i] = x[i] for i < n (regions must not overlap). */
+  copy(y: Ptr, x: Ptr, n: number): void;
+  /** x[i] *= s. */
+  scale(x: Ptr, n: number, s: number): void;
+  /** x[i] = min(max(x[i], -c), c). */
+  clipByValue(x: Ptr, n: number, c: number): void;
+  /** Σ x[i]², accumulated in float64 (NaN or Infinity if any element is not finite). */
+  sumSquares(x: Ptr, n: number): number;
+
+  // ---- the linear head (assembly/ops/linear.ts) ----
+  /** Y (N,O) = X (N,H) · W (O,H)ᵀ + b (O). */
+  linearForward(Y: Ptr, X: Ptr, W: Ptr, b: Ptr, N: number, O: number, H: number): void;
+  /**
+   * dW (O,H) += dYᵀ X; db (O) += Σ_n dY[n]; dX (N,H) = dY (N,O) · W (O,H) when dX ≠ 0 (overwritten).
+   */
+  linearBackward(dX: Ptr, dW: Ptr, db: Ptr, dY: Ptr, X: Ptr, W: Ptr, N: number, O: number, H: number): void;
+
+  // ---- losses (assembly/loss.ts) ----
+  /**
+   * Softmax cross-entropy summed over rows whose target is ≥ 0 (rows with a negative target are
+   * ignored and get a zero gradient). Writes dlogits = softmax(logits) − onehot(target) (may alias
+   * logits) and returns Σ −log softmax(logits)[target], computed with log-sum-exp.
+   * dlogits, logits: (N, O); targets: (N) int32.
+   */
+  crossEntropy(dlogits: Ptr, logits: Ptr, targets: Ptr, N: number, O: number): number;
+  /**
+   * Squared error Σ_n mask[n] Σ_o (y − target)²; writes dy = 2·mask[n]·(y − target) (may alias y).
+   * dy, y, targets: (N, O); mask: (N) float32 weights (0 drops the row).
+   */
+  mse(dy: Ptr, y: Ptr, targets: Ptr, mask: Ptr, N: number, O: number): number;
+  /** probs (N,O) = softmax(logits · invTemperature) row by row (may alias logits). */
+  softmax(probs: Ptr, logits: Ptr, N: number, O: number, invTemperature: number): void;
+
+  // ---- the vanilla (Elman) cell (assembly/cells/rnn.ts) ----
+  /**
+   * One layer over a whole window, all T steps in one call:
+   *   h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   h_{-1} = h0
+   * hs: (T,B,H) out; x: (T,B,I) dense input, or 0 when `tokens` is given;
+   * tokens: (T,B) int32 ids in [0,I) (x_t one-hot: W_ih x_t is column tokens[t,b] of W_ih), or 0;
+   * h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H); act: Activation.
+   */
+  rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr,
+    T: number, B: number, I: number, H: number, act: number): void;
+  /**
+   * Backpropagation through time for one layer, time-reversed, in one call.
+   *   g_t = dhs_t + W_hhᵀ δ_{t+1}            (∂E/∂h_t: from above plus from the future)
+   *   δ_t = g_t ⊙ act'(h_t)                   (tanh' = 1 − h², relu' = [h > 0])
+   *   dW_ih += Σ_t δ_t x_tᵀ, dW_hh += Σ_t δ_t h_{t-1}ᵀ, db_ih += Σ_t δ_t, db_hh += Σ_t δ_t
+   *   dx_t = W_ihᵀ δ_t (overwritten, only when dx ≠ 0), dh0 = W_hhᵀ δ_0 (overwritten)
+   * dhs: (T,B,H) in: ∂E/∂h_t from the layer above or the head; out: δ_t (overwritten).
+   * dhNorms: (T) out: ‖g_t‖₂ over the batch, or 0 to skip. hs, x, tokens, h0: as saved by rnnForward.
+   */
+  rnnBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
+    dhs: Ptr, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr,
+    T: number, B: number, I: number, H: number, act: number): void;
+
+  // ---- optimizers (assembly/optim.ts) ----
+  /**
+   * SGD with PyTorch's semantics (torch.optim.SGD), over n parameters:
+   *   g = grad + weightDecay·p
+   *   v = g on the first step (firstStep = 1), else v = momentum·v + (1 − dampening)·g   (only when momentum ≠ 0)
+   *   g = g + momentum·v when nesterov = 1, else g = v                                   (only when momentum ≠ 0)
+   *   p = p − lr·g
+   * velocity is ignored (may be 0) when momentum = 0.
+   */
+  sgdStep(params: Ptr, grads: Ptr, velocity: Ptr, n: number, lr: number, momentum: number,
+    dampening: number, weightDecay: number, nesterov: number, firstStep: number): void;
+}
+
+export type KernelName = keyof Kernels;
+
+export interface Backend extends Kernels {
+  readonly name: "wasm" | "js";
+  /** The memory every pointer refers to. Replaced when the memory grows: re-derive views then. */
+  readonly buffer: ArrayBuffer;
+  /** The first byte tensors may use (16-byte aligned, > 0): below it lies the module's static data. */
+  readonly heapBase: number;
+  /** Make at least `bytes` addressable. May replace `buffer`; existing data is kept. */
+  reserve(bytes: number): void;
+  /** Release the memory (and the Wasm instance). The backend is unusable afterwards. */
+  dispose(): void;
+}

@@ -1,0 +1,71 @@
+import type { Backend, Ptr } from "../../backend.js";
+import { BpttError } from "../../errors.js";
+import type { JsMemory } from "./memory.js";
+import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
+import { clipByValue, copy, fill, scale, sumSquares } from "./vector.js";
+import { linearBackward, linearForward } from "./linear.js";
+import { crossEntropy, mse, softmax } from "./loss.js";
+import { rnnBackward, rnnForward } from "./rnn.js";
+import { sgdStep } from "./optim.js";
+
+/**
+ * The pure-TypeScript backend: the same kernels as the Wasm module over one ArrayBuffer.
+ * It is the reference for every Wasm kernel and the baseline of every speed comparison.
+ */
+export class JsBackend implements Backend {
+  readonly name = "js" as const;
+  readonly heapBase = 16;
+  private memory: JsMemory;
+  private disposed = false;
+
+  constructor(initialBytes = 1 << 16) {
+    const buffer = new ArrayBuffer(initialBytes);
+    this.memory = { f32: new Float32Array(buffer), i32: new Int32Array(buffer) };
+  }
+
+  get buffer(): ArrayBuffer {
+    return this.memory.f32.buffer as ArrayBuffer;
+  }
+
+  reserve(bytes: number): void {
+    if (this.disposed) throw new BpttError("DISPOSED", "the js backend was disposed");
+    const old = this.memory.f32;
+    if (bytes <= old.byteLength) return;
+    let size = old.byteLength;
+    while (size < bytes) size *= 2;
+    const buffer = new ArrayBuffer(size);
+    const f32 = new Float32Array(buffer);
+    f32.set(old);
+    this.memory = { f32, i32: new Int32Array(buffer) };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    const empty = new ArrayBuffer(0);
+    this.memory = { f32: new Float32Array(empty), i32: new Int32Array(empty) };
+  }
+
+  matmulNT(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void { matmulNT(this.memory, C, A, B, M, N, K, accumulate); }
+  matmulNN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void { matmulNN(this.memory, C, A, B, M, N, K, accumulate); }
+  matmulTN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void { matmulTN(this.memory, C, A, B, M, N, K, accumulate); }
+  fill(x: Ptr, n: number, value: number): void { fill(this.memory, x, n, value); }
+  copy(y: Ptr, x: Ptr, n: number): void { copy(this.memory, y, x, n); }
+  scale(x: Ptr, n: number, s: number): void { scale(this.memory, x, n, s); }
+  clipByValue(x: Ptr, n: number, c: number): void { clipByValue(this.memory, x, n, c); }
+  sumSquares(x: Ptr, n: number): number { return sumSquares(this.memory, x, n); }
+  linearForward(Y: Ptr, X: Ptr, W: Ptr, b: Ptr, N: number, O: number, H: number): void { linearForward(this.memory, Y, X, W, b, N, O, H); }
+  linearBackward(dX: Ptr, dW: Ptr, db: Ptr, dY: Ptr, X: Ptr, W: Ptr, N: number, O: number, H: number): void { linearBackward(this.memory, dX, dW, db, dY, X, W, N, O, H); }
+  crossEntropy(dlogits: Ptr, logits: Ptr, targets: Ptr, N: number, O: number): number { return crossEntropy(this.memory, dlogits, logits, targets, N, O); }
+  mse(dy: Ptr, y: Ptr, targets: Ptr, mask: Ptr, N: number, O: number): number { return mse(this.memory, dy, y, targets, mask, N, O); }
+  softmax(probs: Ptr, logits: Ptr, N: number, O: number, invTemperature: number): void { softmax(this.memory, probs, logits, N, O, invTemperature); }
+  rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, act: number): void {
+    rnnForward(this.memory, hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act);
+  }
+  rnnBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr, dhs: Ptr, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr,
+    T: number, B: number, I: number, H: number, act: number): void {
+    rnnBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act);
+  }
+  sgdStep(params: Ptr, grads: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number): void {
+    sgdStep(this.memory, params, grads, velocity, n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+  }
+}
