@@ -1,0 +1,86 @@
+import { checkPositiveInt, describe, invalid } from "./errors.js";
+
+/**
+ * A batch of B sequences of T steps, batch-first as users hold them: element (b, t) of a token
+ * batch is `inputs[b·T + t]`, of a dense batch `inputs[(b·T + t)·I + i]`.
+ */
+export interface Batch {
+  batchSize: number;
+  seqLen: number;
+  /** Tokens: B·T ids in [0, inputSize). Dense: B·T·inputSize floats. */
+  inputs: ArrayLike<number>;
+  /** Cross-entropy: B·T class ids in [0, outputSize), or ignoreIndex (−100) for "no target". MSE: B·T·outputSize floats. */
+  targets?: ArrayLike<number>;
+  /** Optional B·T of 0/1: 0 means the step has no target (padding, many-to-one tasks). */
+  mask?: ArrayLike<number>;
+  /** Optional initial state, numLayers·B·H floats in PyTorch's (num_layers, B, H) layout; zeros when absent. */
+  h0?: ArrayLike<number>;
+}
+
+export const IGNORE_INDEX = -100;
+
+export interface BatchShape {
+  input: "tokens" | "dense";
+  loss: "cross-entropy" | "mse";
+  inputSize: number;
+  outputSize: number;
+  hiddenSize: number;
+  numLayers: number;
+}
+
+/** Check every field of a batch against the model's shape; throws before anything is written. */
+export function validateBatch(batch: Batch, shape: BatchShape, needTargets: boolean): void {
+  if (batch === null || typeof batch !== "object") throw invalid(`batch must be an object { batchSize, seqLen, inputs, targets? }; got ${describe(batch)}`);
+  const B = checkPositiveInt("batch.batchSize", batch.batchSize);
+  const T = checkPositiveInt("batch.seqLen", batch.seqLen);
+  const { inputSize: I, outputSize: O, hiddenSize: H, numLayers: L } = shape;
+  if (shape.input === "tokens") {
+    const ids = checkLength("batch.inputs", batch.inputs, B * T, `batchSize × seqLen = ${B} × ${T}`);
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k];
+      if (!Number.isInteger(id) || id < 0 || id >= I) {
+        throw invalid(`batch.inputs[${k}] (sequence ${Math.floor(k / T)}, step ${k % T}) is ${id}; expected a token id, an integer in [0, ${I})`);
+      }
+    }
+  } else {
+    checkFiniteArray("batch.inputs", checkLength("batch.inputs", batch.inputs, B * T * I, `batchSize × seqLen × inputSize = ${B} × ${T} × ${I}`));
+  }
+  if (batch.targets === undefined) {
+    if (needTargets) throw invalid("batch.targets is missing; training needs targets");
+  } else if (shape.loss === "cross-entropy") {
+    const targets = checkLength("batch.targets", batch.targets, B * T, `batchSize × seqLen = ${B} × ${T}`);
+    for (let k = 0; k < targets.length; k++) {
+      const c = targets[k];
+      if (!Number.isInteger(c) || ((c < 0 || c >= O) && c !== IGNORE_INDEX)) {
+        throw invalid(`batch.targets[${k}] (sequence ${Math.floor(k / T)}, step ${k % T}) is ${c}; expected a class id, an integer in [0, ${O}), or ${IGNORE_INDEX} for no target`);
+      }
+    }
+  } else {
+    checkFiniteArray("batch.targets", checkLength("batch.targets", batch.targets, B * T * O, `batchSize × seqLen × outputSize = ${B} × ${T} × ${O}`));
+  }
+  if (batch.mask !== undefined) {
+    const mask = checkLength("batch.mask", batch.mask, B * T, `batchSize × seqLen = ${B} × ${T}`);
+    for (let k = 0; k < mask.length; k++) {
+      if (mask[k] !== 0 && mask[k] !== 1) throw invalid(`batch.mask[${k}] is ${mask[k]}; expected 0 or 1`);
+    }
+  }
+  if (batch.h0 !== undefined) {
+    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+  }
+}
+
+export function checkLength(name: string, values: unknown, expected: number, formula: string): ArrayLike<number> {
+  if (values === null || typeof values !== "object" || typeof (values as ArrayLike<number>).length !== "number") {
+    throw invalid(`${name} must be an array or typed array of ${expected} numbers (${formula}); got ${describe(values)}`);
+  }
+  const array = values as ArrayLike<number>;
+  if (array.length !== expected) throw invalid(`${name} has length ${array.length}; expected ${formula} = ${expected}`);
+  return array;
+}
+
+export function checkFiniteArray(name: string, values: ArrayLike<number>): void {
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k];
+    if (typeof v !== "number" || !Number.isFinite(v)) throw invalid(`${name}[${k}] is ${describe(v)}; expected a finite number`);
+  }
+}

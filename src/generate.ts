@@ -1,0 +1,82 @@
+import { checkFinite, checkPositiveInt, describe, invalid } from "./errors.js";
+import type { RNN } from "./model.js";
+import { Random } from "./random.js";
+
+export interface GenerateOptions {
+  /** Token ids fed before sampling starts (at least one: the first input). */
+  prompt: ArrayLike<number>;
+  /** Tokens to sample after the prompt. */
+  length: number;
+  /** Softmax temperature > 0 (1 = the model's distribution; lower = greedier). */
+  temperature?: number;
+  /** Sample only among the k most likely tokens (0 = all). */
+  topK?: number;
+  /** Seed of the sampling PRNG, or a Random to draw from. */
+  seed?: number | Random;
+  /** Stop after sampling this token (it is included in the result). */
+  stopToken?: number;
+}
+
+/**
+ * Sample a continuation one token at a time through the model's streaming state:
+ * feed the prompt, then repeatedly draw from softmax(logits / temperature), restricted to the
+ * top k, and feed the drawn token back. Resets the model's stream state to one stream.
+ */
+export function generate(model: RNN, options: GenerateOptions): number[] {
+  if (model.config.input !== "tokens" || model.config.loss !== "cross-entropy") {
+    throw invalid("generate() needs a token-input, cross-entropy model");
+  }
+  const V = model.config.outputSize;
+  const prompt = Array.from(options.prompt ?? []);
+  if (prompt.length === 0) throw invalid("prompt must hold at least one token id");
+  for (const [k, id] of prompt.entries()) {
+    if (!Number.isInteger(id) || id < 0 || id >= model.config.inputSize) throw invalid(`prompt[${k}] is ${describe(id)}; expected a token id in [0, ${model.config.inputSize})`);
+  }
+  const length = options.length === 0 ? 0 : checkPositiveInt("length", options.length);
+  const temperature = checkFinite("temperature", options.temperature ?? 1, 0, Infinity, true);
+  const topK = options.topK ?? 0;
+  if (!Number.isInteger(topK) || topK < 0) throw invalid(`topK must be a non-negative integer; got ${describe(topK)}`);
+  const rng = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
+  const order = new Int32Array(V);
+  model.resetState(1);
+  const out: number[] = [];
+  let probs = model.stepProbabilities(prompt[0], temperature);
+  for (let k = 1; k < prompt.length; k++) probs = model.stepProbabilities(prompt[k], temperature);
+  for (let n = 0; n < length; n++) {
+    const next = sample(probs, topK, rng, order);
+    out.push(next);
+    if (next === options.stopToken || n === length - 1) break;
+    probs = model.stepProbabilities(next, temperature);
+  }
+  return out;
+}
+
+/** Draw an index from `probs` (summing to 1), restricted to the k largest when 0 < k < length. */
+export function sample(probs: Float32Array, topK: number, rng: Random, order: Int32Array): number {
+  const V = probs.length;
+  if (topK > 0 && topK < V) {
+    for (let i = 0; i < V; i++) order[i] = i;
+    // partial selection sort of the k largest, ties by lower index: deterministic on every engine
+    for (let i = 0; i < topK; i++) {
+      let best = i;
+      for (let j = i + 1; j < V; j++) if (probs[order[j]] > probs[order[best]]) best = j;
+      const tmp = order[i]; order[i] = order[best]; order[best] = tmp;
+    }
+    let total = 0;
+    for (let i = 0; i < topK; i++) total += probs[order[i]];
+    let u = rng.next() * total;
+    for (let i = 0; i < topK; i++) {
+      u -= probs[order[i]];
+      if (u < 0) return order[i];
+    }
+    return order[topK - 1];
+  }
+  let u = rng.next();
+  let last = 0;
+  for (let i = 0; i < V; i++) {
+    if (probs[i] > 0) last = i;
+    u -= probs[i];
+    if (u < 0) return i;
+  }
+  return last;
+}

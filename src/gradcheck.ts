@@ -1,0 +1,98 @@
+import type { Batch } from "./batch.js";
+import { checkFinite, invalid } from "./errors.js";
+import type { RNN } from "./model.js";
+import { Random } from "./random.js";
+
+export interface GradientCheckOptions {
+  /** Finite-difference step; the default 1e-2 suits float32 kernels (rounding error ~ ulp(loss)/ε). */
+  epsilon?: number;
+  /** Check at most this many entries per tensor, drawn at random (default: all). */
+  maxEntriesPerTensor?: number;
+  /** Gradients smaller than this are compared absolutely: error = |a − n| / max(|a| + |n|, floor). */
+  floor?: number;
+  seed?: number;
+}
+
+export interface GradientCheckResult {
+  /** Parameter name, or "h0" for the initial state (checked when the batch gives one). */
+  name: string;
+  /** Worst symmetric relative error |a − n| / max(|a| + |n|, floor) over the checked entries. */
+  maxRelativeError: number;
+  /** Where the worst error is, with the analytic and numeric values. */
+  worst: { index: number; analytic: number; numeric: number };
+  checked: number;
+}
+
+/**
+ * Compare the model's backpropagated gradients with central finite differences
+ * (L(θ + ε) − L(θ − ε)) / 2ε of the summed loss, entry by entry. The model's parameters are
+ * restored exactly; its gradients hold the analytic values afterwards.
+ */
+export function gradientCheck(model: RNN, batch: Batch, options: GradientCheckOptions = {}): GradientCheckResult[] {
+  const epsilon = checkFinite("epsilon", options.epsilon ?? 1e-2, 0, Infinity, true);
+  const floor = checkFinite("floor", options.floor ?? 1e-3, 0, Infinity, true);
+  const limit = options.maxEntriesPerTensor ?? Infinity;
+  if (batch.targets === undefined) throw invalid("gradientCheck needs a batch with targets");
+  const rng = new Random(options.seed ?? 0);
+  model.forward(batch);
+  model.zeroGrad();
+  model.backward();
+  const results: GradientCheckResult[] = [];
+  const lossAt = (b: Batch) => model.forward(b).loss;
+  for (const { name, data } of model.parameters()) {
+    const analytic = model.getGradient(name);
+    const params = model.getParameter(name);
+    const indices = pick(data.length, limit, rng);
+    const result: GradientCheckResult = { name, maxRelativeError: 0, worst: { index: -1, analytic: 0, numeric: 0 }, checked: 0 };
+    for (const i of indices) {
+      const original = params[i];
+      params[i] = original + epsilon;
+      model.setParameter(name, params);
+      const up = lossAt(batch);
+      params[i] = original - epsilon;
+      model.setParameter(name, params);
+      const down = lossAt(batch);
+      params[i] = original;
+      model.setParameter(name, params);
+      record(result, i, analytic[i], (up - down) / (2 * epsilon), floor);
+    }
+    results.push(result);
+  }
+  if (batch.h0 !== undefined) {
+    model.forward(batch);
+    model.zeroGrad();
+    model.backward();
+    const analytic = model.initialStateGradient();
+    const h0 = Float32Array.from(batch.h0);
+    const result: GradientCheckResult = { name: "h0", maxRelativeError: 0, worst: { index: -1, analytic: 0, numeric: 0 }, checked: 0 };
+    for (const i of pick(h0.length, limit, rng)) {
+      const original = h0[i];
+      h0[i] = original + epsilon;
+      const up = lossAt({ ...batch, h0 });
+      h0[i] = original - epsilon;
+      const down = lossAt({ ...batch, h0 });
+      h0[i] = original;
+      record(result, i, analytic[i], (up - down) / (2 * epsilon), floor);
+    }
+    results.push(result);
+  }
+  // leave the gradients and caches of the unperturbed batch behind
+  model.forward(batch);
+  model.zeroGrad();
+  model.backward();
+  return results;
+}
+
+function record(result: GradientCheckResult, index: number, analytic: number, numeric: number, floor: number): void {
+  const error = Math.abs(analytic - numeric) / Math.max(Math.abs(analytic) + Math.abs(numeric), floor);
+  result.checked++;
+  if (error >= result.maxRelativeError) {
+    result.maxRelativeError = error;
+    result.worst = { index, analytic, numeric };
+  }
+}
+
+function pick(n: number, limit: number, rng: Random): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  return n <= limit ? all : rng.shuffle(all).slice(0, limit).sort((a, b) => a - b);
+}

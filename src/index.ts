@@ -1,0 +1,11 @@
+export { RNN, type RNNOptions, type RNNConfig, type ForwardResult, type NamedTensor } from "./model.js";
+export { Trainer, type TrainerOptions, type StepOptions, type StepResult } from "./trainer.js";
+export { type Batch, IGNORE_INDEX } from "./batch.js";
+export { generate, type GenerateOptions } from "./generate.js";
+export { gradientCheck, type GradientCheckOptions, type GradientCheckResult } from "./gradcheck.js";
+export { BpttError, NonFiniteError, type BpttErrorCode } from "./errors.js";
+export { Random } from "./random.js";
+export { init } from "./backends/wasm/loader.js";
+export { JsBackend } from "./backends/js/index.js";
+export type { Backend, Kernels } from "./backend.js";
+export type { InitScheme } from "./init.js";

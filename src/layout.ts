@@ -1,0 +1,59 @@
+import type { CellSpec } from "./cells/cell.js";
+
+/** One named parameter tensor inside the parameter block. `offset` is in floats from the block start. */
+export interface TensorSlot {
+  readonly name: string;
+  readonly shape: readonly number[];
+  readonly size: number;
+  readonly offset: number;
+}
+
+export interface LayerSlots {
+  readonly inputSize: number;
+  readonly weightIh: TensorSlot;
+  readonly weightHh: TensorSlot;
+  readonly biasIh: TensorSlot;
+  readonly biasHh: TensorSlot;
+}
+
+export interface ParameterLayout {
+  readonly layers: readonly LayerSlots[];
+  readonly headWeight: TensorSlot;
+  readonly headBias: TensorSlot;
+  /** Every tensor in PyTorch state_dict order. */
+  readonly tensors: readonly TensorSlot[];
+  /** Floats of the whole block, including the zero padding that keeps each tensor 16-byte aligned. */
+  readonly span: number;
+}
+
+/**
+ * The parameter block, in PyTorch's state_dict order: for each layer k weight_ih_l{k} (G·H, I_k),
+ * weight_hh_l{k} (G·H, H), bias_ih_l{k} (G·H), bias_hh_l{k} (G·H); then head.weight (O, H), head.bias (O).
+ * Gradients and optimizer state use the same layout in blocks of their own.
+ */
+export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: number, numLayers: number, outputSize: number): ParameterLayout {
+  const tensors: TensorSlot[] = [];
+  let span = 0;
+  const add = (name: string, shape: number[]): TensorSlot => {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const slot = { name, shape, size, offset: span };
+    span += (size + 3) & ~3;
+    tensors.push(slot);
+    return slot;
+  };
+  const G = cell.gates, H = hiddenSize;
+  const layers: LayerSlots[] = [];
+  for (let k = 0; k < numLayers; k++) {
+    const I = k === 0 ? inputSize : H;
+    layers.push({
+      inputSize: I,
+      weightIh: add(`rnn.weight_ih_l${k}`, [G * H, I]),
+      weightHh: add(`rnn.weight_hh_l${k}`, [G * H, H]),
+      biasIh: add(`rnn.bias_ih_l${k}`, [G * H]),
+      biasHh: add(`rnn.bias_hh_l${k}`, [G * H]),
+    });
+  }
+  const headWeight = add("head.weight", [outputSize, H]);
+  const headBias = add("head.bias", [outputSize]);
+  return { layers, headWeight, headBias, tensors, span };
+}

@@ -1,0 +1,615 @@
+import { Activation, type Backend, type Ptr } from "./backend.js";
+import { Arena, align16 } from "./arena.js";
+import { createBackend, type BackendKind } from "./backends/index.js";
+import { IGNORE_INDEX, checkFiniteArray, checkLength, validateBatch, type Batch } from "./batch.js";
+import type { CellSpec, LayerPointers } from "./cells/cell.js";
+import { rnnCell } from "./cells/rnn.js";
+import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
+import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
+import { parameterLayout, type ParameterLayout, type TensorSlot } from "./layout.js";
+import { Random } from "./random.js";
+
+export interface RNNOptions {
+  /** Recurrent cell; only the vanilla "rnn" cell exists so far. */
+  cell?: "rnn";
+  /** "tokens": integer ids, one-hot by meaning (a column gather, never materialised); "dense": float vectors. */
+  input?: "tokens" | "dense";
+  /** I: vocabulary size (tokens) or features per step (dense). */
+  inputSize: number;
+  /** H: hidden units per layer. */
+  hiddenSize: number;
+  /** O: classes (cross-entropy) or regression outputs (mse). Defaults to inputSize. */
+  outputSize?: number;
+  numLayers?: number;
+  nonlinearity?: "tanh" | "relu";
+  /** "cross-entropy": softmax + CrossEntropyLoss(reduction="sum"); "mse": linear + MSELoss(reduction="sum"). */
+  loss?: "cross-entropy" | "mse";
+  init?: InitScheme;
+  seed?: number;
+  backend?: BackendKind;
+  /** A precompiled bptt WebAssembly.Module to use instead of the embedded one (backend "wasm"). */
+  wasmModule?: WebAssembly.Module;
+}
+
+export type RNNConfig = Required<Omit<RNNOptions, "wasmModule">>;
+
+export interface ForwardResult {
+  /** Loss summed over time and batch (steps without a target add nothing). */
+  loss: number;
+  /** Number of steps with a target. */
+  count: number;
+  /** loss / count (0 when count is 0). */
+  meanLoss: number;
+}
+
+/** A named tensor with its shape and data. */
+export interface NamedTensor {
+  name: string;
+  shape: number[];
+  data: Float32Array;
+}
+
+interface WindowPointers {
+  rows: number;
+  T: number;
+  B: number;
+  cache: Ptr[];
+  dcache: Ptr[];
+  h0: Ptr;
+  dh0: Ptr;
+  inputs: Ptr;
+  targets: Ptr;
+  mask: Ptr;
+  logits: Ptr;
+  dlogits: Ptr;
+  dhNorms: Ptr;
+  bytes: number;
+}
+
+interface StreamPointers {
+  B: number;
+  state: Ptr;
+  cache: Ptr[];
+  inputs: Ptr;
+  logits: Ptr;
+  probs: Ptr;
+  bytes: number;
+}
+
+const cells: Record<string, CellSpec> = { rnn: rnnCell };
+
+/**
+ * A stacked recurrent network with a linear head, trained by backpropagation through time.
+ * All tensors live in one arena in the backend's memory: parameters, gradients and optimizer
+ * state in blocks of the same layout, then the activations of the current window.
+ */
+export class RNN {
+  static readonly ignoreIndex = IGNORE_INDEX;
+  readonly config: RNNConfig;
+  readonly layout: ParameterLayout;
+  private readonly cell: CellSpec;
+  private backend: Backend;
+  private readonly arena: Arena;
+  private readonly act: number;
+  /** Window and stream layouts relative to their blocks, and their absolute pointers (recomputed when a block moves). */
+  private windowLayout: WindowPointers | null = null;
+  private window: WindowPointers | null = null;
+  private windowAt = -1;
+  private windowB = 0;
+  private layerArgs: LayerPointers[] = [];
+  private streamLayout: StreamPointers | null = null;
+  private stream: StreamPointers | null = null;
+  private streamAt = -1;
+  private streamArgs: LayerPointers[] = [];
+  /** Shape of the last forward pass, or null when backward has nothing to work on. */
+  private last: { T: number; B: number; hasTargets: boolean } | null = null;
+  private disposed = false;
+
+  constructor(options: RNNOptions) {
+    this.config = normalise(options);
+    const c = this.config;
+    this.cell = cells[c.cell];
+    this.act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
+    this.layout = parameterLayout(this.cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize);
+    this.backend = createBackend(c.backend, options.wasmModule);
+    this.arena = new Arena(this.backend);
+    this.arena.define("params", this.layout.span * 4);
+    this.arena.define("grads", this.layout.span * 4);
+    this.initialise(c.init, c.seed);
+  }
+
+  get backendName(): "wasm" | "js" {
+    return this.backend.name;
+  }
+
+  /** Total number of trainable parameters. */
+  get parameterCount(): number {
+    return this.layout.tensors.reduce((n, t) => n + t.size, 0);
+  }
+
+  // ---------------------------------------------------------------- parameters
+
+  /** Re-draw every parameter with a scheme and seed (see src/init.ts). */
+  initialise(scheme: InitScheme, seed: number): void {
+    this.assertLive();
+    checkOneOf("init", scheme, initSchemes);
+    const rng = new Random(seed);
+    const f = this.arena.f32();
+    const base = this.arena.block("params") >> 2;
+    const view = (t: TensorSlot) => f.subarray(base + t.offset, base + t.offset + t.size);
+    const H = this.config.hiddenSize, G = this.cell.gates;
+    for (const layer of this.layout.layers) {
+      const I = layer.inputSize;
+      if (scheme === "pytorch") {
+        const k = 1 / Math.sqrt(H);
+        for (const t of [layer.weightIh, layer.weightHh, layer.biasIh, layer.biasHh]) uniformFill(view(t), rng, k);
+        continue;
+      }
+      xavierFill(view(layer.weightIh), rng, I, H);
+      const whh = view(layer.weightHh);
+      for (let g = 0; g < G; g++) {
+        if (scheme === "xavier") xavierFill(whh.subarray(g * H * H, (g + 1) * H * H), rng, H, H);
+        else if (scheme === "orthogonal") orthogonalFill(whh, rng, H, g * H * H);
+        else identityFill(whh, H, g * H * H);
+      }
+      view(layer.biasIh).fill(0);
+      view(layer.biasHh).fill(0);
+    }
+    const bound = 1 / Math.sqrt(H);
+    if (scheme === "pytorch") uniformFill(view(this.layout.headWeight), rng, bound);
+    else xavierFill(view(this.layout.headWeight), rng, H, this.config.outputSize);
+    if (scheme === "pytorch") uniformFill(view(this.layout.headBias), rng, bound);
+    else view(this.layout.headBias).fill(0);
+  }
+
+  /**
+   * Every parameter by its PyTorch name, with its shape, as LIVE views into the model's memory:
+   * writing through them changes the model. A view stays valid until the model's memory grows
+   * (a forward or step with a larger batch or window than before, or attaching an optimizer)
+   * or the model is disposed; take fresh views after such calls.
+   */
+  parameters(): NamedTensor[] {
+    return this.views("params");
+  }
+
+  /** The gradients, by the parameters' names, as live views (same lifetime as `parameters()`). */
+  gradients(): NamedTensor[] {
+    return this.views("grads");
+  }
+
+  /** A copy of one parameter. */
+  getParameter(name: string): Float32Array {
+    return this.tensorView("params", this.slot(name)).slice();
+  }
+
+  /** A copy of one gradient. */
+  getGradient(name: string): Float32Array {
+    return this.tensorView("grads", this.slot(name)).slice();
+  }
+
+  /** Overwrite one parameter with `values` (validated: length and finiteness) — a copy in. */
+  setParameter(name: string, values: ArrayLike<number>): void {
+    this.assertLive();
+    const slot = this.slot(name);
+    const data = checkLength(`values for ${name}`, values, slot.size, `[${slot.shape.join(", ")}]`);
+    checkFiniteArray(`values for ${name}`, data);
+    this.tensorView("params", slot).set(data);
+  }
+
+  // ---------------------------------------------------------------- training passes
+
+  /**
+   * Run the network over a batch and, when targets are given, compute the loss and the output
+   * gradient. Caches what backward needs. Throws (changing nothing) on invalid input.
+   */
+  forward(batch: Batch): ForwardResult {
+    this.assertLive();
+    const c = this.config;
+    validateBatch(batch, c, false);
+    const { batchSize: B, seqLen: T } = batch;
+    const w = this.ensureWindow(T, B);
+    this.stage(batch, w);
+    const I = c.inputSize, H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
+    const be = this.backend;
+    for (let l = 0; l < L; l++) this.cell.forward(be, this.layerArgs[l], T, B, l === 0 ? I : H, H);
+    const top = w.cache[L - 1];
+    be.linearForward(w.logits, top, this.paramPtr(this.layout.headWeight), this.paramPtr(this.layout.headBias), rows, O, H);
+    let loss = 0, count = 0;
+    const hasTargets = batch.targets !== undefined;
+    if (hasTargets) {
+      count = this.countTargets(batch);
+      loss = c.loss === "cross-entropy"
+        ? be.crossEntropy(w.dlogits, w.logits, w.targets, rows, O)
+        : be.mse(w.dlogits, w.logits, w.targets, w.mask, rows, O);
+    }
+    this.last = { T, B, hasTargets };
+    return { loss, count, meanLoss: count > 0 ? loss / count : 0 };
+  }
+
+  /** Set every gradient to zero (one call over one contiguous block). */
+  zeroGrad(): void {
+    this.assertLive();
+    this.backend.fill(this.arena.block("grads"), this.layout.span, 0);
+  }
+
+  /**
+   * Backpropagation through time over the last forward window: accumulates (+=) into the
+   * gradients, and writes ∂E/∂h0 and the per-step gradient norms.
+   */
+  backward(): void {
+    this.assertLive();
+    if (this.last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
+    if (!this.last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
+    const { T, B } = this.last;
+    const w = this.currentWindow(B), c = this.config, be = this.backend;
+    const H = c.hiddenSize, O = c.outputSize, L = c.numLayers;
+    be.linearBackward(w.dcache[L - 1], this.gradPtr(this.layout.headWeight), this.gradPtr(this.layout.headBias), w.dlogits, w.cache[L - 1],
+      this.paramPtr(this.layout.headWeight), T * B, O, H);
+    for (let l = L - 1; l >= 0; l--) this.cell.backward(be, this.layerArgs[l], T, B, l === 0 ? c.inputSize : H, H);
+  }
+
+  // ---------------------------------------------------------------- results of the last pass
+
+  /** (B, T, O) copy of the last forward's outputs: logits (cross-entropy) or predictions (mse), batch-first. */
+  outputs(): Float32Array {
+    const { T, B, w } = this.lastWindow("outputs");
+    const O = this.config.outputSize;
+    const out = new Float32Array(B * T * O);
+    const f = this.arena.f32(), base = w.logits >> 2;
+    for (let t = 0; t < T; t++) {
+      for (let b = 0; b < B; b++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
+    }
+    return out;
+  }
+
+  /** (L, B, H) copy of the hidden state after the last step of the last forward, to carry into the next window. */
+  finalState(out?: Float32Array): Float32Array {
+    const { T, B, w } = this.lastWindow("finalState");
+    const { hiddenSize: H, numLayers: L } = this.config;
+    const result = out ?? new Float32Array(L * B * H);
+    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × hiddenSize = ${L * B * H}`);
+    const f = this.arena.f32();
+    for (let l = 0; l < L; l++) {
+      const from = (w.cache[l] >> 2) + (T - 1) * B * H;
+      result.set(f.subarray(from, from + B * H), l * B * H);
+    }
+    return result;
+  }
+
+  /** (L, B, H) copy of ∂E/∂h0 from the last backward. */
+  initialStateGradient(): Float32Array {
+    const { B, w } = this.lastWindow("initialStateGradient");
+    const n = this.config.numLayers * B * this.config.hiddenSize;
+    return this.arena.f32().slice(w.dh0 >> 2, (w.dh0 >> 2) + n);
+  }
+
+  /** (L, T) copy of ‖∂E/∂h_t‖₂ (over the batch) per layer and step, from the last backward. */
+  stepGradientNorms(): Float32Array {
+    const { T, w } = this.lastWindow("stepGradientNorms");
+    const out = new Float32Array(this.config.numLayers * T);
+    const f = this.arena.f32();
+    for (let l = 0; l < this.config.numLayers; l++) {
+      const from = (w.dhNorms >> 2) + l * w.T;
+      out.set(f.subarray(from, from + T), l * T);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- streaming inference
+
+  /**
+   * Start `batchSize` independent streams for `step`, from zeros or a given (L, B, H) state.
+   */
+  resetState(batchSize = 1, state?: ArrayLike<number>): void {
+    this.assertLive();
+    const B = checkPositiveInt("batchSize", batchSize);
+    const { numLayers: L, hiddenSize: H } = this.config;
+    if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+    const s = this.ensureStream(B);
+    const f = this.arena.f32();
+    if (state === undefined) f.fill(0, s.state >> 2, (s.state >> 2) + L * B * H);
+    else f.set(state, s.state >> 2);
+  }
+
+  /** (L, B, H) copy of the streaming state. */
+  getState(): Float32Array {
+    const s = this.requireStream("getState");
+    const n = this.config.numLayers * s.B * this.config.hiddenSize;
+    return this.arena.f32().slice(s.state >> 2, (s.state >> 2) + n);
+  }
+
+  /**
+   * Advance every stream by one step: `input` is one token id per stream (B ids) or B·I floats.
+   * Returns a (B, O) copy of the outputs (logits or predictions).
+   */
+  step(input: number | ArrayLike<number>): Float32Array {
+    const ptr = this.stepLive(input);
+    const n = this.requireStream("step").B * this.config.outputSize;
+    return this.arena.f32().slice(ptr >> 2, (ptr >> 2) + n);
+  }
+
+  /**
+   * Advance the streams one step and return a live (B, O) view of softmax(logits / temperature),
+   * valid until the next call on the model. Used by sampling; cross-entropy models only.
+   */
+  stepProbabilities(input: number | ArrayLike<number>, temperature = 1): Float32Array {
+    if (this.config.loss !== "cross-entropy") throw new BpttError("INVALID_STATE", "stepProbabilities() needs a cross-entropy model");
+    if (!(temperature > 0) || !Number.isFinite(temperature)) throw invalid(`temperature must be a finite number > 0; got ${describe(temperature)}`);
+    const logits = this.stepLive(input);
+    const s = this.stream!;
+    const O = this.config.outputSize;
+    this.backend.softmax(s.probs, logits, s.B, O, 1 / temperature);
+    return this.arena.f32().subarray(s.probs >> 2, (s.probs >> 2) + s.B * O);
+  }
+
+  private stepLive(input: number | ArrayLike<number>): Ptr {
+    const s = this.requireStream("step");
+    const c = this.config, B = s.B, H = c.hiddenSize, L = c.numLayers, I = c.inputSize;
+    const values = typeof input === "number" ? [input] : input;
+    if (c.input === "tokens") {
+      checkLength("input", values, B, `one token id per stream = ${B}`);
+      for (let b = 0; b < B; b++) {
+        const id = values[b];
+        if (!Number.isInteger(id) || id < 0 || id >= I) throw invalid(`input[${b}] is ${describe(id)}; expected a token id, an integer in [0, ${I})`);
+      }
+      const ids = this.arena.i32();
+      for (let b = 0; b < B; b++) ids[(s.inputs >> 2) + b] = values[b];
+    } else {
+      checkFiniteArray("input", checkLength("input", values, B * I, `batchSize × inputSize = ${B} × ${I}`));
+      this.arena.f32().set(values, s.inputs >> 2);
+    }
+    const be = this.backend;
+    for (let l = 0; l < L; l++) {
+      this.cell.forward(be, this.streamArgs[l], 1, B, l === 0 ? I : H, H);
+      be.copy(this.streamArgs[l].h0, s.cache[l], B * H);
+    }
+    be.linearForward(s.logits, s.cache[L - 1], this.paramPtr(this.layout.headWeight), this.paramPtr(this.layout.headBias), B, c.outputSize, H);
+    return s.logits;
+  }
+
+  // ---------------------------------------------------------------- lifetime and internals shared with the trainer
+
+  /** Release the model's memory (and its Wasm instance). Every later call throws. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.backend.dispose();
+    this.window = this.windowLayout = this.stream = this.streamLayout = null;
+    this.last = null;
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** @internal The backend and arena, for the trainer's kernels over the parameter blocks. */
+  internals(): { backend: Backend; arena: Arena } {
+    this.assertLive();
+    return { backend: this.backend, arena: this.arena };
+  }
+
+  /** Bytes of memory the model's arena uses. */
+  get memoryBytes(): number {
+    return this.arena.end();
+  }
+
+  private assertLive(): void {
+    if (this.disposed) throw new BpttError("DISPOSED", "this model was disposed");
+  }
+
+  private slot(name: string): TensorSlot {
+    const slot = this.layout.tensors.find((t) => t.name === name);
+    if (!slot) throw invalid(`no parameter named ${JSON.stringify(name)}; the parameters are ${this.layout.tensors.map((t) => t.name).join(", ")}`);
+    return slot;
+  }
+
+  private tensorView(block: "params" | "grads", slot: TensorSlot): Float32Array {
+    this.assertLive();
+    const base = (this.arena.block(block) >> 2) + slot.offset;
+    return this.arena.f32().subarray(base, base + slot.size);
+  }
+
+  private views(block: "params" | "grads"): NamedTensor[] {
+    return this.layout.tensors.map((t) => ({ name: t.name, shape: t.shape.slice(), data: this.tensorView(block, t) }));
+  }
+
+  private paramPtr(slot: TensorSlot): Ptr {
+    return this.arena.block("params") + slot.offset * 4;
+  }
+
+  private gradPtr(slot: TensorSlot): Ptr {
+    return this.arena.block("grads") + slot.offset * 4;
+  }
+
+  private layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
+    const c = this.config, slots = this.layout.layers[l];
+    const first = l === 0;
+    return {
+      cache: w.cache[l], dcache: w.dcache[l],
+      x: first ? (c.input === "dense" ? w.inputs : 0) : w.cache[l - 1],
+      tokens: first && c.input === "tokens" ? w.inputs : 0,
+      dx: first ? 0 : w.dcache[l - 1],
+      h0: w.h0 + l * B * c.hiddenSize * 4,
+      dh0: w.dh0 + l * B * c.hiddenSize * 4,
+      dhNorms: w.dhNorms + l * w.T * 4,
+      Wih: this.paramPtr(slots.weightIh), Whh: this.paramPtr(slots.weightHh), bih: this.paramPtr(slots.biasIh), bhh: this.paramPtr(slots.biasHh),
+      dWih: this.gradPtr(slots.weightIh), dWhh: this.gradPtr(slots.weightHh), dbih: this.gradPtr(slots.biasIh), dbhh: this.gradPtr(slots.biasHh),
+      act: this.act,
+    };
+  }
+
+  private lastWindow(what: string): { T: number; B: number; w: WindowPointers } {
+    this.assertLive();
+    if (this.last === null) throw new BpttError("INVALID_STATE", `${what}() needs a forward() first`);
+    return { T: this.last.T, B: this.last.B, w: this.currentWindow(this.last.B) };
+  }
+
+  private requireStream(what: string): StreamPointers {
+    this.assertLive();
+    const stream = this.currentStream();
+    if (stream === null) throw new BpttError("INVALID_STATE", `${what}() needs resetState(batchSize) first`);
+    return stream;
+  }
+
+  /**
+   * The window block, laid out for up to T steps, B sequences and T·B rows. It only ever grows,
+   * so a training loop of constant (or shrinking) shape never reallocates: the rows of a smaller
+   * (T', B') window are time-major and contiguous, so each tensor needs capacity for T'·B' rows only.
+   */
+  private ensureWindow(T: number, B: number): WindowPointers {
+    const cur = this.windowLayout;
+    if (cur === null || T * B > cur.rows || T > cur.T || B > cur.B) {
+      const rows = Math.max(T * B, cur?.rows ?? 0), Tcap = Math.max(T, cur?.T ?? 0), Bcap = Math.max(B, cur?.B ?? 0);
+      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
+      const take = bump();
+      const cache: Ptr[] = [], dcache: Ptr[] = [];
+      for (let l = 0; l < L; l++) {
+        cache.push(take(this.cell.cacheFloats(rows, H)));
+        dcache.push(take(rows * H));
+      }
+      this.windowLayout = {
+        rows, T: Tcap, B: Bcap, cache, dcache,
+        h0: take(L * Bcap * H), dh0: take(L * Bcap * H),
+        inputs: take(c.input === "tokens" ? rows : rows * c.inputSize),
+        targets: take(c.loss === "cross-entropy" ? rows : rows * O),
+        mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
+        dhNorms: take(L * Tcap), bytes: take(0),
+      };
+      this.arena.define("window", this.windowLayout.bytes);
+      this.last = null;
+      this.windowAt = -1;
+    }
+    return this.currentWindow(B);
+  }
+
+  /** Absolute window pointers and per-layer kernel arguments, recomputed only when the block moved or B changed. */
+  private currentWindow(B: number): WindowPointers {
+    const base = this.arena.block("window");
+    if (base === this.windowAt && B === this.windowB && this.window !== null) return this.window;
+    const w = this.windowLayout!;
+    const add = (p: Ptr) => base + p;
+    this.window = {
+      ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0), inputs: add(w.inputs),
+      targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
+    };
+    this.windowAt = base;
+    this.windowB = B;
+    this.layerArgs = [];
+    for (let l = 0; l < this.config.numLayers; l++) this.layerArgs.push(this.layerPointers(this.window, l, B));
+    return this.window;
+  }
+
+  private ensureStream(B: number): StreamPointers {
+    if (this.streamLayout === null || this.streamLayout.B !== B) {
+      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
+      const take = bump();
+      const state = take(L * B * H);
+      const cache: Ptr[] = [];
+      for (let l = 0; l < L; l++) cache.push(take(this.cell.cacheFloats(B, H)));
+      const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
+      this.streamLayout = { B, state, cache, inputs, logits, probs, bytes: take(0) };
+      this.arena.define("stream", this.streamLayout.bytes);
+      this.streamAt = -1;
+    }
+    return this.currentStream()!;
+  }
+
+  private currentStream(): StreamPointers | null {
+    const s = this.streamLayout;
+    if (s === null) return null;
+    const base = this.arena.block("stream");
+    if (base === this.streamAt && this.stream !== null) return this.stream;
+    this.stream = { ...s, state: base + s.state, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
+    this.streamAt = base;
+    const c = this.config, H = c.hiddenSize;
+    this.streamArgs = [];
+    for (let l = 0; l < c.numLayers; l++) {
+      const slots = this.layout.layers[l];
+      this.streamArgs.push({
+        cache: this.stream.cache[l], dcache: 0,
+        x: l === 0 ? (c.input === "dense" ? this.stream.inputs : 0) : this.stream.cache[l - 1],
+        tokens: l === 0 && c.input === "tokens" ? this.stream.inputs : 0,
+        dx: 0, h0: this.stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
+        Wih: this.paramPtr(slots.weightIh), Whh: this.paramPtr(slots.weightHh), bih: this.paramPtr(slots.biasIh), bhh: this.paramPtr(slots.biasHh),
+        dWih: 0, dWhh: 0, dbih: 0, dbhh: 0, act: this.act,
+      });
+    }
+    return this.stream;
+  }
+
+  /** Write a batch into the window block: transposed to time-major, masks folded into targets. */
+  private stage(batch: Batch, w: WindowPointers): void {
+    const c = this.config, B = batch.batchSize, T = batch.seqLen, H = c.hiddenSize, L = c.numLayers;
+    const f = this.arena.f32(), ids = this.arena.i32();
+    const I = c.inputSize, O = c.outputSize;
+    const inputs = batch.inputs, targets = batch.targets, mask = batch.mask;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const src = b * T + t, row = t * B + b;
+        if (c.input === "tokens") ids[(w.inputs >> 2) + row] = inputs[src];
+        else for (let i = 0; i < I; i++) f[(w.inputs >> 2) + row * I + i] = inputs[src * I + i];
+        const keep = mask === undefined || mask[src] === 1;
+        if (targets === undefined) continue;
+        if (c.loss === "cross-entropy") {
+          ids[(w.targets >> 2) + row] = keep && targets[src] !== IGNORE_INDEX ? targets[src] : -1;
+        } else {
+          for (let o = 0; o < O; o++) f[(w.targets >> 2) + row * O + o] = targets[src * O + o];
+          f[(w.mask >> 2) + row] = keep ? 1 : 0;
+        }
+      }
+    }
+    for (let l = 0; l < L; l++) {
+      const dst = (w.h0 >> 2) + l * B * H;
+      if (batch.h0 === undefined) f.fill(0, dst, dst + B * H);
+      else for (let k = 0; k < B * H; k++) f[dst + k] = batch.h0[l * B * H + k];
+    }
+  }
+
+  private countTargets(batch: Batch): number {
+    const { targets, mask } = batch;
+    const n = batch.batchSize * batch.seqLen;
+    let count = 0;
+    for (let k = 0; k < n; k++) {
+      if (mask !== undefined && mask[k] !== 1) continue;
+      if (this.config.loss === "cross-entropy" && targets![k] === IGNORE_INDEX) continue;
+      count++;
+    }
+    return count;
+  }
+}
+
+/** A bump allocator over byte offsets from 0, 16-byte aligned; take(0) reads the total. */
+function bump(): (floats: number) => number {
+  let at = 0;
+  return (floats) => {
+    const p = at;
+    at += align16(floats * 4);
+    return p;
+  };
+}
+
+function normalise(o: RNNOptions): RNNConfig {
+  if (o === null || typeof o !== "object") throw invalid(`options must be an object { inputSize, hiddenSize, … }; got ${describe(o)}`);
+  const input = checkOneOf("input", o.input ?? "tokens", ["tokens", "dense"] as const);
+  const inputSize = checkPositiveInt("inputSize", o.inputSize);
+  return {
+    cell: checkOneOf("cell", o.cell ?? "rnn", ["rnn"] as const),
+    input,
+    inputSize,
+    hiddenSize: checkPositiveInt("hiddenSize", o.hiddenSize),
+    outputSize: checkPositiveInt("outputSize", o.outputSize ?? inputSize),
+    numLayers: checkPositiveInt("numLayers", o.numLayers ?? 1),
+    nonlinearity: checkOneOf("nonlinearity", o.nonlinearity ?? "tanh", ["tanh", "relu"] as const),
+    loss: checkOneOf("loss", o.loss ?? "cross-entropy", ["cross-entropy", "mse"] as const),
+    init: checkOneOf("init", o.init ?? "pytorch", initSchemes),
+    seed: checkSeed(o.seed ?? 0),
+    backend: checkOneOf("backend", o.backend ?? "wasm", ["wasm", "js"] as const),
+  };
+}
+
+function checkSeed(seed: unknown): number {
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+    throw invalid(`seed must be an integer in [0, 2^32); got ${describe(seed)}`);
+  }
+  return seed;
+}

@@ -1,0 +1,147 @@
+import type { Batch } from "./batch.js";
+import { NonFiniteError, checkFinite, describe, invalid } from "./errors.js";
+import type { RNN } from "./model.js";
+
+export interface TrainerOptions {
+  /** η of θ ← θ − η·g; must be > 0. */
+  learningRate: number;
+  /** μ of SGD with momentum (torch.optim.SGD semantics); 0 = plain SGD. */
+  momentum?: number;
+  dampening?: number;
+  nesterov?: boolean;
+  /** L2 penalty added to the gradient (torch.optim.SGD weight_decay). */
+  weightDecay?: number;
+  /** Clip every gradient element to [−clipValue, clipValue] (torch.nn.utils.clip_grad_value_). */
+  clipValue?: number;
+  /** Rescale the gradients when their global L2 norm exceeds clipNorm (torch.nn.utils.clip_grad_norm_). */
+  clipNorm?: number;
+  /** Learning rate for a step (1-based), given the base rate; called once per step. */
+  schedule?: (step: number, baseLearningRate: number) => number;
+}
+
+export interface StepOptions {
+  /** Start from the state the previous `carryState` step ended in (truncated BPTT; no gradient flows back into it). */
+  carryState?: boolean;
+  /** Also return ‖∂E/∂h_t‖ per layer and step of the window, (L, T). */
+  recordStepNorms?: boolean;
+}
+
+export interface StepResult {
+  /** Mean loss per counted target (token) of this step, before the update. */
+  loss: number;
+  /** The summed loss (as PyTorch's reduction="sum"). */
+  lossSum: number;
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+  /** Whether clipping changed the gradients. */
+  clipped: boolean;
+  /** Targets counted in the loss. */
+  tokens: number;
+  /** Learning rate used for the update. */
+  learningRate: number;
+  /** Wall time of the step in milliseconds. */
+  ms: number;
+  /** ‖∂E/∂h_t‖ per layer and step when recordStepNorms was asked for. */
+  stepNorms?: Float32Array;
+}
+
+/**
+ * The training loop's one step: forward → loss → BPTT → clipping → SGD update, over kernels only.
+ * A non-finite loss or gradient throws NonFiniteError before the update: the weights and the
+ * optimizer state are left as they were.
+ */
+export class Trainer {
+  readonly options: Readonly<Required<Omit<TrainerOptions, "clipValue" | "clipNorm" | "schedule">>> & Pick<TrainerOptions, "clipValue" | "clipNorm" | "schedule">;
+  /** Number of completed steps. */
+  stepCount = 0;
+  private carried: Float32Array | null = null;
+  private carriedShape = "";
+
+  constructor(readonly model: RNN, options: TrainerOptions) {
+    if (options === null || typeof options !== "object") throw invalid(`trainer options must be an object { learningRate, … }; got ${describe(options)}`);
+    const momentum = checkFinite("momentum", options.momentum ?? 0, 0, 1);
+    this.options = {
+      learningRate: checkFinite("learningRate", options.learningRate, 0, Infinity, true),
+      momentum,
+      dampening: checkFinite("dampening", options.dampening ?? 0, 0, 1),
+      nesterov: options.nesterov ?? false,
+      weightDecay: checkFinite("weightDecay", options.weightDecay ?? 0, 0),
+      clipValue: options.clipValue === undefined ? undefined : checkFinite("clipValue", options.clipValue, 0, Infinity, true),
+      clipNorm: options.clipNorm === undefined ? undefined : checkFinite("clipNorm", options.clipNorm, 0, Infinity, true),
+      schedule: options.schedule,
+    };
+    if (typeof this.options.nesterov !== "boolean") throw invalid(`nesterov must be a boolean; got ${describe(options.nesterov)}`);
+    if (this.options.nesterov && (momentum === 0 || this.options.dampening !== 0)) throw invalid("nesterov needs momentum > 0 and dampening = 0");
+    if (options.schedule !== undefined && typeof options.schedule !== "function") throw invalid(`schedule must be a function (step, baseLearningRate) => learningRate; got ${describe(options.schedule)}`);
+    if (momentum > 0) {
+      const { arena } = model.internals();
+      arena.define("optim.velocity", model.layout.span * 4);
+    }
+  }
+
+  /** Forget the carried state: the next carryState step starts from zeros. */
+  resetState(): void {
+    this.carried = null;
+  }
+
+  step(batch: Batch, options: StepOptions = {}): StepResult {
+    const started = now();
+    const model = this.model, o = this.options;
+    const stepIndex = this.stepCount + 1;
+    const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
+    checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
+    const carry = options.carryState === true;
+    const L = model.config.numLayers, H = model.config.hiddenSize;
+    let input = batch;
+    if (carry && this.carried !== null && this.carriedShape === `${batch.batchSize}`) {
+      if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
+      input = { ...batch, h0: this.carried };
+    }
+    if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
+    const fwd = model.forward(input);
+    if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);
+    model.zeroGrad();
+    model.backward();
+
+    const { backend, arena } = model.internals();
+    const grads = arena.block("grads"), params = arena.block("params"), span = model.layout.span;
+    let sumSq = backend.sumSquares(grads, span);
+    if (!Number.isFinite(sumSq)) {
+      const bad = model.layout.tensors.find((t) => !Number.isFinite(backend.sumSquares(grads + t.offset * 4, t.size)));
+      throw new NonFiniteError(stepIndex, bad ? bad.name : "gradients", `a gradient is not finite (squared norm ${sumSq})`);
+    }
+    const gradNorm = Math.sqrt(sumSq);
+    let clipped = false;
+    if (o.clipValue !== undefined) {
+      backend.clipByValue(grads, span, o.clipValue);
+      const after = backend.sumSquares(grads, span);
+      clipped = after !== sumSq;
+      sumSq = after;
+    }
+    if (o.clipNorm !== undefined) {
+      const norm = Math.sqrt(sumSq);
+      const coef = o.clipNorm / (norm + 1e-6);
+      if (coef < 1) {
+        backend.scale(grads, span, coef);
+        clipped = true;
+      }
+    }
+    const velocity = o.momentum > 0 ? arena.block("optim.velocity") : 0;
+    backend.sgdStep(params, grads, velocity, span, learningRate, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, this.stepCount === 0 ? 1 : 0);
+    this.stepCount = stepIndex;
+
+    if (carry) {
+      const n = L * batch.batchSize * H;
+      if (this.carried === null || this.carried.length !== n) this.carried = new Float32Array(n);
+      model.finalState(this.carried);
+      this.carriedShape = `${batch.batchSize}`;
+    }
+    const result: StepResult = { loss: fwd.meanLoss, lossSum: fwd.loss, gradNorm, clipped, tokens: fwd.count, learningRate, ms: now() - started };
+    if (options.recordStepNorms) result.stepNorms = model.stepGradientNorms();
+    return result;
+  }
+}
+
+function now(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
