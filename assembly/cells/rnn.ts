@@ -1,0 +1,167 @@
+// The vanilla (Elman) cell: one layer over a whole window of T steps, forward and backward.
+//
+// Dimension legend
+//   T  time steps in the window      B  batch (independent sequences)
+//   I  input features, or the vocabulary size when the input is token ids
+//   H  hidden units
+//
+// Weight layout (PyTorch's nn.RNN, row-major)
+//   Wih: (H,I)  Whh: (H,H)  bih, bhh: (H)      row j of W holds the weights into unit j
+//
+// Tensors, time-major and contiguous
+//   x: (T,B,I) dense input, or tokens: (T,B) int32 ids in [0,I) for a one-hot input
+//   h0: (B,H)  hs: (T,B,H) = h_0 … h_{T−1}   (post-activation, what backward needs)
+//
+// Forward                                          Backward (time-reversed, t = T−1 … 0)
+//   a_t = W_ih x_t + b_ih + W_hh h_{t−1} + b_hh      g_t = dhs_t + W_hhᵀ δ_{t+1}       (δ_T = 0)
+//   h_t = act(a_t),  h_{−1} = h0                     δ_t = g_t ⊙ act'(h_t)
+//                                                      tanh'  = 1 − h_t²   (from the saved output)
+//                                                      relu'  = [h_t > 0]
+//                                                    dW_hh += Σ_t δ_t h_{t−1}ᵀ
+//                                                    dW_ih += Σ_t δ_t x_tᵀ   (tokens: column scatter-add)
+//                                                    db_ih += Σ_t δ_t,   db_hh += Σ_t δ_t
+//                                                    dx_t   = W_ihᵀ δ_t    (dense input, when dx ≠ 0)
+//                                                    dh0    = W_hhᵀ δ_0
+//
+// In row-vector form (one row per sequence of the batch) W x becomes x Wᵀ, so the forward
+// products are matmulNT against the weight rows and the backward ones matmulNN / matmulTN.
+import { REAL_BYTES, real } from "../precision";
+import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
+import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { addInto, fill } from "../ops/vector";
+
+const TANH: i32 = 0;
+
+/** row (H) = act(row + bih + bhh) for one batch row of pre-activations. */
+// @ts-ignore: decorator
+@inline function activateRow(row: usize, bih: usize, bhh: usize, H: i32, act: i32): void {
+  let j = 0;
+  let off: usize = 0;
+  if (act == TANH) {
+    for (; j + 4 <= H; j += 4, off += 16) {
+      const a = f32x4.add(f32x4.add(v128.load(row + off), v128.load(bih + off)), v128.load(bhh + off));
+      v128.store(row + off, tanhX4(a));
+    }
+    for (; j < H; j++, off += 4) store<f32>(row + off, tanhf(load<f32>(row + off) + load<f32>(bih + off) + load<f32>(bhh + off)));
+  } else {
+    for (; j + 4 <= H; j += 4, off += 16) {
+      const a = f32x4.add(f32x4.add(v128.load(row + off), v128.load(bih + off)), v128.load(bhh + off));
+      v128.store(row + off, reluX4(a));
+    }
+    for (; j < H; j++, off += 4) store<f32>(row + off, reluf(load<f32>(row + off) + load<f32>(bih + off) + load<f32>(bhh + off)));
+  }
+}
+
+/**
+ * h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) for t = 0 … T−1, overwriting hs.
+ * hs: (T,B,H) out; x: (T,B,I) or 0; tokens: (T,B) or 0; h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H).
+ */
+export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize, bih: usize, bhh: usize,
+  T: i32, B: i32, I: i32, H: i32, act: i32): void {
+  assert(((hs | x | tokens | h0 | Wih | Whh | bih | bhh) & 3) == 0, "rnnForward: pointers must be 4-byte aligned");
+  assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnForward: negative dimension");
+  assert(act == 0 || act == 1, "rnnForward: unknown activation");
+  assert((x != 0) != (tokens != 0), "rnnForward: give exactly one of x and tokens");
+  const rowH = <usize>H * REAL_BYTES;
+  const stepBytes = <usize>B * rowH; // one (B,H) slab of hs
+  const rows = T * B;
+  // input side for all steps at once: hs (T·B, H) = x (T·B, I) · W_ihᵀ, or gathered columns of W_ih
+  if (tokens != 0) {
+    const colStride = <usize>I * REAL_BYTES; // Wih[j, id] = Wih + (j·I + id)·4
+    for (let r = 0; r < rows; r++) {
+      const id = load<i32>(tokens + (<usize>r << 2));
+      assert(id >= 0 && id < I, "rnnForward: token id out of range [0, I)");
+      const out = hs + <usize>r * rowH;
+      let w = Wih + (<usize>id << 2);
+      for (let j = 0; j < H; j++, w += colStride) store<f32>(out + (<usize>j << 2), load<f32>(w));
+    }
+  } else {
+    matmulNT(hs, x, Wih, rows, H, I, 0);
+  }
+  for (let t = 0; t < T; t++) {
+    const ht = hs + <usize>t * stepBytes; // (B,H)
+    const hPrev = t == 0 ? h0 : ht - stepBytes; // (B,H)
+    matmulNT(ht, hPrev, Whh, B, H, H, 1); // a_t += h_{t−1} W_hhᵀ
+    for (let b = 0; b < B; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
+  }
+}
+
+/**
+ * δ = (d + carry) ⊙ act'(h) over n values, written to d; returns ‖d + carry‖² in f64.
+ * d: (n) in: ∂E/∂h_t from above, out: δ_t;  carry: (n) W_hhᵀ δ_{t+1};  h: (n) saved h_t.
+ */
+// @ts-ignore: decorator
+@inline function deltaStep(d: usize, carry: usize, h: usize, n: i32, act: i32): f64 {
+  let acc = f64x2.splat(0);
+  let k = 0;
+  let off: usize = 0;
+  const one = f32x4.splat(1), zero = f32x4.splat(0);
+  for (; k + 4 <= n; k += 4, off += 16) {
+    const g = f32x4.add(v128.load(d + off), v128.load(carry + off)); // g_t = dhs_t + W_hhᵀ δ_{t+1}
+    acc = addSquaresF64(acc, g);
+    const y = v128.load(h + off);
+    const delta = act == TANH
+      ? f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y))) // tanh' = 1 − h²
+      : v128.and(g, f32x4.gt(y, zero)); // relu' = [h > 0]
+    v128.store(d + off, delta);
+  }
+  let norm2 = hsumF64(acc);
+  for (; k < n; k++, off += 4) {
+    const g = load<f32>(d + off) + load<f32>(carry + off);
+    norm2 += <f64>g * <f64>g;
+    const y = load<f32>(h + off);
+    const delta: real = act == TANH ? g * (1 - y * y) : (y > 0 ? g : 0);
+    store<f32>(d + off, delta);
+  }
+  return norm2;
+}
+
+/**
+ * Backpropagation through time for one layer over the whole window, in one call.
+ * dx: (T,B,I) out (overwritten, dense input only) or 0;  dWih: (H,I) +=;  dWhh: (H,H) +=;
+ * dbih, dbhh: (H) +=;  dh0: (B,H) out = W_hhᵀ δ_0, also the carry W_hhᵀ δ_{t+1} during the sweep;
+ * dhNorms: (T) out ‖g_t‖₂ or 0;  dhs: (T,B,H) in ∂E/∂h_t, out δ_t;
+ * hs, x, tokens, h0: as given to / saved by rnnForward;  Wih: (H,I);  Whh: (H,H).
+ */
+export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
+  dhs: usize, hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize,
+  T: i32, B: i32, I: i32, H: i32, act: i32): void {
+  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dhNorms | dhs | hs | x | tokens | h0 | Wih | Whh) & 3) == 0,
+    "rnnBackward: pointers must be 4-byte aligned");
+  assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnBackward: negative dimension");
+  assert(act == 0 || act == 1, "rnnBackward: unknown activation");
+  assert((x != 0) != (tokens != 0), "rnnBackward: give exactly one of x and tokens");
+  const BH = B * H;
+  const rowH = <usize>H * REAL_BYTES;
+  const stepBytes = <usize>B * rowH;
+  const rows = T * B;
+  fill(dh0, BH, 0); // carry W_hhᵀ δ_T = 0
+  for (let t = T - 1; t >= 0; t--) {
+    const d = dhs + <usize>t * stepBytes; // (B,H)
+    const norm2 = deltaStep(d, dh0, hs + <usize>t * stepBytes, BH, act);
+    if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
+    matmulNN(dh0, d, Whh, B, H, H, 0); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+  }
+  // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
+  if (T > 1) matmulTN(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1);
+  matmulTN(dWhh, dhs, h0, H, H, B, 1);
+  for (let r = 0; r < rows; r++) {
+    const row = dhs + <usize>r * rowH;
+    addInto(dbih, row, H);
+    addInto(dbhh, row, H);
+  }
+  if (tokens != 0) {
+    // one-hot x_t: δ_t x_tᵀ adds δ_t to column tokens[t,b] of dW_ih
+    const colStride = <usize>I * REAL_BYTES;
+    for (let r = 0; r < rows; r++) {
+      const id = load<i32>(tokens + (<usize>r << 2));
+      assert(id >= 0 && id < I, "rnnBackward: token id out of range [0, I)");
+      const row = dhs + <usize>r * rowH;
+      let w = dWih + (<usize>id << 2);
+      for (let j = 0; j < H; j++, w += colStride) store<f32>(w, load<f32>(w) + load<f32>(row + (<usize>j << 2)));
+    }
+  } else {
+    matmulTN(dWih, dhs, x, H, I, rows, 1); // dW_ih += δᵀ x over all T·B rows
+    if (dx != 0) matmulNN(dx, dhs, Wih, rows, I, H, 0); // dx = δ W_ih
+  }
+}

@@ -1,0 +1,17 @@
+// The complete ABI of the bptt WebAssembly module, in one list. Its names and argument order
+// are those of the `Kernels` interface in src/backend.ts.
+//
+// Only numbers cross the boundary: pointers are usize byte offsets into the memory the host
+// imports as env.memory, dimensions and flags are i32, scalars f32, and losses and reductions
+// come back as f64. Kernels allocate nothing; the host owns every byte above heapBase().
+export { matmulNT, matmulNN, matmulTN } from "./ops/matmul";
+export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
+export { linearForward, linearBackward } from "./ops/linear";
+export { crossEntropy, mse, softmax } from "./loss";
+export { rnnForward, rnnBackward } from "./cells/rnn";
+export { sgdStep } from "./optim";
+
+/** The first 16-byte-aligned byte after the module's static data; tensors may start here. */
+export function heapBase(): usize {
+  return max<usize>((__heap_base + 15) & ~<usize>15, 16);
+}

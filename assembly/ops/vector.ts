@@ -1,0 +1,88 @@
+// Elementwise kernels and reductions over n contiguous f32 values (x: (n)), f32x4 with scalar tails.
+import { real } from "../precision";
+import { addSquaresF64, hsumF64 } from "./math";
+
+/** x[i] = value for i < n. */
+export function fill(x: usize, n: i32, value: real): void {
+  assert((x & 3) == 0 && n >= 0, "fill: misaligned pointer or negative n");
+  const v = f32x4.splat(value);
+  let i = 0;
+  let p = x;
+  for (; i + 4 <= n; i += 4, p += 16) v128.store(p, v);
+  for (; i < n; i++, p += 4) store<f32>(p, value);
+}
+
+/** y[i] = x[i] for i < n (the regions must not overlap). */
+export function copy(y: usize, x: usize, n: i32): void {
+  assert(((y | x) & 3) == 0 && n >= 0, "copy: misaligned pointer or negative n");
+  memory.copy(y, x, <usize>n << 2);
+}
+
+/** x[i] *= s. */
+export function scale(x: usize, n: i32, s: real): void {
+  assert((x & 3) == 0 && n >= 0, "scale: misaligned pointer or negative n");
+  const v = f32x4.splat(s);
+  let i = 0;
+  let p = x;
+  for (; i + 4 <= n; i += 4, p += 16) v128.store(p, f32x4.mul(v128.load(p), v));
+  for (; i < n; i++, p += 4) store<f32>(p, load<f32>(p) * s);
+}
+
+/** x[i] = min(max(x[i], −c), c); NaN stays NaN. */
+export function clipByValue(x: usize, n: i32, c: real): void {
+  assert((x & 3) == 0 && n >= 0, "clipByValue: misaligned pointer or negative n");
+  const hi = f32x4.splat(c), lo = f32x4.splat(-c);
+  let i = 0;
+  let p = x;
+  for (; i + 4 <= n; i += 4, p += 16) v128.store(p, f32x4.min(f32x4.max(v128.load(p), lo), hi));
+  for (; i < n; i++, p += 4) store<f32>(p, min(max(load<f32>(p), -c), c));
+}
+
+/** Σ x[i]², accumulated in f64 (each square of an f32 is exact in f64); NaN/∞ propagate. */
+export function sumSquares(x: usize, n: i32): f64 {
+  assert((x & 3) == 0 && n >= 0, "sumSquares: misaligned pointer or negative n");
+  let acc0 = f64x2.splat(0), acc1 = f64x2.splat(0);
+  let i = 0;
+  let p = x;
+  for (; i + 8 <= n; i += 8, p += 32) {
+    acc0 = addSquaresF64(acc0, v128.load(p));
+    acc1 = addSquaresF64(acc1, v128.load(p, 16));
+  }
+  if (i + 4 <= n) {
+    acc0 = addSquaresF64(acc0, v128.load(p));
+    i += 4;
+    p += 16;
+  }
+  let s = hsumF64(f64x2.add(acc0, acc1));
+  for (; i < n; i++, p += 4) {
+    const v = <f64>load<f32>(p);
+    s += v * v;
+  }
+  return s;
+}
+
+// ---- row helpers shared by the losses and the cells (not exported from the module) ----
+
+/** y[i] += x[i] for i < n. */
+// @ts-ignore: decorator
+@inline export function addInto(y: usize, x: usize, n: i32): void {
+  let i = 0;
+  let off: usize = 0;
+  for (; i + 4 <= n; i += 4, off += 16) v128.store(y + off, f32x4.add(v128.load(y + off), v128.load(x + off)));
+  for (; i < n; i++, off += 4) store<f32>(y + off, load<f32>(y + off) + load<f32>(x + off));
+}
+
+/** max_i x[i] over n ≥ 1 values (−∞ for n = 0); a NaN among them gives NaN. */
+// @ts-ignore: decorator
+@inline export function rowMax(x: usize, n: i32): real {
+  let m: real = -Infinity;
+  let i = 0;
+  let off: usize = 0;
+  if (n >= 4) {
+    let v = v128.load(x);
+    for (i = 4, off = 16; i + 4 <= n; i += 4, off += 16) v = f32x4.max(v, v128.load(x + off));
+    m = max(max(f32x4.extract_lane(v, 0), f32x4.extract_lane(v, 1)), max(f32x4.extract_lane(v, 2), f32x4.extract_lane(v, 3)));
+  }
+  for (; i < n; i++, off += 4) m = max(m, load<f32>(x + off));
+  return m;
+}
