@@ -1,0 +1,137 @@
+import type { Backend, KernelName, Kernels } from "../../backend.js";
+import { BpttError } from "../../errors.js";
+
+const PAGE_BYTES = 65536;
+
+/** Every kernel the module must export (assembly/index.ts), in the order of the `Kernels` contract. */
+const kernelNames = [
+  "matmulNT", "matmulNN", "matmulTN",
+  "fill", "copy", "scale", "clipByValue", "sumSquares",
+  "linearForward", "linearBackward",
+  "crossEntropy", "mse", "softmax",
+  "rnnForward", "rnnBackward",
+  "sgdStep",
+] as const satisfies readonly KernelName[];
+
+/** The module's exports as the `Kernels` contract: the raw Wasm functions, no wrappers. */
+function bindKernels(exports: WebAssembly.Exports): Kernels {
+  const k = <N extends KernelName>(name: N): Kernels[N] => {
+    const f = exports[name];
+    if (typeof f !== "function") {
+      throw new BpttError("WASM_UNAVAILABLE", `kernel ${name} is missing from the WebAssembly module (wasm backend); rebuild it with npm run build:wasm`);
+    }
+    return f as Kernels[N];
+  };
+  // an object literal typed as Kernels: the compiler checks that no kernel is left out
+  return {
+    matmulNT: k("matmulNT"), matmulNN: k("matmulNN"), matmulTN: k("matmulTN"),
+    fill: k("fill"), copy: k("copy"), scale: k("scale"), clipByValue: k("clipByValue"), sumSquares: k("sumSquares"),
+    linearForward: k("linearForward"), linearBackward: k("linearBackward"),
+    crossEntropy: k("crossEntropy"), mse: k("mse"), softmax: k("softmax"),
+    rnnForward: k("rnnForward"), rnnBackward: k("rnnBackward"),
+    sgdStep: k("sgdStep"),
+  };
+}
+
+/** Kernels that throw DISPOSED, swapped in by `dispose()`. */
+const disposedKernels = Object.fromEntries(kernelNames.map((name) => [name, () => {
+  throw new BpttError("DISPOSED", `${name}: the wasm backend was disposed`);
+}])) as unknown as Kernels;
+
+/** An AssemblyScript string in memory: UTF-16LE code units, byte length in the 4 bytes before it. */
+function readString(buffer: ArrayBuffer, ptr: number): string {
+  ptr >>>= 0;
+  if (ptr < 4 || ptr > buffer.byteLength) return "<unknown>";
+  const view = new DataView(buffer);
+  const bytes = view.getUint32(ptr - 4, true);
+  const end = Math.min(ptr + bytes, buffer.byteLength);
+  let s = "";
+  for (let p = ptr; p + 1 < end; p += 2) s += String.fromCharCode(view.getUint16(p, true));
+  return s;
+}
+
+export interface WasmBackend extends Kernels {}
+
+/**
+ * The WebAssembly backend: one instance of the kernel module with its own memory, so two
+ * backends (two models) never share state. The kernels are the module's exports, bound once;
+ * every call goes straight to Wasm. Memory grows only from here (`reserve`), never inside a kernel.
+ */
+export class WasmBackend implements Backend {
+  readonly name = "wasm" as const;
+  /** First byte above the module's static data, 16-byte aligned. */
+  readonly heapBase: number;
+  private memory: WebAssembly.Memory | undefined;
+  private instance: WebAssembly.Instance | undefined;
+
+  /**
+   * @param module the compiled kernel module (`defaultModule()` or one given to `init`)
+   * @param initialBytes bytes to make addressable at once (at least the module's static data)
+   */
+  constructor(module: WebAssembly.Module, initialBytes = PAGE_BYTES) {
+    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE_BYTES)) });
+    const imports = {
+      env: {
+        memory,
+        // debug builds keep their asserts: a failed one arrives here and leaves as a typed error
+        abort(message: number, file: number, line: number, column: number): never {
+          throw new BpttError("WASM_ABORT", `${readString(memory.buffer, message)} at ${readString(memory.buffer, file)}:${line >>> 0}:${column >>> 0}`);
+        },
+      },
+    };
+    let instance: WebAssembly.Instance;
+    try {
+      instance = new WebAssembly.Instance(module, imports);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new BpttError("WASM_UNAVAILABLE", `could not instantiate the bptt WebAssembly module: ${reason}`);
+    }
+    const heapBase = instance.exports.heapBase;
+    if (typeof heapBase !== "function") {
+      throw new BpttError("WASM_UNAVAILABLE", "heapBase is missing from the WebAssembly module (wasm backend); rebuild it with npm run build:wasm");
+    }
+    Object.assign(this, bindKernels(instance.exports));
+    this.heapBase = (heapBase as () => number)() >>> 0;
+    this.memory = memory;
+    this.instance = instance;
+  }
+
+  /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
+  get buffer(): ArrayBuffer {
+    return this.live().buffer;
+  }
+
+  /** Makes at least `bytes` bytes addressable (growing by whole 64 KiB pages); existing data is kept. */
+  reserve(bytes: number): void {
+    const memory = this.live();
+    if (!Number.isFinite(bytes) || bytes < 0) {
+      throw new BpttError("INVALID_ARGUMENT", `reserve: bytes must be a finite number ≥ 0; got ${bytes}`);
+    }
+    const have = memory.buffer.byteLength;
+    if (bytes <= have) return;
+    const pages = Math.ceil((bytes - have) / PAGE_BYTES);
+    try {
+      memory.grow(pages);
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      throw new BpttError("INVALID_ARGUMENT", `could not grow the WebAssembly memory from ${have} to ${bytes} bytes (at most 4 GiB): ${reason}`);
+    }
+  }
+
+  /** Drops the instance and its memory; every later call throws DISPOSED. */
+  dispose(): void {
+    this.memory = undefined;
+    this.instance = undefined;
+    Object.assign(this, disposedKernels);
+  }
+
+  /** Whether the instance is still alive (not disposed). */
+  get alive(): boolean {
+    return this.instance !== undefined;
+  }
+
+  private live(): WebAssembly.Memory {
+    if (this.memory === undefined) throw new BpttError("DISPOSED", "the wasm backend was disposed");
+    return this.memory;
+  }
+}

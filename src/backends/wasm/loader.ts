@@ -1,0 +1,86 @@
+import { BpttError } from "../../errors.js";
+import { releaseWasmBase64 } from "../../generated/wasm-release.js";
+
+/**
+ * Compiles the embedded kernel module once per process and caches it.
+ *
+ * Most hosts compile the ~14 kB module synchronously on first use (`defaultModule`). Where that
+ * is forbidden (a browser's main thread limits synchronous compiles; Cloudflare Workers and
+ * Vercel Edge disallow compiling Wasm from bytes at all), call `await init()` once before
+ * creating a model, or `init(module)` with a `WebAssembly.Module` the platform compiled for you.
+ */
+
+let cached: WebAssembly.Module | undefined;
+let pending: Promise<WebAssembly.Module> | undefined;
+
+const INIT_HINT = "call `await init()` first, or init(module) with a precompiled WebAssembly.Module";
+
+/** Whether `x` is a compiled module, also one from another realm (where `instanceof` fails). */
+export function isWasmModule(x: unknown): x is WebAssembly.Module {
+  return Object.prototype.toString.call(x) === "[object WebAssembly.Module]";
+}
+
+/** Decodes base64 with `atob`, available in Node ≥ 16, browsers, workers, Deno and Bun. */
+export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function unavailable(what: string, cause: unknown): BpttError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new BpttError("WASM_UNAVAILABLE", `${what}: ${reason}; ${INIT_HINT}`);
+}
+
+function checkWebAssembly(): void {
+  if (typeof WebAssembly === "undefined") {
+    throw new BpttError("WASM_UNAVAILABLE", "this JavaScript engine has no WebAssembly; use the \"js\" backend");
+  }
+}
+
+/**
+ * Prepares the kernel module asynchronously: with no argument it compiles the embedded module
+ * (once; later calls return at once), with a `WebAssembly.Module` it adopts that module, and with
+ * bytes it compiles them. Every WebAssembly backend created afterwards uses this module.
+ */
+export async function init(moduleOrBytes?: WebAssembly.Module | BufferSource): Promise<void> {
+  checkWebAssembly();
+  if (moduleOrBytes !== undefined) {
+    if (isWasmModule(moduleOrBytes)) {
+      cached = moduleOrBytes;
+      return;
+    }
+    try {
+      cached = await WebAssembly.compile(moduleOrBytes);
+    } catch (e) {
+      throw unavailable("could not compile the given WebAssembly bytes", e);
+    }
+    return;
+  }
+  if (cached !== undefined) return;
+  pending ??= WebAssembly.compile(decodeBase64(releaseWasmBase64)).then(
+    (module) => (cached ??= module),
+    (e: unknown) => {
+      pending = undefined;
+      throw unavailable("could not compile the bptt WebAssembly module", e);
+    },
+  );
+  await pending;
+}
+
+/**
+ * The kernel module: the one `init` prepared, or else the embedded release module compiled
+ * synchronously now (and cached). Throws `WASM_UNAVAILABLE` where synchronous compilation is
+ * not allowed.
+ */
+export function defaultModule(): WebAssembly.Module {
+  if (cached !== undefined) return cached;
+  checkWebAssembly();
+  try {
+    cached = new WebAssembly.Module(decodeBase64(releaseWasmBase64));
+  } catch (e) {
+    throw unavailable("could not compile the bptt WebAssembly module synchronously", e);
+  }
+  return cached;
+}
