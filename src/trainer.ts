@@ -1,5 +1,5 @@
 import type { Batch } from "./batch.js";
-import { NonFiniteError, checkFinite, describe, invalid } from "./errors.js";
+import { NonFiniteError, checkFinite, checkOneOf, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
 
 export interface TrainerOptions {
@@ -15,6 +15,11 @@ export interface TrainerOptions {
   clipValue?: number;
   /** Rescale the gradients when their global L2 norm exceeds clipNorm (torch.nn.utils.clip_grad_norm_). */
   clipNorm?: number;
+  /**
+   * "sum" (default): the gradient of the summed loss, as the math and PyTorch's reduction="sum";
+   * "mean": divided by the number of targets, so the learning rate does not depend on batch size and length.
+   */
+  reduction?: "sum" | "mean";
   /** Learning rate for a step (1-based), given the base rate; called once per step. */
   schedule?: (step: number, baseLearningRate: number) => number;
 }
@@ -31,7 +36,7 @@ export interface StepResult {
   loss: number;
   /** The summed loss (as PyTorch's reduction="sum"). */
   lossSum: number;
-  /** Global L2 norm of the gradients before clipping. */
+  /** Global L2 norm of the gradients before clipping (of the mean loss when reduction is "mean"). */
   gradNorm: number;
   /** Whether clipping changed the gradients. */
   clipped: boolean;
@@ -65,6 +70,7 @@ export class Trainer {
       momentum,
       dampening: checkFinite("dampening", options.dampening ?? 0, 0, 1),
       nesterov: options.nesterov ?? false,
+      reduction: checkOneOf("reduction", options.reduction ?? "sum", ["sum", "mean"] as const),
       weightDecay: checkFinite("weightDecay", options.weightDecay ?? 0, 0),
       clipValue: options.clipValue === undefined ? undefined : checkFinite("clipValue", options.clipValue, 0, Infinity, true),
       clipNorm: options.clipNorm === undefined ? undefined : checkFinite("clipNorm", options.clipNorm, 0, Infinity, true),
@@ -105,6 +111,7 @@ export class Trainer {
 
     const { backend, arena } = model.internals();
     const grads = arena.block("grads"), params = arena.block("params"), span = model.layout.span;
+    if (o.reduction === "mean" && fwd.count > 0) backend.scale(grads, span, 1 / fwd.count);
     let sumSq = backend.sumSquares(grads, span);
     if (!Number.isFinite(sumSq)) {
       const bad = model.layout.tensors.find((t) => !Number.isFinite(backend.sumSquares(grads + t.offset * 4, t.size)));

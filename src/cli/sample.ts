@@ -1,0 +1,42 @@
+import { readFileSync } from "node:fs";
+import { generate } from "../generate.js";
+import { loadModel } from "../io/model-file.js";
+import { invalid } from "../errors.js";
+import { parseArgs, helpText, type FlagSpec } from "./args.js";
+import { BOUNDARY } from "./corpus.js";
+
+export const sampleFlags: Record<string, FlagSpec> = {
+  count: { type: "number", default: 20, help: "how many samples" },
+  length: { type: "number", default: 200, help: "maximum characters per sample" },
+  temperature: { type: "number", default: 0.8, help: "softmax temperature (> 0)" },
+  "top-k": { type: "number", default: 0, help: "sample among the k most likely characters (0: all)" },
+  prompt: { type: "string", default: "", help: "text to start from (after the boundary for line models)" },
+  seed: { type: "number", default: 1, help: "sampling seed" },
+  backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
+  help: { type: "boolean", help: "show this help" },
+};
+
+export const sampleUsage = `Usage: bptt sample <model.safetensors> [options]
+
+Generates text from a model saved by \`bptt train\`.`;
+
+export function sample(argv: string[], log: (line: string) => void = console.log): void {
+  const { positional, flags } = parseArgs(argv, sampleFlags);
+  if (flags.help) return log(helpText(sampleUsage, sampleFlags));
+  if (positional.length !== 1) throw invalid(`bptt sample needs exactly one model file; got ${positional.length} arguments. ${sampleUsage}`);
+  const { model, tokenizer } = loadModel(readFileSync(positional[0]), { backend: flags.backend as "wasm" | "js" });
+  if (!tokenizer) throw invalid(`${positional[0]} has no vocabulary in its metadata; it was not written by bptt train`);
+  const lineModel = tokenizer.chars.includes(BOUNDARY);
+  const boundary = lineModel ? tokenizer.encode(BOUNDARY)[0] : -1;
+  const promptText = flags.prompt as string;
+  const prompt = [...(lineModel ? [boundary] : []), ...tokenizer.encode(promptText)];
+  if (prompt.length === 0) throw invalid("--prompt is needed for a model trained on running text (it has no boundary character)");
+  for (let k = 0; k < (flags.count as number); k++) {
+    const ids = generate(model, {
+      prompt, length: flags.length as number, temperature: flags.temperature as number, topK: flags["top-k"] as number,
+      seed: (flags.seed as number) + k, stopToken: lineModel ? boundary : undefined,
+    });
+    log(promptText + tokenizer.decode(ids.filter((id) => id !== boundary)));
+  }
+  model.dispose();
+}

@@ -1,0 +1,145 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { BigramModel } from "../baseline/bigram.js";
+import { loadNames, splitHoldout } from "../data/names.js";
+import { invalid } from "../errors.js";
+import { generate } from "../generate.js";
+import { saveModel } from "../io/model-file.js";
+import { RNN } from "../model.js";
+import { Trainer } from "../trainer.js";
+import { parseArgs, helpText, type FlagSpec } from "./args.js";
+import { BatchSource, fillPadded, linesCorpus, textCorpus, type Corpus } from "./corpus.js";
+
+export const trainFlags: Record<string, FlagSpec> = {
+  format: { type: "string", default: "lines", help: '"lines": one example per line; "text": running text cut into windows' },
+  hidden: { type: "number", default: 128, help: "hidden units per layer" },
+  layers: { type: "number", default: 1, help: "stacked recurrent layers" },
+  nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu"' },
+  batch: { type: "number", default: 32, help: "sequences per batch" },
+  "seq-len": { type: "number", default: 64, help: "window length (bpttSteps) for --format text" },
+  lr: { type: "number", default: 0.1, help: "learning rate (of the mean loss per character)" },
+  momentum: { type: "number", default: 0.9, help: "SGD momentum" },
+  "clip-norm": { type: "number", default: 1, help: "clip gradients by global norm" },
+  seconds: { type: "number", default: 60, help: "training time budget" },
+  steps: { type: "number", default: 0, help: "stop after this many steps (0: time budget only)" },
+  "held-out": { type: "number", default: 0.1, help: "fraction held out for evaluation" },
+  seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
+  backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
+  out: { type: "string", default: "model.safetensors", help: "where to write the trained model" },
+  samples: { type: "number", default: 20, help: "samples to print after training" },
+  temperature: { type: "number", default: 0.8, help: "sampling temperature" },
+  help: { type: "boolean", help: "show this help" },
+};
+
+export const trainUsage = `Usage: bptt train [file] [options]
+
+Trains a character-level RNN on a text file (default: the bundled English first names),
+prints progress, samples, the held-out loss next to a bigram baseline, and saves the model.`;
+
+export function train(argv: string[], log: (line: string) => void = console.log): void {
+  const { positional, flags } = parseArgs(argv, trainFlags);
+  if (flags.help) return log(helpText(trainUsage, trainFlags));
+  const seed = flags.seed as number;
+  const corpus = loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed);
+  const V = corpus.tokenizer.vocabSize;
+  const model = new RNN({
+    inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number,
+    nonlinearity: flags.nonlinearity as "tanh" | "relu", seed, backend: flags.backend as "wasm" | "js",
+  });
+  const trainer = new Trainer(model, {
+    learningRate: flags.lr as number, momentum: flags.momentum as number, clipNorm: flags["clip-norm"] as number, reduction: "mean",
+  });
+  const source = new BatchSource(corpus.train, corpus.kind, flags.batch as number, flags["seq-len"] as number, seed);
+  const what = positional[0] ?? "bundled English first names";
+  log(`training a ${model.config.numLayers}-layer ${model.config.nonlinearity} RNN (H = ${model.config.hiddenSize}, vocabulary ${V}, ${model.parameterCount} parameters, ${model.backendName} backend) on ${what}: ${corpus.train.length === 1 ? corpus.train[0].length + " characters" : corpus.train.length + " examples"}`);
+
+  const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
+  const started = performance.now();
+  let tokens = 0, step = 0, smooth = 0, lastPrint = 0;
+  const tty = typeof process !== "undefined" && process.stderr.isTTY;
+  while (performance.now() - started < budget && (maxSteps === 0 || step < maxSteps)) {
+    const r = trainer.step(source.next(), { carryState: source.continuous });
+    step++;
+    tokens += r.tokens;
+    smooth = step === 1 ? r.loss : 0.98 * smooth + 0.02 * r.loss;
+    const elapsed = performance.now() - started;
+    if (elapsed - lastPrint > (tty ? 250 : 5000)) {
+      lastPrint = elapsed;
+      const line = `step ${step}  loss ${smooth.toFixed(3)}  ${Math.round(tokens / (elapsed / 1000)).toLocaleString("en-US")} tokens/s  ${(elapsed / 1000).toFixed(0)} s`;
+      if (tty) process.stderr.write(`\r${line}   `);
+      else log(line);
+    }
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (tty) process.stderr.write("\n");
+  log(`trained ${step} steps, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
+
+  const samples = sampleLines(model, corpus, flags.samples as number, flags.temperature as number, seed);
+  log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
+  log(samples.join(corpus.kind === "lines" ? ", " : "\n---\n"));
+
+  const rnnLoss = heldOutLoss(model, corpus, flags.batch as number);
+  const bigram = new BigramModel(V, 1);
+  bigram.fit(corpus.train);
+  const bigramLoss = bigram.meanNegLogLikelihood(corpus.heldOut);
+  log(`\nheld-out loss per character (nats): RNN ${rnnLoss.toFixed(4)}  bigram (add-1) ${bigramLoss.toFixed(4)}  (RNN ${rnnLoss < bigramLoss ? "better" : "worse"} by ${Math.abs(bigramLoss - rnnLoss).toFixed(4)})`);
+
+  const out = flags.out as string;
+  writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata: { corpus: what, held_out_loss: rnnLoss.toFixed(6), bigram_loss: bigramLoss.toFixed(6) } }));
+  log(`wrote ${out}`);
+  model.dispose();
+}
+
+function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number): Corpus {
+  if (format !== "lines" && format !== "text") throw invalid(`--format must be "lines" or "text"; got ${JSON.stringify(format)}`);
+  if (file === undefined) {
+    const split = splitHoldout(loadNames(), heldOut, seed);
+    return linesCorpus(split.train, split.heldOut);
+  }
+  const text = readFileSync(file, "utf8");
+  if (format === "text") return textCorpus(text, heldOut);
+  const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
+  const split = splitHoldout(lines, heldOut, seed);
+  return linesCorpus(split.train, split.heldOut);
+}
+
+/** Mean negative log-likelihood per character of the held-out data (no update). */
+export function heldOutLoss(model: RNN, corpus: Corpus, batchSize: number): number {
+  let sum = 0, count = 0;
+  if (corpus.kind === "lines") {
+    const longest = Math.max(...corpus.heldOut.map((s) => s.length - 1));
+    const inputs = new Int32Array(batchSize * longest), targets = new Int32Array(batchSize * longest);
+    for (let k = 0; k < corpus.heldOut.length; k += batchSize) {
+      const group = corpus.heldOut.slice(k, k + batchSize);
+      const T = Math.max(...group.map((s) => s.length - 1));
+      const r = model.forward(fillPadded(group, T, inputs, targets));
+      sum += r.loss;
+      count += r.count;
+    }
+  } else {
+    const ids = corpus.heldOut[0], T = 256;
+    let h0: Float32Array | undefined;
+    for (let at = 0; at + 1 < ids.length; at += T) {
+      const n = Math.min(T, ids.length - 1 - at);
+      const r = model.forward({ batchSize: 1, seqLen: n, inputs: ids.subarray(at, at + n), targets: ids.subarray(at + 1, at + 1 + n), h0 });
+      h0 = model.finalState();
+      sum += r.loss;
+      count += r.count;
+    }
+  }
+  return sum / count;
+}
+
+export function sampleLines(model: RNN, corpus: Corpus, count: number, temperature: number, seed: number): string[] {
+  const out: string[] = [];
+  for (let k = 0; k < count; k++) {
+    if (corpus.kind === "lines") {
+      const ids = generate(model, { prompt: [corpus.boundaryId], length: 40, temperature, seed: seed + k, stopToken: corpus.boundaryId });
+      out.push(corpus.tokenizer.decode(ids.filter((id) => id !== corpus.boundaryId)));
+    } else {
+      const start = corpus.train[0][k % corpus.train[0].length];
+      out.push(corpus.tokenizer.decode([start, ...generate(model, { prompt: [start], length: 200, temperature, seed: seed + k })]));
+    }
+  }
+  return out;
+}

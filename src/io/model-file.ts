@@ -1,0 +1,103 @@
+import type { BackendKind } from "../backends/index.js";
+import { BpttError, describe } from "../errors.js";
+import { RNN, type RNNOptions } from "../model.js";
+import { CharTokenizer } from "../text/tokenizer.js";
+import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
+
+/** Version of the `__metadata__` written by saveModel; bumped when its meaning changes. */
+export const MODEL_FORMAT_VERSION = "1";
+
+export interface SaveOptions {
+  /** Stored as `__metadata__.vocabulary` so that a loaded model can encode and decode text. */
+  tokenizer?: CharTokenizer;
+  /** Extra string metadata (keys `format`, `format_version`, `config`, `vocabulary` are reserved). */
+  metadata?: Record<string, string>;
+}
+
+export interface LoadOptions {
+  backend?: BackendKind;
+  wasmModule?: WebAssembly.Module;
+  /** The architecture, for files without bptt metadata (e.g. written from PyTorch). */
+  config?: RNNOptions;
+}
+
+export interface LoadedModel {
+  model: RNN;
+  tokenizer?: CharTokenizer;
+  metadata: Record<string, string>;
+}
+
+/**
+ * The model as a safetensors file: every parameter as F32 under its PyTorch name
+ * (rnn.weight_ih_l0, …, head.weight, head.bias), and in `__metadata__` the format, its
+ * version, the configuration (JSON) and, when given, the vocabulary (JSON).
+ */
+export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
+  const metadata: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.metadata ?? {})) {
+    if (["format", "format_version", "config", "vocabulary"].includes(key)) throw new BpttError("INVALID_ARGUMENT", `metadata key ${JSON.stringify(key)} is reserved`);
+    if (typeof value !== "string") throw new BpttError("INVALID_ARGUMENT", `metadata[${JSON.stringify(key)}] must be a string; got ${describe(value)}`);
+    metadata[key] = value;
+  }
+  const { backend: _backend, ...config } = model.config;
+  metadata.format = "bptt";
+  metadata.format_version = MODEL_FORMAT_VERSION;
+  metadata.config = JSON.stringify(config);
+  if (options.tokenizer) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
+  const tensors = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
+  return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * Read a model from safetensors bytes. Every tensor's name and shape is checked against the
+ * configuration before a model is built, so a bad file never yields a half-loaded model.
+ */
+export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedModel {
+  const file = decodeSafetensors(bytes);
+  const meta = file.metadata;
+  let config: RNNOptions;
+  if (options.config !== undefined) config = options.config;
+  else if (meta.format === "bptt" && meta.config !== undefined) {
+    if (meta.format_version !== MODEL_FORMAT_VERSION) throw format(`format_version ${JSON.stringify(meta.format_version)} is not supported; this bptt reads version ${MODEL_FORMAT_VERSION}`);
+    try {
+      config = JSON.parse(meta.config) as RNNOptions;
+    } catch {
+      throw format("__metadata__.config is not valid JSON");
+    }
+  } else {
+    throw format("the file has no bptt configuration in __metadata__; pass options.config to describe the architecture");
+  }
+  let tokenizer: CharTokenizer | undefined;
+  if (meta.vocabulary !== undefined) {
+    try {
+      tokenizer = CharTokenizer.fromJSON(JSON.parse(meta.vocabulary));
+    } catch (error) {
+      throw format(`__metadata__.vocabulary is not a valid vocabulary: ${(error as Error).message}`);
+    }
+  }
+  const model = new RNN({ ...config, backend: options.backend ?? "wasm", wasmModule: options.wasmModule });
+  try {
+    const expected = model.layout.tensors;
+    const names = new Set(expected.map((t) => t.name));
+    for (const name of file.tensors.keys()) {
+      if (!names.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; the model's tensors are ${[...names].join(", ")}`);
+    }
+    for (const slot of expected) {
+      const tensor = file.tensors.get(slot.name);
+      if (tensor === undefined) throw format(`tensor ${JSON.stringify(slot.name)} is missing`);
+      if (tensor.shape.length !== slot.shape.length || tensor.shape.some((d, i) => d !== slot.shape[i])) {
+        throw format(`tensor ${JSON.stringify(slot.name)} has shape [${tensor.shape.join(", ")}]; expected [${slot.shape.join(", ")}]`);
+      }
+      if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(slot.name)} holds a non-finite value`);
+    }
+    for (const slot of expected) model.setParameter(slot.name, file.tensors.get(slot.name)!.data);
+  } catch (error) {
+    model.dispose();
+    throw error;
+  }
+  return { model, tokenizer, metadata: meta };
+}
+
+function format(message: string): BpttError {
+  return new BpttError("FORMAT", message);
+}
