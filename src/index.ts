@@ -9,3 +9,6 @@ export { init } from "./backends/wasm/loader.js";
 export { JsBackend } from "./backends/js/index.js";
 export type { Backend, Kernels } from "./backend.js";
 export type { InitScheme } from "./init.js";
+export { CharTokenizer, type CharTokenizerJSON } from "./text/tokenizer.js";
+export { saveModel, loadModel, MODEL_FORMAT_VERSION, type SaveOptions, type LoadOptions, type LoadedModel } from "./io/model-file.js";
+export { encodeSafetensors, decodeSafetensors, type SafetensorsFile, type SafetensorsTensor, type SafetensorsInput } from "./io/safetensors.js";

