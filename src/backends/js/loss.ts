@@ -15,6 +15,7 @@ export function crossEntropy(m: JsMemory, dlogits: Ptr, logits: Ptr, targets: Pt
       f.fill(0, d, d + O);
       continue;
     }
+    const zt = f[z + target]; // read before the row is overwritten: dlogits may alias logits
     let max = -Infinity;
     for (let o = 0; o < O; o++) if (f[z + o] > max) max = f[z + o];
     let sum = 0;
@@ -23,7 +24,7 @@ export function crossEntropy(m: JsMemory, dlogits: Ptr, logits: Ptr, targets: Pt
       f[d + o] = e;
       sum += e;
     }
-    loss += Math.log(sum) + max - f[z + target];
+    loss += Math.log(sum) + max - zt;
     const inv = 1 / sum;
     for (let o = 0; o < O; o++) f[d + o] *= inv;
     f[d + target] -= 1;
