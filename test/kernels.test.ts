@@ -1,0 +1,702 @@
+// Every kernel of the contract, Wasm (release and debug builds) against the pure-TypeScript
+// reference, on seeded random shapes that are and are not multiples of 4, plus hand-derived
+// oracles, exp/tanh accuracy against Math, memory growth, aborts and disposal.
+//
+// Agreement is checked over the WHOLE arena after every call, not just the outputs: inputs must
+// come back unchanged and the 16 guard bytes after every tensor untouched (a SIMD tail writing
+// past the end of a row shows up there).
+//
+// Tolerance: |wasm − js| ≤ tol · (1 + |js|) per element, tol stated per kernel. Set
+// BPTT_KERNEL_REPORT=1 to print the largest error seen per kernel.
+import { readFileSync } from "node:fs";
+import { runInNewContext } from "node:vm";
+import { afterAll, describe, expect, test } from "vitest";
+import { Activation, type Backend, type Ptr } from "../src/backend.js";
+import { JsBackend } from "../src/backends/js/index.js";
+import { WasmBackend } from "../src/backends/wasm/index.js";
+import { decodeBase64, defaultModule, init, isWasmModule } from "../src/backends/wasm/loader.js";
+import { BpttError } from "../src/errors.js";
+import { Random } from "../src/random.js";
+import { releaseWasmBase64 } from "../src/generated/wasm-release.js";
+import { makeBackend, wasmModuleFor, type BackendKind } from "./helpers/backends.js";
+
+const wasmKinds = ["wasm-release", "wasm-debug"] as const satisfies readonly BackendKind[];
+const SIZES = [1, 3, 4, 5, 7, 8, 13, 16, 17, 33];
+
+// stated tolerances (relative, |a − b| ≤ tol · (1 + |b|))
+const TOL = {
+  exact: 0,
+  matmul: 1e-5,
+  reduce: 1e-12, // f64 sums of exact f32 squares, only the order differs
+  loss: 1e-6,
+  prob: 1e-6,
+  mse: 1e-6,
+  rnnForward: 2e-6,
+  rnnBackward: 1e-5,
+  sgd: 1e-6,
+};
+
+// ---- measured agreement ----
+
+const worst = new Map<string, number>();
+function record(name: string, err: number): void {
+  if (!(err <= (worst.get(name) ?? 0))) worst.set(name, err);
+}
+afterAll(() => {
+  if (!process.env.BPTT_KERNEL_REPORT) return;
+  const rows = [...worst].sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `  ${k.padEnd(40)} ${v.toExponential(2)}`);
+  console.log(`max |wasm − js| / (1 + |js|) per kernel:\n${rows.join("\n")}`);
+});
+
+// ---- a pair of backends with the same tensors at the same offsets ----
+
+type Data = Float32Array | Int32Array;
+interface Tensor { name: string; ptr: Ptr; n: number; int: boolean; tol: number }
+const GUARD = 16;
+const SENTINEL = -7777.25;
+
+class Pair {
+  readonly ref: Backend = new JsBackend();
+  readonly dut: Backend;
+  private readonly base: number;
+  private next = 0;
+  private tensors: Tensor[] = [];
+
+  constructor(readonly kind: BackendKind) {
+    this.dut = makeBackend(kind);
+    this.base = Math.ceil(Math.max(this.ref.heapBase, this.dut.heapBase) / 16) * 16;
+    this.reset();
+  }
+
+  /** Forget all tensors (memory is reused). */
+  reset(): void {
+    this.next = this.base;
+    this.tensors = [];
+  }
+
+  /**
+   * Place `data` in both memories; `misalign` shifts the start by 4, 8 or 12 bytes off 16-byte
+   * alignment. `tol` is the tolerance for this tensor when comparing the memories.
+   */
+  put(name: string, data: Data, tol = TOL.exact, misalign = 0): Ptr {
+    const ptr = this.next + misalign;
+    const bytes = data.length * 4;
+    const end = ptr + bytes + GUARD;
+    this.next = Math.ceil(end / 16) * 16;
+    for (const b of [this.ref, this.dut]) {
+      b.reserve(this.next);
+      new Float32Array(b.buffer, ptr + bytes, GUARD / 4).fill(SENTINEL);
+      if (data instanceof Int32Array) new Int32Array(b.buffer, ptr, data.length).set(data);
+      else new Float32Array(b.buffer, ptr, data.length).set(data);
+    }
+    this.tensors.push({ name, ptr, n: data.length, int: data instanceof Int32Array, tol });
+    return ptr;
+  }
+
+  /** A tensor of n zeros. */
+  zeros(name: string, n: number, tol = TOL.exact, misalign = 0): Ptr {
+    return this.put(name, new Float32Array(n), tol, misalign);
+  }
+
+  /** Copy of a tensor from one side. */
+  get(ptr: Ptr, n: number, side: "ref" | "dut" = "dut"): Float32Array {
+    return new Float32Array(this[side].buffer, ptr, n).slice();
+  }
+
+  /** Overwrite a tensor on the dut side with the reference's bits (isolates one kernel from another). */
+  sync(ptr: Ptr, n: number): void {
+    new Float32Array(this.dut.buffer, ptr, n).set(new Float32Array(this.ref.buffer, ptr, n));
+  }
+
+  /** Run on both; return both results. */
+  run<R>(f: (b: Backend) => R): [ref: R, dut: R] {
+    return [f(this.ref), f(this.dut)];
+  }
+
+  /** Compare every tensor and guard: within each tensor's tolerance, guards and int data exactly. */
+  check(label: string): void {
+    for (const t of this.tensors) {
+      const name = `${label} ${t.name}`;
+      if (t.int) {
+        expect(Array.from(new Int32Array(this.dut.buffer, t.ptr, t.n)), name).toEqual(Array.from(new Int32Array(this.ref.buffer, t.ptr, t.n)));
+      } else {
+        const err = maxErr(new Float32Array(this.dut.buffer, t.ptr, t.n), new Float32Array(this.ref.buffer, t.ptr, t.n));
+        record(`${this.kind} ${label.split(" ")[0]}`, err);
+        if (!(err <= t.tol)) expect.fail(`${name}: max relative error ${err} > ${t.tol}`);
+      }
+      const guard = Array.from(new Float32Array(this.dut.buffer, t.ptr + t.n * 4, GUARD / 4));
+      expect(guard, `${name}: guard bytes after the tensor were overwritten`).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
+    }
+  }
+}
+
+/** max_i |a − b| / (1 + |b|); NaN in both at the same place counts as equal, NaN in one as ∞. */
+function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
+    if (a[i] === b[i]) continue; // also equal infinities
+    const e = Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i]));
+    m = Math.max(m, Number.isNaN(e) ? Infinity : e);
+  }
+  return m;
+}
+
+function uniform(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = rng.uniform(lo, hi);
+  return x;
+}
+
+function ints(rng: Random, n: number, lo: number, hi: number): Int32Array {
+  const x = new Int32Array(n);
+  for (let i = 0; i < n; i++) x[i] = lo + rng.int(hi - lo);
+  return x;
+}
+
+function pick<T>(rng: Random, xs: readonly T[]): T {
+  return xs[rng.int(xs.length)];
+}
+
+function f32(xs: number[]): Float32Array {
+  return Float32Array.from(xs);
+}
+
+// ---- agreement with the reference ----
+
+describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
+  const matmuls = ["matmulNT", "matmulNN", "matmulTN"] as const;
+
+  test.each(matmuls)("%s on every (M, N, K) from the size list, accumulate 0 and 1", (kernel) => {
+    const p = new Pair(kind);
+    const rng = new Random(11);
+    for (const M of SIZES) for (const N of SIZES) for (const K of SIZES) {
+      for (const accumulate of [0, 1]) {
+        p.reset();
+        const mis = () => (rng.int(4) * 4); // rows of odd length are not 16-byte aligned either
+        const A = p.put("A", uniform(rng, M * K), 0, mis());
+        const B = p.put("B", uniform(rng, N * K), 0, mis());
+        const C = p.put("C", uniform(rng, M * N), TOL.matmul, mis());
+        p.run((b) => b[kernel](C, A, B, M, N, K, accumulate));
+        p.check(`${kernel} M=${M} N=${N} K=${K} accumulate=${accumulate}`);
+      }
+    }
+  });
+
+  test("matmuls on larger shapes (64..130) with several register blocks and tails", () => {
+    const p = new Pair(kind);
+    const rng = new Random(12);
+    for (let rep = 0; rep < 12; rep++) {
+      const M = 60 + rng.int(70), N = 60 + rng.int(70), K = 60 + rng.int(70);
+      for (const kernel of matmuls) {
+        p.reset();
+        const A = p.put("A", uniform(rng, M * K));
+        const B = p.put("B", uniform(rng, N * K));
+        const C = p.put("C", uniform(rng, M * N), TOL.matmul);
+        p.run((b) => b[kernel](C, A, B, M, N, K, rep & 1));
+        p.check(`${kernel} M=${M} N=${N} K=${K}`);
+      }
+    }
+  });
+
+  test("fill, copy, scale, clipByValue (bit-exact) and sumSquares on every size", () => {
+    const p = new Pair(kind);
+    const rng = new Random(13);
+    for (const n of [0, ...SIZES, 31, 64, 100, 257]) {
+      p.reset();
+      const x = p.put("x", uniform(rng, n, -3, 3), 0, rng.int(4) * 4);
+      const y = p.put("y", uniform(rng, n), 0, rng.int(4) * 4);
+      const value = Math.fround(rng.uniform(-2, 2)), s = Math.fround(rng.uniform(-2, 2)), c = Math.fround(rng.uniform(0, 2));
+      p.run((b) => b.fill(y, n, value));
+      p.check(`fill n=${n}`);
+      p.run((b) => b.copy(y, x, n));
+      p.check(`copy n=${n}`);
+      p.run((b) => b.scale(x, n, s));
+      p.check(`scale n=${n}`);
+      p.run((b) => b.clipByValue(x, n, c));
+      p.check(`clipByValue n=${n}`);
+      const [r, d] = p.run((b) => b.sumSquares(y, n));
+      record(`${kind} sumSquares`, maxErr([d], [r]));
+      expect(maxErr([d], [r])).toBeLessThanOrEqual(TOL.reduce);
+    }
+  });
+
+  test("linearForward and linearBackward, with and without dX", () => {
+    const p = new Pair(kind);
+    const rng = new Random(14);
+    for (let rep = 0; rep < 80; rep++) {
+      const N = pick(rng, SIZES), O = pick(rng, SIZES), H = pick(rng, SIZES);
+      p.reset();
+      const X = p.put("X", uniform(rng, N * H));
+      const W = p.put("W", uniform(rng, O * H));
+      const b = p.put("b", uniform(rng, O));
+      const Y = p.zeros("Y", N * O, TOL.matmul);
+      p.run((k) => k.linearForward(Y, X, W, b, N, O, H));
+      p.check(`linearForward N=${N} O=${O} H=${H}`);
+      const dY = p.put("dY", uniform(rng, N * O));
+      const dW = p.put("dW", uniform(rng, O * H), TOL.matmul);
+      const db = p.put("db", uniform(rng, O), TOL.matmul);
+      const dX = rep % 3 === 0 ? 0 : p.put("dX", uniform(rng, N * H), TOL.matmul);
+      p.run((k) => k.linearBackward(dX, dW, db, dY, X, W, N, O, H));
+      p.check(`linearBackward N=${N} O=${O} H=${H} dX=${dX !== 0}`);
+    }
+  });
+
+  test("crossEntropy, separate and in place, with ignored (negative-target) rows", () => {
+    const p = new Pair(kind);
+    const rng = new Random(15);
+    for (let rep = 0; rep < 120; rep++) {
+      const N = pick(rng, SIZES), O = pick(rng, [...SIZES, 2, 65, 100]);
+      const inPlace = rep % 2 === 1;
+      p.reset();
+      const targets = p.put("targets", ints(rng, N, -2, O)); // about 2/(O+2) of the rows ignored
+      const logits = p.put("logits", uniform(rng, N * O, -8, 8), inPlace ? TOL.prob : 0);
+      const dlogits = inPlace ? logits : p.put("dlogits", uniform(rng, N * O), TOL.prob);
+      const [r, d] = p.run((b) => b.crossEntropy(dlogits, logits, targets, N, O));
+      p.check(`crossEntropy N=${N} O=${O} inPlace=${inPlace}`);
+      record(`${kind} crossEntropy loss`, maxErr([d], [r]));
+      expect(maxErr([d], [r])).toBeLessThanOrEqual(TOL.loss);
+      const ignored = new Int32Array(p.ref.buffer, targets, N);
+      const grad = p.get(dlogits, N * O);
+      for (let n = 0; n < N; n++) if (ignored[n] < 0) expect(Array.from(grad.subarray(n * O, n * O + O)).every((g) => g === 0)).toBe(true);
+    }
+  });
+
+  test("mse, separate and in place, with zero and fractional masks", () => {
+    const p = new Pair(kind);
+    const rng = new Random(16);
+    for (let rep = 0; rep < 100; rep++) {
+      const N = pick(rng, SIZES), O = pick(rng, SIZES);
+      const inPlace = rep % 2 === 1;
+      p.reset();
+      const mask = p.put("mask", Float32Array.from({ length: N }, () => pick(rng, [0, 1, 0.5, Math.fround(rng.uniform(0, 2))])));
+      const targets = p.put("targets", uniform(rng, N * O));
+      const y = p.put("y", uniform(rng, N * O), inPlace ? TOL.mse : 0);
+      const dy = inPlace ? y : p.put("dy", uniform(rng, N * O), TOL.mse);
+      const [r, d] = p.run((b) => b.mse(dy, y, targets, mask, N, O));
+      p.check(`mse N=${N} O=${O} inPlace=${inPlace}`);
+      record(`${kind} mse loss`, maxErr([d], [r]));
+      expect(maxErr([d], [r])).toBeLessThanOrEqual(TOL.loss);
+    }
+  });
+
+  test("softmax, separate and in place, at several temperatures", () => {
+    const p = new Pair(kind);
+    const rng = new Random(17);
+    for (let rep = 0; rep < 100; rep++) {
+      const N = pick(rng, SIZES), O = pick(rng, [...SIZES, 2, 65]);
+      const inPlace = rep % 2 === 1;
+      const invT = Math.fround(pick(rng, [1, 0.5, 2, 1 / 0.7, 10]));
+      p.reset();
+      const logits = p.put("logits", uniform(rng, N * O, -6, 6), inPlace ? TOL.prob : 0);
+      const probs = inPlace ? logits : p.zeros("probs", N * O, TOL.prob);
+      p.run((b) => b.softmax(probs, logits, N, O, invT));
+      p.check(`softmax N=${N} O=${O} invT=${invT} inPlace=${inPlace}`);
+    }
+  });
+
+  test.each([
+    ["tanh", Activation.Tanh],
+    ["relu", Activation.Relu],
+  ] as const)("rnnForward and rnnBackward (%s), dense and token input", (_, act) => {
+    const p = new Pair(kind);
+    const rng = new Random(18 + act);
+    for (let rep = 0; rep < 120; rep++) {
+      const T = pick(rng, [1, 2, 3, 5, 7]), B = pick(rng, [1, 2, 3, 4, 5]);
+      const I = pick(rng, SIZES), H = pick(rng, SIZES);
+      const useTokens = rep % 2 === 1;
+      const withDx = rep % 4 === 0;
+      const withNorms = rep % 3 !== 0;
+      const scale = 1 / Math.sqrt(H);
+      const label = `act=${act} T=${T} B=${B} I=${I} H=${H} tokens=${useTokens}`;
+      p.reset();
+      const x = useTokens ? 0 : p.put("x", uniform(rng, T * B * I));
+      const tokens = useTokens ? p.put("tokens", ints(rng, T * B, 0, I)) : 0;
+      const h0 = p.put("h0", uniform(rng, B * H, -0.5, 0.5));
+      const Wih = p.put("Wih", uniform(rng, H * I, -scale, scale));
+      const Whh = p.put("Whh", uniform(rng, H * H, -scale, scale));
+      const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));
+      const bhh = p.put("bhh", uniform(rng, H, -0.1, 0.1));
+      const hs = p.put("hs", uniform(rng, T * B * H), TOL.rnnForward);
+      p.run((b) => b.rnnForward(hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act));
+      p.check(`rnnForward ${label}`);
+
+      p.sync(hs, T * B * H); // backward from identical saved activations
+      const dhs = p.put("dhs", uniform(rng, T * B * H), TOL.rnnBackward);
+      const dWih = p.put("dWih", uniform(rng, H * I), TOL.rnnBackward); // += onto nonzero gradients
+      const dWhh = p.put("dWhh", uniform(rng, H * H), TOL.rnnBackward);
+      const dbih = p.put("dbih", uniform(rng, H), TOL.rnnBackward);
+      const dbhh = p.put("dbhh", uniform(rng, H), TOL.rnnBackward);
+      const dh0 = p.put("dh0", uniform(rng, B * H), TOL.rnnBackward);
+      const dhNorms = withNorms ? p.put("dhNorms", uniform(rng, T), TOL.rnnBackward) : 0;
+      // with tokens dx is never written: it keeps its contents (checked as an unchanged tensor)
+      const dx = withDx ? p.put("dx", uniform(rng, T * B * I), TOL.rnnBackward) : 0;
+      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act));
+      p.check(`rnnBackward ${label} dx=${withDx} norms=${withNorms}`);
+    }
+  });
+
+  test("rnnForward on a wide layer (H = 130) and a long window (T = 40)", () => {
+    const p = new Pair(kind);
+    const rng = new Random(20);
+    for (const [T, B, I, H] of [[3, 4, 37, 130], [40, 2, 5, 9]]) {
+      p.reset();
+      const scale = 1 / Math.sqrt(H);
+      const x = p.put("x", uniform(rng, T * B * I));
+      const h0 = p.put("h0", uniform(rng, B * H));
+      const Wih = p.put("Wih", uniform(rng, H * I, -scale, scale));
+      const Whh = p.put("Whh", uniform(rng, H * H, -scale, scale));
+      const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));
+      const bhh = p.put("bhh", uniform(rng, H, -0.1, 0.1));
+      const hs = p.zeros("hs", T * B * H, 1e-5); // a tanh chain over 40 steps: looser
+      p.run((b) => b.rnnForward(hs, x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H, Activation.Tanh));
+      p.check(`rnnForward T=${T} B=${B} I=${I} H=${H}`);
+      p.sync(hs, T * B * H);
+      const dhs = p.put("dhs", uniform(rng, T * B * H), TOL.rnnBackward);
+      const grads = [H * I, H * H, H, H, B * H, T].map((n, i) => p.zeros(`grad${i}`, n, TOL.rnnBackward));
+      const dx = p.zeros("dx", T * B * I, TOL.rnnBackward);
+      const [dWih, dWhh, dbih, dbhh, dh0, dhNorms] = grads;
+      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, 0, h0, Wih, Whh, T, B, I, H, Activation.Tanh));
+      p.check(`rnnBackward T=${T} B=${B} I=${I} H=${H}`);
+    }
+  });
+
+  test("sgdStep: plain, weight decay, momentum (first and later steps), dampening, Nesterov", () => {
+    const p = new Pair(kind);
+    const rng = new Random(21);
+    const configs = [
+      [0, 0, 0, 0], [0, 0, 0.01, 0], [0.9, 0, 0, 0], [0.9, 0.1, 0, 0], [0.9, 0, 1e-4, 1], [0.5, 0.5, 0.1, 1],
+    ] as const;
+    for (const n of [1, 3, 4, 5, 17, 33, 100]) {
+      for (const [momentum, dampening, weightDecay, nesterov] of configs) {
+        p.reset();
+        const params = p.put("params", uniform(rng, n), TOL.sgd);
+        const grads = p.put("grads", uniform(rng, n));
+        const velocity = momentum === 0 ? 0 : p.put("velocity", uniform(rng, n), TOL.sgd);
+        for (const firstStep of [1, 0, 0]) {
+          p.run((b) => b.sgdStep(params, grads, velocity, n, 0.1, momentum, dampening, weightDecay, nesterov, firstStep));
+          p.check(`sgdStep n=${n} momentum=${momentum} dampening=${dampening} wd=${weightDecay} nesterov=${nesterov} first=${firstStep}`);
+        }
+      }
+    }
+  });
+});
+
+// ---- the reference itself is consistent under aliasing ----
+
+test("js reference: crossEntropy in place gives the same loss and gradient as out of place", () => {
+  const rng = new Random(22);
+  const N = 5, O = 7;
+  const logits = uniform(rng, N * O, -4, 4), targets = Int32Array.from([0, 6, -1, 3, 2]);
+  const run = (inPlace: boolean) => {
+    const b = new JsBackend();
+    new Float32Array(b.buffer, 64, N * O).set(logits);
+    new Int32Array(b.buffer, 16, N).set(targets);
+    const out = inPlace ? 64 : 64 + N * O * 4;
+    const loss = b.crossEntropy(out, 64, 16, N, O);
+    return [loss, ...new Float32Array(b.buffer, out, N * O)];
+  };
+  expect(run(true)).toEqual(run(false));
+});
+
+// ---- hand-derived oracles, on every build ----
+
+describe.each(["js", ...wasmKinds] as const)("%s: hand-derived oracles", (kind) => {
+  function setup(): { b: Backend; put: (d: Data) => Ptr; read: (p: Ptr, n: number) => number[] } {
+    const b = makeBackend(kind);
+    let next = Math.ceil(b.heapBase / 16) * 16;
+    b.reserve(next + 4096);
+    return {
+      b,
+      put(d) {
+        const p = next;
+        next += Math.ceil((d.length * 4) / 16) * 16;
+        if (d instanceof Int32Array) new Int32Array(b.buffer, p, d.length).set(d);
+        else new Float32Array(b.buffer, p, d.length).set(d);
+        return p;
+      },
+      read: (p, n) => Array.from(new Float32Array(b.buffer, p, n)),
+    };
+  }
+
+  test("2×2 matmuls by hand", () => {
+    const { b, put, read } = setup();
+    const A = put(f32([1, 2, 3, 4])), B = put(f32([5, 6, 7, 8])), C = put(f32([1, 1, 1, 1]));
+    b.matmulNN(C, A, B, 2, 2, 2, 0);
+    expect(read(C, 4)).toEqual([19, 22, 43, 50]); // [[1,2],[3,4]]·[[5,6],[7,8]]
+    b.matmulNT(C, A, B, 2, 2, 2, 0);
+    expect(read(C, 4)).toEqual([17, 23, 39, 53]); // ·[[5,7],[6,8]]
+    b.matmulTN(C, A, B, 2, 2, 2, 1);
+    expect(read(C, 4)).toEqual([17 + 26, 23 + 30, 39 + 38, 53 + 44]); // + [[1,3],[2,4]]·[[5,6],[7,8]]
+  });
+
+  test("crossEntropy of equal logits is log O per row, gradient 1/O − onehot", () => {
+    const { b, put, read } = setup();
+    const O = 5;
+    const z = put(f32(Array(3 * O).fill(0.7))), t = put(Int32Array.from([2, -1, 4])), d = put(new Float32Array(3 * O));
+    const loss = b.crossEntropy(d, z, t, 3, O);
+    expect(Math.abs(loss - 2 * Math.log(O))).toBeLessThan(1e-6);
+    const g = read(d, 3 * O);
+    for (let o = 0; o < O; o++) {
+      expect(Math.abs(g[o] - (0.2 - (o === 2 ? 1 : 0)))).toBeLessThan(1e-7);
+      expect(g[O + o]).toBe(0);
+      expect(Math.abs(g[2 * O + o] - (0.2 - (o === 4 ? 1 : 0)))).toBeLessThan(1e-7);
+    }
+  });
+
+  test("mse, sumSquares and softmax by hand", () => {
+    const { b, put, read } = setup();
+    const y = put(f32([1, 2, 3, 4])), t = put(f32([0, 0, 3, 3])), mask = put(f32([0.5, 0])), dy = put(new Float32Array(4));
+    expect(b.mse(dy, y, t, mask, 2, 2)).toBe(2.5); // 0.5·(1 + 4), second row dropped
+    expect(read(dy, 4)).toEqual([1, 2, 0, 0]); // 2·0.5·(y − t)
+    expect(b.sumSquares(put(f32([3, 4, 12])), 3)).toBe(169);
+    const z = put(f32([0, Math.log(3)]));
+    b.softmax(z, z, 1, 2, 1);
+    const p = read(z, 2);
+    expect(Math.abs(p[0] - 0.25)).toBeLessThan(1e-7);
+    expect(Math.abs(p[1] - 0.75)).toBeLessThan(1e-7);
+  });
+
+  test("a 1-unit tanh RNN step and its gradients by hand", () => {
+    const { b, put, read } = setup();
+    // h = tanh(w·x + bi + u·h0 + bh) = tanh(0.5·2 + 0.1 + (−1)·0.3 + 0.2) = tanh(1)
+    const x = put(f32([2])), h0 = put(f32([0.3])), w = put(f32([0.5])), u = put(f32([-1])), bi = put(f32([0.1])), bh = put(f32([0.2]));
+    const hs = put(new Float32Array(1));
+    b.rnnForward(hs, x, 0, h0, w, u, bi, bh, 1, 1, 1, 1, Activation.Tanh);
+    const h = read(hs, 1)[0];
+    expect(Math.abs(h - Math.tanh(1))).toBeLessThan(2e-7);
+    const dhs = put(f32([1])), dx = put(new Float32Array(1)), dw = put(new Float32Array(1)), du = put(new Float32Array(1));
+    const dbi = put(new Float32Array(1)), dbh = put(new Float32Array(1)), dh0 = put(new Float32Array(1)), norms = put(new Float32Array(1));
+    b.rnnBackward(dx, dw, du, dbi, dbh, dh0, norms, dhs, hs, x, 0, h0, w, u, 1, 1, 1, 1, Activation.Tanh);
+    const delta = 1 - h * h;
+    const close = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThan(1e-6);
+    close(read(dhs, 1)[0], delta);
+    close(read(dw, 1)[0], delta * 2); // δ·x
+    close(read(du, 1)[0], delta * 0.3); // δ·h0
+    close(read(dbi, 1)[0], delta);
+    close(read(dbh, 1)[0], delta);
+    close(read(dx, 1)[0], delta * 0.5); // w·δ
+    close(read(dh0, 1)[0], -delta); // u·δ
+    close(read(norms, 1)[0], 1);
+  });
+
+  test("sgdStep with momentum and Nesterov by hand", () => {
+    const { b, put, read } = setup();
+    const p = put(f32([1])), g = put(f32([0.5])), v = put(f32([0]));
+    b.sgdStep(p, g, v, 1, 0.1, 0.9, 0, 0, 1, 1); // v = 0.5; g = 0.5 + 0.9·0.5 = 0.95; p = 1 − 0.095
+    expect(Math.abs(read(p, 1)[0] - 0.905)).toBeLessThan(1e-7);
+    expect(read(v, 1)[0]).toBe(0.5);
+    b.sgdStep(p, g, v, 1, 0.1, 0.9, 0, 0, 0, 0); // v = 0.45 + 0.5 = 0.95; p −= 0.095
+    expect(Math.abs(read(v, 1)[0] - 0.95)).toBeLessThan(1e-7);
+    expect(Math.abs(read(p, 1)[0] - 0.81)).toBeLessThan(1e-6);
+  });
+});
+
+// ---- exp and tanh accuracy (the Wasm kernels' own implementations) ----
+
+describe.each(wasmKinds)("%s: exp and tanh accuracy", (kind) => {
+  /** tanh of every x through rnnForward: I = H = width, W_ih = identity, W_hh = 0, biases 0, h0 = 0. */
+  function tanhOf(xs: Float32Array, width: 1 | 4): Float32Array {
+    const b = makeBackend(kind);
+    const rows = xs.length / width;
+    const base = Math.ceil(b.heapBase / 16) * 16;
+    const W = base, U = W + 64, bias = U + 64, h0 = bias + 64, x = h0 + rows * width * 4, hs = x + xs.length * 4;
+    b.reserve(hs + xs.length * 4);
+    const f = new Float32Array(b.buffer);
+    for (let j = 0; j < width; j++) f[(W >> 2) + j * width + j] = 1;
+    f.set(xs, x >> 2);
+    b.rnnForward(hs, x, 0, h0, W, U, bias, bias, 1, rows, width, width, Activation.Tanh);
+    return new Float32Array(b.buffer, hs, xs.length).slice();
+  }
+
+  const grid = Float32Array.from({ length: 240_000 }, (_, i) => -12 + i * 1e-4);
+  // tiny and huge magnitudes too
+  const extra: number[] = [];
+  for (let e = -40; e <= 2; e++) for (const m of [1, 1.7, 3.3, 7.9]) extra.push(m * 10 ** e, -m * 10 ** e);
+  const xs = new Float32Array([...grid, ...extra, 0]);
+
+  test("tanh: max abs error ≤ 2e-7 and max relative error ≤ 1e-6 against Math.tanh, SIMD and scalar paths bit-identical", () => {
+    const simd = tanhOf(xs, 4), scalar = tanhOf(xs, 1);
+    let maxAbs = 0, maxRel = 0;
+    for (let i = 0; i < xs.length; i++) {
+      const want = Math.tanh(xs[i]);
+      maxAbs = Math.max(maxAbs, Math.abs(simd[i] - want));
+      if (want !== 0) maxRel = Math.max(maxRel, Math.abs(simd[i] - want) / Math.abs(want));
+      if (!Object.is(simd[i], scalar[i]) && !(simd[i] === 0 && scalar[i] === 0)) expect.fail(`tanh(${xs[i]}): SIMD ${simd[i]} ≠ scalar ${scalar[i]}`);
+    }
+    record(`${kind} tanh max abs error`, maxAbs);
+    record(`${kind} tanh max rel error`, maxRel);
+    expect(maxAbs).toBeLessThanOrEqual(2e-7);
+    expect(maxRel).toBeLessThanOrEqual(1e-6);
+  });
+
+  test("tanh saturates to exactly ±1 (no NaN) and keeps NaN", () => {
+    const big = f32([20, -20, 100, -100, 1e30, -1e30, 3e38, -3e38, 10, -10, 9.5, -9.5]);
+    for (const width of [1, 4] as const) {
+      const got = tanhOf(big, width);
+      expect(Array.from(got.subarray(0, 10))).toEqual([1, -1, 1, -1, 1, -1, 1, -1, 1, -1]);
+      expect(Math.abs(got[10] - Math.tanh(9.5))).toBeLessThanOrEqual(6e-8);
+      expect(Math.abs(got[11] + Math.tanh(9.5))).toBeLessThanOrEqual(6e-8);
+    }
+    // one value per row (width 1): with the identity trick, ∞·0 in a wider row would be NaN
+    expect(Array.from(tanhOf(f32([Infinity, -Infinity, NaN]), 1))).toEqual([1, -1, NaN]);
+  });
+
+  test("exp (through softmax of [0, z]: p1/p0 = e^z) has relative error ≤ 5e-7 on [−80, 0]", () => {
+    for (const O of [2, 4]) {
+      const b = makeBackend(kind);
+      const rows = 20_000;
+      const z = new Float32Array(rows * O);
+      for (let r = 0; r < rows; r++) for (let o = 1; o < O; o++) z[r * O + o] = Math.fround(-80 * ((r * (O - 1) + o) / (rows * (O - 1))));
+      const ptr = Math.ceil(b.heapBase / 16) * 16;
+      b.reserve(ptr + z.length * 4);
+      new Float32Array(b.buffer, ptr, z.length).set(z);
+      b.softmax(ptr, ptr, rows, O, 1);
+      const p = new Float32Array(b.buffer, ptr, z.length);
+      let maxRel = 0;
+      for (let r = 0; r < rows; r++) {
+        for (let o = 1; o < O; o++) {
+          const want = Math.exp(z[r * O + o]);
+          maxRel = Math.max(maxRel, Math.abs(p[r * O + o] / p[r * O] - want) / want);
+        }
+      }
+      record(`${kind} exp max rel error (O=${O})`, maxRel);
+      expect(maxRel).toBeLessThanOrEqual(5e-7);
+    }
+  });
+
+  test("softmax and crossEntropy never overflow: huge logit gaps give finite results", () => {
+    const b = makeBackend(kind);
+    const base = Math.ceil(b.heapBase / 16) * 16;
+    const z = base, t = base + 64, d = base + 128;
+    const f = new Float32Array(b.buffer);
+    f.set([1000, 0, -1000, -3e38, 88.5], z >> 2);
+    b.softmax(d, z, 1, 5, 1);
+    expect(f[d >> 2]).toBe(1);
+    for (let i = 1; i < 5; i++) expect(f[(d >> 2) + i]).toBeLessThan(1e-30);
+    new Int32Array(b.buffer).set([2], t >> 2);
+    const loss = b.crossEntropy(d, z, t, 1, 5);
+    expect(Math.abs(loss - 2000)).toBeLessThan(1e-3);
+  });
+});
+
+// ---- the WasmBackend object ----
+
+describe.each(wasmKinds)("%s: memory, isolation, disposal", (kind) => {
+  test("reserve grows the memory, keeps the data, and kernels work beyond the old end", () => {
+    const b = makeBackend(kind);
+    const before = b.buffer;
+    const base = Math.ceil(b.heapBase / 16) * 16;
+    const data = uniform(new Random(30), 1000);
+    new Float32Array(before, base, 1000).set(data);
+    const far = before.byteLength + 3 * 65536 + 16; // beyond the old end
+    b.reserve(far + 1024 * 4);
+    expect(b.buffer).not.toBe(before);
+    expect(b.buffer.byteLength).toBeGreaterThanOrEqual(far + 4096);
+    expect(before.byteLength).toBe(0); // the old buffer is detached
+    expect(new Float32Array(b.buffer, base, 1000)).toEqual(data);
+    // C (far) = A (data, 10×50) · B (data, 20×50)ᵀ
+    b.matmulNT(far, base, base + 200 * 4, 10, 20, 50, 0);
+    const ref = new JsBackend();
+    ref.reserve(far + 4096);
+    new Float32Array(ref.buffer, base, 1000).set(data);
+    ref.matmulNT(far, base, base + 200 * 4, 10, 20, 50, 0);
+    expect(maxErr(new Float32Array(b.buffer, far, 200), new Float32Array(ref.buffer, far, 200))).toBeLessThanOrEqual(TOL.matmul);
+    const size = b.buffer.byteLength;
+    b.reserve(16); // never shrinks
+    expect(b.buffer.byteLength).toBe(size);
+    expect(() => b.reserve(8 * 2 ** 30)).toThrow(BpttError);
+  });
+
+  test("two backends never share memory", () => {
+    const a = makeBackend(kind), c = makeBackend(kind);
+    const p = Math.ceil(a.heapBase / 16) * 16;
+    a.fill(p, 8, 3);
+    c.fill(p, 8, 5);
+    expect(Array.from(new Float32Array(a.buffer, p, 8))).toEqual(Array(8).fill(3));
+    expect(Array.from(new Float32Array(c.buffer, p, 8))).toEqual(Array(8).fill(5));
+  });
+
+  test("heapBase is 16-byte aligned and above the static data", () => {
+    const b = makeBackend(kind);
+    expect(b.heapBase % 16).toBe(0);
+    expect(b.heapBase).toBeGreaterThanOrEqual(16);
+  });
+
+  test("dispose makes every later call throw DISPOSED", () => {
+    const b = makeBackend(kind);
+    b.dispose();
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return (e as BpttError).code;
+      }
+      return "no error";
+    };
+    expect(code(() => b.fill(64, 1, 0))).toBe("DISPOSED");
+    expect(code(() => b.rnnForward(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0))).toBe("DISPOSED");
+    expect(code(() => b.buffer)).toBe("DISPOSED");
+    expect(code(() => b.reserve(1))).toBe("DISPOSED");
+    b.dispose(); // twice is fine
+  });
+});
+
+describe("debug build asserts", () => {
+  test("an out-of-range token id aborts with a BpttError WASM_ABORT naming the kernel and the source line", () => {
+    const b = makeBackend("wasm-debug");
+    const base = Math.ceil(b.heapBase / 16) * 16;
+    new Int32Array(b.buffer).set([0, 1, 7], base >> 2); // I = 3: 7 is out of range
+    let error: unknown;
+    try {
+      b.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BpttError);
+    expect((error as BpttError).code).toBe("WASM_ABORT");
+    expect((error as BpttError).message).toMatch(/^rnnForward: token id out of range \[0, I\) at assembly\/cells\/rnn\.ts:\d+:\d+$/);
+  });
+
+  test("a crossEntropy target ≥ O aborts", () => {
+    const b = makeBackend("wasm-debug");
+    const base = Math.ceil(b.heapBase / 16) * 16;
+    new Int32Array(b.buffer).set([5], base >> 2);
+    expect(() => b.crossEntropy(base + 64, base + 64, base, 1, 5)).toThrow(/crossEntropy: target out of range/);
+  });
+});
+
+// ---- the loader ----
+
+describe("loader", () => {
+  test("decodes the embedded module, compiles it once, and accepts precompiled modules from any realm", async () => {
+    const bytes = decodeBase64(releaseWasmBase64);
+    expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0x61, 0x73, 0x6d]); // "\0asm"
+    const m1 = defaultModule();
+    expect(defaultModule()).toBe(m1); // cached
+    await init();
+    expect(defaultModule()).toBe(m1);
+
+    // a module compiled in another realm is not `instanceof` ours, but is still a Module
+    const foreign = runInNewContext("new WebAssembly.Module(bytes)", { bytes }) as WebAssembly.Module;
+    expect(foreign instanceof WebAssembly.Module).toBe(false);
+    expect(isWasmModule(foreign)).toBe(true);
+    await init(foreign);
+    expect(defaultModule()).toBe(foreign);
+    const b = new WasmBackend(defaultModule());
+    const p = Math.ceil(b.heapBase / 16) * 16;
+    b.fill(p, 5, 2);
+    expect(b.sumSquares(p, 5)).toBe(20);
+
+    await init(bytes); // bytes are compiled
+    expect(defaultModule()).not.toBe(foreign);
+    await expect(init(new Uint8Array([0, 1, 2, 3]))).rejects.toMatchObject({ code: "WASM_UNAVAILABLE" });
+  });
+
+  test("the embedded release module is byte-identical to build/bptt.release.wasm", () => {
+    const built = readFileSync(new URL("../build/bptt.release.wasm", import.meta.url));
+    expect(Buffer.from(decodeBase64(releaseWasmBase64)).equals(built)).toBe(true);
+    expect(isWasmModule(wasmModuleFor("wasm-release"))).toBe(true);
+    expect(isWasmModule(built)).toBe(false);
+  });
+});
