@@ -1,0 +1,278 @@
+/**
+ * The training step and sampling, on every backend: learning a small task, reproducibility,
+ * agreement between backends, the exact semantics of clipping, momentum and schedules, truncated
+ * BPTT, the non-finite guard, and generate().
+ *
+ * Tolerances. Two runs on the same backend execute the same code on the same data: they are
+ * compared bit for bit. Across backends the float32 roundings differ (Wasm accumulates in f32x4
+ * lanes with its own exp/tanh): trajectories agree within rtol 1e-3, as conventions allow. A
+ * parameter update checked against a formula evaluated in float64 from the same float32 gradients
+ * allows the roundings of the update itself: |Δ − Δ_expected| ≤ 1e-5·|Δ_expected| plus one float32
+ * ulp of the parameter (2^−23·|θ|) for θ − Δ rounded to float32.
+ */
+import { describe, expect, it } from "vitest";
+import { NonFiniteError, RNN, Random, Trainer, generate, type Batch, type TrainerOptions } from "../src/index.js";
+import { backendKinds } from "./helpers/backends.js";
+import { bits, modelOn, randomBatch, snapshot, type Kind } from "./helpers/models.js";
+
+/** An echo task: the target at step t is the input token at t − 1 (nothing to predict at t = 0). */
+function echoBatch(rng: Random, B: number, T: number, V: number): Batch {
+  const inputs = Array.from({ length: B * T }, () => rng.int(V));
+  const targets = inputs.map((_, k) => (k % T === 0 ? -100 : inputs[k - 1]));
+  return { batchSize: B, seqLen: T, inputs, targets };
+}
+
+/** Train a fresh echo model for `steps` steps and return the per-step results. */
+function echoRun(kind: Kind, steps: number, options: TrainerOptions = { learningRate: 0.02, clipNorm: 5 }) {
+  const model = modelOn(kind, { inputSize: 4, hiddenSize: 16, seed: 1 });
+  const trainer = new Trainer(model, options);
+  const rng = new Random(5);
+  const results = Array.from({ length: steps }, () => trainer.step(echoBatch(rng, 8, 10, 4)));
+  const parameters = snapshot(model);
+  model.dispose();
+  return { results, parameters };
+}
+
+/** Gradients of `batch` at the model's current parameters, by name (float32 copies). */
+function gradientsAt(model: RNN, batch: Batch): Map<string, Float32Array> {
+  model.forward(batch);
+  model.zeroGrad();
+  model.backward();
+  return new Map(model.gradients().map((g) => [g.name, g.data.slice()]));
+}
+
+/** Assert θ_after − θ_before = expected Δ per element, within the update's roundings (see top). */
+function expectUpdate(before: Map<string, Float32Array>, model: RNN, delta: (name: string, i: number) => number): void {
+  for (const [name, theta] of before) {
+    const after = model.getParameter(name);
+    for (let i = 0; i < theta.length; i++) {
+      const expected = delta(name, i), actual = after[i] - theta[i];
+      const bound = 1e-5 * Math.abs(expected) + 2 ** -23 * Math.max(Math.abs(theta[i]), Math.abs(after[i]));
+      if (!(Math.abs(actual - expected) <= bound)) expect.fail(`${name}[${i}]: Δ = ${actual}, expected ${expected} (bound ${bound})`);
+    }
+  }
+}
+
+const norm = (grads: Map<string, Float32Array>) => Math.sqrt([...grads.values()].reduce((s, g) => s + g.reduce((t, v) => t + v * v, 0), 0));
+
+let jsTrajectory: number[] | null = null;
+
+describe.each(backendKinds)("training on %s", (kind) => {
+  it("SGD with gradient-norm clipping learns to echo the previous token", () => {
+    const { results } = echoRun(kind, 60);
+    const first = results[0].loss;
+    const last10 = results.slice(-10).reduce((s, r) => s + r.loss, 0) / 10;
+    expect(first).toBeGreaterThan(1); // ≈ ln 4 at the start
+    expect(last10).toBeLessThan(0.3 * first);
+    expect(results.some((r) => r.clipped)).toBe(true); // clipping took part
+    for (const r of results) expect(r.tokens).toBe(8 * 9);
+  });
+
+  it("a fixed seed reproduces the loss trajectory exactly", () => {
+    const a = echoRun(kind, 20, { learningRate: 0.02, clipNorm: 5, momentum: 0.9 });
+    const b = echoRun(kind, 20, { learningRate: 0.02, clipNorm: 5, momentum: 0.9 });
+    expect(a.results.map((r) => r.lossSum)).toEqual(b.results.map((r) => r.lossSum));
+    expect(a.results.map((r) => r.gradNorm)).toEqual(b.results.map((r) => r.gradNorm));
+    for (const [name, p] of a.parameters) expect(bits(p), name).toEqual(bits(b.parameters.get(name)!));
+  });
+
+  it("the trajectory agrees with the js backend's within rtol 1e-3 over 20 steps", () => {
+    jsTrajectory ??= echoRun("js", 20).results.map((r) => r.lossSum);
+    const ours = echoRun(kind, 20).results.map((r) => r.lossSum);
+    ours.forEach((loss, s) => expect(Math.abs(loss - jsTrajectory![s]), `step ${s + 1}: ${loss} vs ${jsTrajectory![s]}`).toBeLessThanOrEqual(1e-3 * jsTrajectory![s]));
+  });
+
+  it("clipNorm: gradNorm is the norm before clipping, and the update is −lr·g·clipNorm/(‖g‖ + 1e-6)", () => {
+    const model = modelOn(kind, { inputSize: 5, hiddenSize: 7, numLayers: 2, seed: 2 });
+    const batch = randomBatch(model, { batchSize: 3, seqLen: 6 }, 2);
+    const g = gradientsAt(model, batch);
+    const gNorm = norm(g); // float64 sum of the float32 squares, as the kernel documents
+    const clipNorm = gNorm / 4, lr = 0.05;
+    const before = snapshot(model);
+    const result = new Trainer(model, { learningRate: lr, clipNorm }).step(batch);
+    expect(Math.abs(result.gradNorm - gNorm)).toBeLessThanOrEqual(1e-9 * gNorm);
+    expect(result.clipped).toBe(true);
+    expect(result.learningRate).toBe(lr);
+    const coef = clipNorm / (gNorm + 1e-6);
+    expectUpdate(before, model, (name, i) => -lr * g.get(name)![i] * coef);
+
+    // below the threshold nothing is clipped: Δθ = −lr·g
+    const g2 = gradientsAt(model, batch);
+    const before2 = snapshot(model);
+    const r2 = new Trainer(model, { learningRate: lr, clipNorm: 2 * norm(g2) }).step(batch);
+    expect(r2.clipped).toBe(false);
+    expectUpdate(before2, model, (name, i) => -lr * g2.get(name)![i]);
+    model.dispose();
+  });
+
+  it("clipValue clips every gradient element to [−c, c]", () => {
+    const model = modelOn(kind, { inputSize: 5, hiddenSize: 7, seed: 3 });
+    const batch = randomBatch(model, { batchSize: 3, seqLen: 6 }, 3);
+    const g = gradientsAt(model, batch);
+    const all = [...g.values()].flatMap((t) => Array.from(t, Math.abs)).sort((a, b) => a - b);
+    const c = all[Math.floor(all.length / 2)]; // the median |g|: half the elements get clipped
+    const lr = 0.1, before = snapshot(model);
+    const result = new Trainer(model, { learningRate: lr, clipValue: c }).step(batch);
+    expect(result.clipped).toBe(true);
+    expect(Math.abs(result.gradNorm - norm(g))).toBeLessThanOrEqual(1e-9 * norm(g));
+    expectUpdate(before, model, (name, i) => -lr * Math.min(Math.max(g.get(name)![i], -c), c));
+    model.dispose();
+  });
+
+  it("momentum matches PyTorch's SGD (v ← μv + g, θ ← θ − lr·v) rolled by hand over 3 steps", () => {
+    const options = { inputSize: 5, hiddenSize: 7, numLayers: 2, seed: 4 };
+    const model = modelOn(kind, options), twin = modelOn(kind, options);
+    const lr = 0.02, mu = 0.9;
+    const trainer = new Trainer(model, { learningRate: lr, momentum: mu });
+    const velocity = new Map<string, Float64Array>();
+    for (let s = 0; s < 3; s++) {
+      const batch = randomBatch(model, { batchSize: 2, seqLen: 5 }, 40 + s);
+      trainer.step(batch);
+      const g = gradientsAt(twin, batch);
+      for (const [name, grad] of g) {
+        const v = velocity.get(name) ?? Float64Array.from(grad); // first step: v = g
+        if (velocity.has(name)) for (let i = 0; i < v.length; i++) v[i] = mu * v[i] + grad[i];
+        velocity.set(name, v);
+        twin.setParameter(name, twin.getParameter(name).map((p, i) => p - lr * v[i]));
+      }
+    }
+    // the hand-rolled twin rounds v in float64 and the kernel in float32; after 3 steps the
+    // parameters agree to float32 roundings amplified through three gradient evaluations
+    for (const { name, data } of twin.parameters()) {
+      const ours = model.getParameter(name);
+      data.forEach((p, i) => expect(Math.abs(ours[i] - p), `${name}[${i}]: ${ours[i]} vs ${p}`).toBeLessThanOrEqual(1e-5 * Math.abs(p) + 1e-6));
+    }
+    // and momentum did something: plain SGD over the same batches ends elsewhere
+    const plain = modelOn(kind, options), sgd = new Trainer(plain, { learningRate: lr });
+    for (let s = 0; s < 3; s++) sgd.step(randomBatch(plain, { batchSize: 2, seqLen: 5 }, 40 + s));
+    expect(bits(plain.getParameter("head.weight"))).not.toEqual(bits(model.getParameter("head.weight")));
+    for (const m of [model, twin, plain]) m.dispose();
+  });
+
+  it("a schedule receives steps 1, 2, 3 with the base rate, and its rate is used", () => {
+    const model = modelOn(kind, { inputSize: 5, hiddenSize: 7, seed: 5 });
+    const calls: [number, number][] = [];
+    const trainer = new Trainer(model, { learningRate: 0.1, schedule: (step, base) => (calls.push([step, base]), base / (step + 1)) });
+    for (let s = 1; s <= 3; s++) {
+      const batch = randomBatch(model, { batchSize: 2, seqLen: 4 }, 50 + s);
+      const g = gradientsAt(model, batch), before = snapshot(model);
+      const result = trainer.step(batch);
+      expect(result.learningRate).toBe(0.1 / (s + 1));
+      expectUpdate(before, model, (name, i) => -(0.1 / (s + 1)) * g.get(name)![i]);
+    }
+    expect(calls).toEqual([[1, 0.1], [2, 0.1], [3, 0.1]]);
+    expect(trainer.stepCount).toBe(3);
+    model.dispose();
+  });
+
+  it("truncated BPTT: carryState starts each window from the last one's final state; recordStepNorms gives (L, T) finite norms", () => {
+    const options = { inputSize: 5, hiddenSize: 7, numLayers: 2, seed: 6 };
+    const model = modelOn(kind, options), check = modelOn(kind, options);
+    const trainer = new Trainer(model, { learningRate: 0.05 });
+    const w1 = randomBatch(model, { batchSize: 3, seqLen: 4 }, 61), w2 = randomBatch(model, { batchSize: 3, seqLen: 4 }, 62);
+    trainer.step(w1, { carryState: true });
+    const carried = model.finalState();
+    const after1 = snapshot(model);
+    const r2 = trainer.step(w2, { carryState: true, recordStepNorms: true });
+    // the second window ran from h0 = the first window's final state, at the parameters after step 1
+    for (const [name, p] of after1) check.setParameter(name, p);
+    expect(check.forward({ ...w2, h0: carried }).loss).toBe(r2.lossSum);
+    expect(check.forward(w2).loss).not.toBe(r2.lossSum); // zeros would have given another loss
+    expect(r2.stepNorms).toBeInstanceOf(Float32Array);
+    expect(r2.stepNorms!.length).toBe(2 * 4);
+    for (const v of r2.stepNorms!) expect(Number.isFinite(v) && v >= 0).toBe(true);
+    expect(r2.stepNorms!.some((v) => v > 0)).toBe(true);
+    // without carryState (or after resetState) a window starts from zeros
+    const after2 = snapshot(model);
+    trainer.resetState();
+    const r3 = trainer.step(w1, { carryState: true });
+    for (const [name, p] of after2) check.setParameter(name, p);
+    expect(check.forward(w1).loss).toBe(r3.lossSum);
+    model.dispose();
+    check.dispose();
+  });
+
+  it.each([
+    ["gradient", "mse", 1e30, "rnn.weight_ih_l0"], // y ≈ 1e30: the loss (f64) is finite, W_headᵀ·dy overflows float32
+    ["loss", "cross-entropy", 3e38, "loss"], // logits overflow to ±Infinity: the loss is NaN
+  ] as const)("a non-finite %s throws NonFiniteError naming the step and tensor, and changes no weight", (_, loss, huge, tensor) => {
+    const model = modelOn(kind, { input: "dense", inputSize: 3, hiddenSize: 5, outputSize: 2, loss, seed: 7 });
+    const trainer = new Trainer(model, { learningRate: 0.01, momentum: 0.9 });
+    const twin = modelOn(kind, { input: "dense", inputSize: 3, hiddenSize: 5, outputSize: 2, loss, seed: 7 });
+    const twinTrainer = new Trainer(twin, { learningRate: 0.01, momentum: 0.9 });
+    const batches = [1, 2, 3].map((s) => randomBatch(model, { batchSize: 2, seqLen: 3 }, 70 + s));
+    trainer.step(batches[0]);
+    trainer.step(batches[1]);
+    twinTrainer.step(batches[0]);
+    twinTrainer.step(batches[1]);
+
+    const head = model.getParameter("head.weight");
+    model.setParameter("head.weight", head.map(() => huge));
+    const before = snapshot(model);
+    let error: unknown;
+    try { trainer.step(batches[2]); } catch (e) { error = e; }
+    expect(error).toBeInstanceOf(NonFiniteError);
+    const e = error as NonFiniteError;
+    expect(e.code).toBe("NON_FINITE");
+    expect(e.step).toBe(3);
+    expect(e.tensor).toBe(tensor);
+    expect(e.message).toMatch(/training step 3/);
+    expect(e.message).toContain(tensor);
+    for (const [name, p] of before) expect(bits(model.getParameter(name)), name).toEqual(bits(p));
+    expect(trainer.stepCount).toBe(2);
+
+    // the optimizer state was not touched either: restored, the model continues as its twin
+    model.setParameter("head.weight", head);
+    expect(trainer.step(batches[2]).lossSum).toBe(twinTrainer.step(batches[2]).lossSum);
+    for (const [name, p] of snapshot(twin)) expect(bits(model.getParameter(name)), name).toEqual(bits(p));
+    model.dispose();
+    twin.dispose();
+  });
+
+  describe("generate", () => {
+    const make = () => modelOn(kind, { inputSize: 6, hiddenSize: 12, seed: 8, init: "xavier" });
+
+    it("is reproducible for a seed and returns ids in range", () => {
+      const model = make();
+      const options = { prompt: [1, 2, 3], length: 40, temperature: 0.8, topK: 4, seed: 9 };
+      const a = generate(model, options), b = generate(model, options);
+      expect(a).toEqual(b);
+      expect(a.length).toBe(40);
+      for (const id of a) expect(Number.isInteger(id) && id >= 0 && id < 6).toBe(true);
+      expect(generate(model, { ...options, seed: 10 })).not.toEqual(a);
+      model.dispose();
+    });
+
+    it("topK = 2 draws only among the two most likely tokens at each step", () => {
+      const model = make();
+      const sampled = generate(model, { prompt: [4], length: 40, temperature: 1.5, topK: 2, seed: 13 });
+      model.resetState(1);
+      let logits = model.step(4);
+      for (const id of sampled) {
+        const rank = Array.from(logits).filter((v) => v > logits[id]).length;
+        expect(rank, `token ${id} among logits ${Array.from(logits)}`).toBeLessThan(2);
+        logits = model.step(id);
+      }
+      expect(new Set(sampled).size).toBeGreaterThan(1); // it samples, not argmax
+      model.dispose();
+    });
+
+    it("topK = 1 equals greedy argmax decoding through step()", () => {
+      const model = make();
+      const prompt = [5, 0, 2];
+      const sampled = generate(model, { prompt, length: 25, topK: 1, seed: 12 });
+      model.resetState(1);
+      let logits = new Float32Array(0);
+      for (const id of prompt) logits = model.step(id);
+      const greedy: number[] = [];
+      for (let n = 0; n < 25; n++) {
+        let best = 0;
+        for (let o = 1; o < logits.length; o++) if (logits[o] > logits[best]) best = o;
+        greedy.push(best);
+        logits = model.step(best);
+      }
+      expect(sampled).toEqual(greedy);
+      model.dispose();
+    });
+  });
+});
