@@ -262,7 +262,7 @@ describe.each(backendKinds)("training on %s", (kind) => {
       const prompt = [5, 0, 2];
       const sampled = generate(model, { prompt, length: 25, topK: 1, seed: 12 });
       model.resetState(1);
-      let logits = new Float32Array(0);
+      let logits: Float32Array = new Float32Array(0);
       for (const id of prompt) logits = model.step(id);
       const greedy: number[] = [];
       for (let n = 0; n < 25; n++) {
