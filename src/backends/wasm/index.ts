@@ -62,7 +62,6 @@ export class WasmBackend implements Backend {
   /** First byte above the module's static data, 16-byte aligned. */
   readonly heapBase: number;
   private memory: WebAssembly.Memory | undefined;
-  private instance: WebAssembly.Instance | undefined;
 
   /**
    * @param module the compiled kernel module (`defaultModule()` or one given to `init`)
@@ -93,7 +92,6 @@ export class WasmBackend implements Backend {
     Object.assign(this, bindKernels(instance.exports));
     this.heapBase = (heapBase as () => number)() >>> 0;
     this.memory = memory;
-    this.instance = instance;
   }
 
   /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
@@ -118,16 +116,10 @@ export class WasmBackend implements Backend {
     }
   }
 
-  /** Drops the instance and its memory; every later call throws DISPOSED. */
+  /** Drops the memory and the bound exports (the last references to the instance); every later call throws DISPOSED. */
   dispose(): void {
     this.memory = undefined;
-    this.instance = undefined;
     Object.assign(this, disposedKernels);
-  }
-
-  /** Whether the instance is still alive (not disposed). */
-  get alive(): boolean {
-    return this.instance !== undefined;
   }
 
   private live(): WebAssembly.Memory {
