@@ -1,4 +1,5 @@
 import type { Backend, KernelName, Kernels } from "../../backend.js";
+import { instantiateSync } from "@assemblyscript/loader";
 import { BpttError } from "../../errors.js";
 
 const PAGE_BYTES = 65536;
@@ -80,7 +81,10 @@ export class WasmBackend implements Backend {
     };
     let instance: WebAssembly.Instance;
     try {
-      instance = new WebAssembly.Instance(module, imports);
+      // Through @assemblyscript/loader, which keeps our abort handler (it only fills in a missing one).
+      // A module compiled in another realm (Vercel Edge injects one) fails the loader's `instanceof`
+      // check, which would make it recompile from bytes: instantiate such a module directly.
+      instance = module instanceof WebAssembly.Module ? instantiateSync(module, imports).instance : new WebAssembly.Instance(module, imports);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       throw new BpttError("WASM_UNAVAILABLE", `could not instantiate the bptt WebAssembly module: ${reason}`);
