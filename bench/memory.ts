@@ -1,0 +1,65 @@
+/**
+ * Memory figures of a training workload: the bytes the model's arena uses against the
+ * theoretical minimum of one training window, and the JS heap's growth over many steps.
+ */
+import type { RNN } from "../src/index.js";
+import type { TrainingWorkload } from "./workloads.js";
+
+export interface MinimumBytes {
+  parameters: number;
+  gradients: number;
+  optimizer: number;
+  activations: number;
+  total: number;
+}
+
+/**
+ * Theoretical minimum for one window of full BPTT with plain SGD (float32 = 4 bytes, int32 ids = 4):
+ *   P           = H·V + H·H + 2·H + V·H + V        (W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
+ *   parameters  = 4·P
+ *   gradients   = 4·P
+ *   optimizer   = 0                                 (plain SGD keeps no state; momentum would add 4·P)
+ *   activations = 4·( (T+1)·B·H                     (h_0 … h_T: tanh' = 1 − h² needs them all)
+ *                   + T·B·V                         (logits, turned into ∂E/∂logits in place)
+ *                   + 2·T·B                         (input and target ids)
+ *                   + B·H )                         (the running δ of BPTT)
+ */
+export function minimumBytes(w: TrainingWorkload): MinimumBytes {
+  const { V, H, T, B } = w;
+  const P = H * V + H * H + 2 * H + V * H + V;
+  const parameters = 4 * P, gradients = 4 * P, optimizer = 0;
+  const activations = 4 * ((T + 1) * B * H + T * B * V + 2 * T * B + B * H);
+  return { parameters, gradients, optimizer, activations, total: parameters + gradients + optimizer + activations };
+}
+
+export interface HeapGrowth {
+  steps: number;
+  before: number;
+  after: number;
+  /** after − before, bytes. */
+  growth: number;
+  gcAvailable: boolean;
+}
+
+function collect(): boolean {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return false;
+  gc();
+  gc();
+  return true;
+}
+
+/** heapUsed before and after `steps` calls, each after a full GC when node runs with --expose-gc. */
+export function heapGrowth(call: () => void, steps: number): HeapGrowth {
+  const gcAvailable = collect();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < steps; i++) call();
+  collect();
+  const after = process.memoryUsage().heapUsed;
+  return { steps, before, after, growth: after - before, gcAvailable };
+}
+
+/** The model's arena in use and the backend memory's total size. */
+export function modelBytes(model: RNN): { inUse: number; reserved: number } {
+  return { inUse: model.memoryBytes, reserved: model.internals().backend.buffer.byteLength };
+}

@@ -1,0 +1,221 @@
+/**
+ * `npm run bench [-- --quick]`: throughput of training (forward + full BPTT + SGD) and generation
+ * on the Wasm and the pure-TS backends, measured in one run against a register-only SIMD peak
+ * probe, plus memory figures. Prints Markdown; the full run also writes bench/RESULTS.md.
+ *
+ * Order: environment → peak probe → backend agreement checks (exit 1 on disagreement) →
+ * per workload: warm up both backends, then time their blocks interleaved (wasm, js, wasm, js, …)
+ * so that load from other processes hits both alike → memory report.
+ */
+import { writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { checkGeneration, checkTraining, type CheckResult } from "./check.js";
+import { referenceFlopsPerToken } from "./flops.js";
+import { heapGrowth, minimumBytes, modelBytes } from "./memory.js";
+import { measurePeak } from "./peak.js";
+import { spread, timeBlock, warmUp, type Spread, type TimingPlan } from "./stats.js";
+import {
+  describeWorkload, flopsPerToken, generationRunner, tokensPerCall, trainingRunner, workloads,
+  type Backend, type GenerationWorkload, type Runner, type TrainingWorkload,
+} from "./workloads.js";
+
+const args = process.argv.slice(2);
+const quick = args.includes("--quick");
+const write = !quick && !args.includes("--no-write");
+for (const a of args) {
+  if (!["--quick", "--no-write"].includes(a)) {
+    console.error(`bench: unknown option ${a}; expected --quick and/or --no-write`);
+    process.exit(2);
+  }
+}
+
+const plan: TimingPlan = quick
+  ? { warmupSeconds: 0.3, warmupCalls: 20, minWarmupCalls: 2, repetitions: 5, blockSeconds: 0.1 }
+  : { warmupSeconds: 1, warmupCalls: 20, minWarmupCalls: 3, repetitions: 7, blockSeconds: 0.5 };
+const HEAP_STEPS = 1000;
+
+const log = (s: string) => process.stderr.write(s + "\n");
+const backends: Backend[] = ["wasm", "js"];
+
+// ---------------------------------------------------------------- environment
+
+const cpuList = cpus();
+const env = {
+  date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+  cpu: `${cpuList[0]?.model ?? "unknown CPU"} (${cpuList.length} logical cores; one is used)`,
+  node: process.versions.node,
+  v8: process.versions.v8,
+  platform: `${process.platform} ${process.arch}`,
+  mode: quick ? "--quick" : "full",
+  /** 1-minute load average when the run started: above ~1 on this 2-core machine, other processes compete for the core. */
+  loadAtStart: loadavg()[0],
+};
+
+// ---------------------------------------------------------------- checks before timing
+
+const checks: CheckResult[] = [];
+for (const w of workloads) {
+  if (w.kind === "train") checks.push(...checkTraining(w));
+  else if (w.kind === "generate") checks.push(...checkGeneration(w));
+}
+for (const c of checks) {
+  log(`check ${c.id} ${c.what}: wasm ${c.wasm.toPrecision(8)}, js ${c.js.toPrecision(8)}, difference ${c.difference.toExponential(2)} (< ${c.tolerance}) ${c.ok ? "ok" : "FAILED"}`);
+}
+const failed = checks.filter((c) => !c.ok);
+if (failed.length > 0) {
+  console.error(`bench: the Wasm and JS backends disagree on ${failed.map((c) => `${c.id} ${c.what} (difference ${c.difference.toExponential(2)} ≥ ${c.tolerance})`).join("; ")}; not timing a wrong answer`);
+  process.exit(1);
+}
+
+// ---------------------------------------------------------------- peak probe
+
+log("peak probe …");
+const peak = measurePeak(plan.repetitions, quick ? 0.1 : 0.5);
+log(`peak probe: ${peak.gflops.median.toFixed(1)} GFLOP/s (${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)})`);
+
+// ---------------------------------------------------------------- throughput
+
+interface Row {
+  id: string;
+  description: string;
+  missing?: string;
+  flopsPerToken?: number;
+  tokensPerCall?: number;
+  rates?: Record<Backend, Spread>;
+  calls?: Record<Backend, number>;
+}
+
+function runner(w: TrainingWorkload | GenerationWorkload, backend: Backend): Runner {
+  return w.kind === "train" ? trainingRunner(w, backend) : generationRunner(w, backend);
+}
+
+const rows: Row[] = [];
+for (const w of workloads) {
+  if (w.kind === "missing") {
+    rows.push({ id: w.id, description: w.description, missing: w.reason });
+    continue;
+  }
+  log(`${w.id} (${describeWorkload(w)}) …`);
+  const units = tokensPerCall(w);
+  const prepared = backends.map((b) => {
+    const r = runner(w, b);
+    const { calls } = warmUp(r.call, plan);
+    return { backend: b, runner: r, calls, samples: [] as number[] };
+  });
+  for (let rep = 0; rep < plan.repetitions; rep++) {
+    for (const p of prepared) p.samples.push(timeBlock(p.runner.call, p.calls, units));
+  }
+  for (const p of prepared) p.runner.dispose();
+  const rates = Object.fromEntries(prepared.map((p) => [p.backend, spread(p.samples)])) as Record<Backend, Spread>;
+  const calls = Object.fromEntries(prepared.map((p) => [p.backend, p.calls])) as Record<Backend, number>;
+  rows.push({ id: w.id, description: describeWorkload(w), flopsPerToken: flopsPerToken(w), tokensPerCall: units, rates, calls });
+  log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s`);
+}
+
+// ---------------------------------------------------------------- memory
+
+log("memory …");
+interface MemoryRow {
+  id: string;
+  inUse: number;
+  reserved: number;
+  minimum: ReturnType<typeof minimumBytes>;
+}
+const memoryRows: MemoryRow[] = [];
+for (const w of workloads) {
+  if (w.kind !== "train") continue;
+  const r = trainingRunner(w, "wasm");
+  r.call();
+  memoryRows.push({ id: w.id, ...modelBytes(r.model), minimum: minimumBytes(w) });
+  r.dispose();
+}
+const heapWorkload = workloads.find((w): w is TrainingWorkload => w.id === "W1" && w.kind === "train")!;
+// Rounds of 1,000 steps after a 200-step warm-up: the first rounds still include V8's one-off
+// allocations (feedback vectors, optimised code); a leak would show as growth in every round.
+// The JS backend's rounds take several seconds each: two, and in the full run only.
+const heap = (quick ? (["wasm"] as Backend[]) : backends).map((b) => {
+  const r = trainingRunner(heapWorkload, b);
+  for (let i = 0; i < 200; i++) r.call();
+  const rounds = Array.from({ length: b === "wasm" ? 3 : 2 }, () => heapGrowth(r.call, HEAP_STEPS));
+  r.dispose();
+  return { backend: b, rounds };
+});
+
+// ---------------------------------------------------------------- report
+
+function fmtInt(x: number): string {
+  return Math.round(x).toLocaleString("en-US");
+}
+function sig(x: number, digits = 3): string {
+  if (x >= 10 ** digits) return fmtInt(x);
+  return Number(x.toPrecision(digits)).toLocaleString("en-US", { maximumFractionDigits: 6 });
+}
+function fmtRate(s: Spread): string {
+  return `${sig(s.median)} (${sig(s.min)}–${sig(s.max)})`;
+}
+function signed(x: number, unit: string): string {
+  return `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(1)}${unit}`;
+}
+function kib(bytes: number): string {
+  return `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+const peakGflops = peak.gflops.median;
+const lines: string[] = [];
+lines.push(`# bptt benchmark`);
+lines.push("");
+lines.push(`- date: ${env.date}`);
+lines.push(`- CPU: ${env.cpu}`);
+lines.push(`- Node ${env.node}, V8 ${env.v8}, ${env.platform}`);
+lines.push(`- 1-minute load average at start ${env.loadAtStart.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} (other processes share the ${cpuList.length} cores; the peak probe runs under the same conditions)`);
+lines.push(`- mode: ${env.mode} — warm-up ≥ ${plan.minWarmupCalls} calls, up to ${plan.warmupCalls} calls or ${plan.warmupSeconds} s; ${plan.repetitions} timed blocks of ≥ ${plan.blockSeconds} s per backend, Wasm and JS blocks interleaved`);
+lines.push(`- peak probe (f32x4 mul+add in registers, 12 accumulators, same run): **${peakGflops.toFixed(1)} GFLOP/s** (min–max ${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)})`);
+lines.push(`- checked before timing: Wasm and JS agree on the first loss and first gradient norm (relative difference < 1e-4) and on next-token probabilities (< 1e-5): ` +
+  checks.map((c) => `${c.id} ${c.difference.toExponential(1)}`).join(", "));
+lines.push("");
+lines.push("Tokens/s: median (min–max) over the timed blocks. GFLOP/s and % of peak from the median. FLOP/token counts matrix products only, a multiply–add = 2 FLOPs:");
+lines.push("training 6·H·(H+V) (forward W_hh h, W_hy h; backward dW_hh, W_hhᵀδ, dW_hy, W_hyᵀdy; the one-hot W_ih x is a gather, 0 FLOPs), generation 2·H·(H+V) — see bench/flops.ts.");
+lines.push("");
+lines.push("| workload | setup | FLOP/token | Wasm tokens/s | Wasm GFLOP/s | Wasm % peak | JS tokens/s | JS GFLOP/s | JS % peak | Wasm/JS |");
+lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const r of rows) {
+  if (r.missing !== undefined) {
+    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | — | — | — | — |`);
+    continue;
+  }
+  const f = r.flopsPerToken!, rw = r.rates!.wasm, rj = r.rates!.js;
+  const gw = (rw.median * f) / 1e9, gj = (rj.median * f) / 1e9;
+  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× |`);
+}
+lines.push("");
+lines.push("FLOP/token against the issue's reference figures: " +
+  rows.filter((r) => r.flopsPerToken !== undefined && referenceFlopsPerToken[r.id] !== undefined)
+    .map((r) => `${r.id} ${fmtInt(r.flopsPerToken!)} vs ≈ ${fmtInt(referenceFlopsPerToken[r.id])} (${((100 * (r.flopsPerToken! - referenceFlopsPerToken[r.id])) / referenceFlopsPerToken[r.id]).toFixed(1)} %)`).join(", ") + ".");
+lines.push("");
+lines.push("## Memory");
+lines.push("");
+lines.push("Wasm arena in use (`model.memoryBytes`, after one training step) against the theoretical minimum of one window of full BPTT with plain SGD:");
+lines.push("4 bytes × [ 2·P (parameters + gradients) + 0 (SGD state) + (T+1)·B·H (h_0…h_T) + T·B·V (logits → ∂E/∂logits in place) + 2·T·B (ids) + B·H (running δ) ], P = 2·V·H + H·H + 2·H + V.");
+lines.push("");
+lines.push("| workload | parameters | gradients | optimizer | activations | minimum | Wasm in use | in use / minimum | Wasm memory reserved |");
+lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const m of memoryRows) {
+  const n = m.minimum;
+  lines.push(`| ${m.id} | ${kib(n.parameters)} | ${kib(n.gradients)} | ${kib(n.optimizer)} | ${kib(n.activations)} | ${kib(n.total)} | ${kib(m.inUse)} | ${(m.inUse / n.total).toFixed(2)}× | ${kib(m.reserved)} |`);
+}
+lines.push("");
+for (const h of heap) {
+  const gc = h.rounds[0].gcAvailable ? "full GC before and after each round" : "no --expose-gc, so no GC between rounds: an upper bound";
+  lines.push(`- JS heap growth (\`heapUsed\`) of W1 training on the ${h.backend} backend, consecutive rounds of ${fmtInt(HEAP_STEPS)} steps after 200 warm-up steps (${gc}): ` +
+    h.rounds.map((g) => `${signed(g.growth / 1024, " KiB")} (${signed(g.growth / g.steps, " B/step")})`).join(", ") +
+    `; heapUsed ${kib(h.rounds[0].before)} → ${kib(h.rounds[h.rounds.length - 1].after)}`);
+}
+const report = lines.join("\n") + "\n";
+process.stdout.write("\n" + report);
+if (write) {
+  const out = join(dirname(fileURLToPath(import.meta.url)), "..", "bench", "RESULTS.md");
+  writeFileSync(out, report.replace("# bptt benchmark", "# bptt benchmark results\n\nProduced by `npm run bench` (full run); `npm run bench -- --quick` prints a shorter run without writing this file."));
+  log(`wrote ${out}`);
+}
