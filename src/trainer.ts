@@ -93,6 +93,7 @@ export class Trainer {
   step(batch: Batch, options: StepOptions = {}): StepResult {
     const started = now();
     const model = this.model, o = this.options;
+    if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
     const stepIndex = this.stepCount + 1;
     const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
     checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
@@ -103,7 +104,6 @@ export class Trainer {
       if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
       input = { ...batch, h0: this.carried };
     }
-    if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
     const fwd = model.forward(input);
     if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);
     model.zeroGrad();
