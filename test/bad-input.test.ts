@@ -152,6 +152,19 @@ describe.each(backendKinds)("bad input on %s", (kind) => {
       model.dispose();
     });
 
+    it("a trainer step on a non-object batch while a state is carried", () => {
+      const model = tokensModel();
+      const trainer = new Trainer(model, { learningRate: 0.1 });
+      trainer.step(tokens(model), { carryState: true });
+      const params = snapshot(model);
+      for (const bad of [null, undefined, 42]) {
+        expectBpttError(thrown(() => trainer.step(bad as unknown as Batch, { carryState: true })), "INVALID_ARGUMENT", /^batch\.targets is missing; training needs targets$/);
+      }
+      for (const [name, p] of params) expect(bits(model.getParameter(name)), name).toEqual(bits(p));
+      expect(trainer.stepCount).toBe(1);
+      model.dispose();
+    });
+
     it("step() before resetState()", () => {
       const model = tokensModel();
       expectBpttError(thrown(() => model.step([0, 1])), "INVALID_STATE", /^step\(\) needs resetState\(batchSize\) first$/);
