@@ -4,11 +4,15 @@ import type { RNN } from "./model.js";
 import { Random } from "./random.js";
 
 export interface GradientCheckOptions {
-  /** Finite-difference step; the default 1e-2 suits float32 kernels (rounding error ~ ulp(loss)/ε). */
+  /** Finite-difference step (default 1e-3: small enough not to straddle a ReLU kink, large enough for float32). */
   epsilon?: number;
   /** Check at most this many entries per tensor, drawn at random (default: all). */
   maxEntriesPerTensor?: number;
-  /** Gradients smaller than this are compared absolutely: error = |a − n| / max(|a| + |n|, floor). */
+  /**
+   * Gradients smaller than this are compared absolutely: error = |a − n| / max(|a| + |n|, floor).
+   * Default max(1e-3, 20·u·|L|/ε) with u = 2⁻²⁴: the float32 rounding noise of a central difference
+   * of the loss L grows like u·|L|/ε, so entries below that level cannot be judged relatively.
+   */
   floor?: number;
   seed?: number;
 }
@@ -29,12 +33,12 @@ export interface GradientCheckResult {
  * restored exactly; its gradients hold the analytic values afterwards.
  */
 export function gradientCheck(model: RNN, batch: Batch, options: GradientCheckOptions = {}): GradientCheckResult[] {
-  const epsilon = checkFinite("epsilon", options.epsilon ?? 1e-2, 0, Infinity, true);
-  const floor = checkFinite("floor", options.floor ?? 1e-3, 0, Infinity, true);
+  const epsilon = checkFinite("epsilon", options.epsilon ?? 1e-3, 0, Infinity, true);
   const limit = options.maxEntriesPerTensor ?? Infinity;
   if (batch.targets === undefined) throw invalid("gradientCheck needs a batch with targets");
   const rng = new Random(options.seed ?? 0);
-  model.forward(batch);
+  const loss = model.forward(batch).loss;
+  const floor = checkFinite("floor", options.floor ?? Math.max(1e-3, (20 * 2 ** -24 * Math.abs(loss)) / epsilon), 0, Infinity, true);
   model.zeroGrad();
   model.backward();
   const results: GradientCheckResult[] = [];

@@ -1,4 +1,4 @@
-import type { Batch } from "./batch.js";
+import { validateBatch, type Batch } from "./batch.js";
 import { NonFiniteError, checkFinite, checkOneOf, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
 
@@ -60,7 +60,7 @@ export class Trainer {
   /** Number of completed steps. */
   stepCount = 0;
   private carried: Float32Array | null = null;
-  private carriedShape = "";
+  private carriedBatchSize = 0;
 
   constructor(readonly model: RNN, options: TrainerOptions) {
     if (options === null || typeof options !== "object") throw invalid(`trainer options must be an object { learningRate, … }; got ${describe(options)}`);
@@ -94,16 +94,20 @@ export class Trainer {
     const started = now();
     const model = this.model, o = this.options;
     if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
+    validateBatch(batch, model.config, true);
+    const carry = options.carryState === true;
+    let input = batch;
+    if (carry && this.carried !== null) {
+      if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
+      if (this.carriedBatchSize !== batch.batchSize) {
+        throw invalid(`batch.batchSize is ${batch.batchSize} but the carried state holds ${this.carriedBatchSize} sequences; call trainer.resetState() to start new sequences`);
+      }
+      input = { ...batch, h0: this.carried };
+    }
     const stepIndex = this.stepCount + 1;
     const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
     checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
-    const carry = options.carryState === true;
     const L = model.config.numLayers, H = model.config.hiddenSize;
-    let input = batch;
-    if (carry && this.carried !== null && this.carriedShape === `${batch.batchSize}`) {
-      if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
-      input = { ...batch, h0: this.carried };
-    }
     const fwd = model.forward(input);
     if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);
     model.zeroGrad();
@@ -141,7 +145,7 @@ export class Trainer {
       const n = L * batch.batchSize * H;
       if (this.carried === null || this.carried.length !== n) this.carried = new Float32Array(n);
       model.finalState(this.carried);
-      this.carriedShape = `${batch.batchSize}`;
+      this.carriedBatchSize = batch.batchSize;
     }
     const result: StepResult = { loss: fwd.meanLoss, lossSum: fwd.loss, gradNorm, clipped, tokens: fwd.count, learningRate, ms: now() - started };
     if (options.recordStepNorms) result.stepNorms = model.stepGradientNorms();

@@ -165,6 +165,24 @@ describe.each(backendKinds)("bad input on %s", (kind) => {
       model.dispose();
     });
 
+    it("a carried state of another batch size, and a bad batch never reaching the schedule", () => {
+      const model = tokensModel();
+      const calls: number[] = [];
+      const trainer = new Trainer(model, { learningRate: 0.1, schedule: (step, lr) => (calls.push(step), lr) });
+      trainer.step(tokens(model), { carryState: true });
+      const params = snapshot(model);
+      const wider = randomBatch(model, { batchSize: 3, seqLen: 2 }, 5);
+      expectBpttError(thrown(() => trainer.step(wider, { carryState: true })), "INVALID_ARGUMENT",
+        /^batch\.batchSize is 3 but the carried state holds \d+ sequences; call trainer\.resetState\(\) to start new sequences$/);
+      const badToken = { ...tokens(model), inputs: Array.from(tokens(model).inputs as ArrayLike<number>, () => 999) };
+      expectBpttError(thrown(() => trainer.step(badToken)), "INVALID_ARGUMENT", /^batch\.inputs\[0\] \(sequence 0, step 0\) is 999; expected a token id/);
+      expect(calls).toEqual([1]);
+      for (const [name, p] of params) expect(bits(model.getParameter(name)), name).toEqual(bits(p));
+      trainer.resetState();
+      expect(trainer.step(wider, { carryState: true }).tokens).toBe(6);
+      model.dispose();
+    });
+
     it("step() before resetState()", () => {
       const model = tokensModel();
       expectBpttError(thrown(() => model.step([0, 1])), "INVALID_STATE", /^step\(\) needs resetState\(batchSize\) first$/);
