@@ -1,5 +1,5 @@
 import { validateBatch, type Batch } from "./batch.js";
-import { NonFiniteError, checkFinite, checkOneOf, describe, invalid } from "./errors.js";
+import { NonFiniteError, checkFinite, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
 
 export interface TrainerOptions {
@@ -90,6 +90,43 @@ export class Trainer {
     this.carried = null;
   }
 
+  /**
+   * Truncated BPTT over long sequences: split a batch of B sequences of length N into windows of
+   * `bpttSteps` (the last may be shorter) and take one training step per window, carrying the
+   * hidden state forward without gradient. Full BPTT when bpttSteps ≥ N. Starts from batch.h0
+   * (or zeros); the carried state is left for a following `carryState` step.
+   */
+  trainSequence(batch: Batch, options: { bpttSteps: number; recordStepNorms?: boolean }): StepResult[] {
+    if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
+    validateBatch(batch, this.model.config, true);
+    const W = checkPositiveInt("bpttSteps", options?.bpttSteps);
+    const { batchSize: B, seqLen: N } = batch;
+    const c = this.model.config;
+    const inWidth = c.input === "tokens" ? 1 : c.inputSize;
+    const outWidth = c.loss === "cross-entropy" ? 1 : c.outputSize;
+    const inputs = new Float64Array(B * W * inWidth), targets = new Float64Array(B * W * outWidth);
+    const mask = batch.mask === undefined ? undefined : new Float64Array(B * W);
+    this.carried = batch.h0 === undefined ? null : Float32Array.from(batch.h0);
+    this.carriedBatchSize = B;
+    const results: StepResult[] = [];
+    for (let start = 0; start < N; start += W) {
+      const T = Math.min(W, N - start);
+      for (let b = 0; b < B; b++) {
+        const from = b * N + start, to = b * T;
+        copyRows(inputs, to, batch.inputs, from, T, inWidth);
+        copyRows(targets, to, batch.targets, from, T, outWidth);
+        if (mask) copyRows(mask, to, batch.mask!, from, T, 1);
+      }
+      const window: Batch = {
+        batchSize: B, seqLen: T, inputs: inputs.subarray(0, B * T * inWidth), targets: targets.subarray(0, B * T * outWidth),
+        mask: mask?.subarray(0, B * T),
+      };
+      if (this.carried === null) this.carried = new Float32Array(c.numLayers * B * c.hiddenSize);
+      results.push(this.step(window, { carryState: true, recordStepNorms: options.recordStepNorms }));
+    }
+    return results;
+  }
+
   step(batch: Batch, options: StepOptions = {}): StepResult {
     const started = now();
     const model = this.model, o = this.options;
@@ -155,4 +192,9 @@ export class Trainer {
 
 function now(): number {
   return typeof performance !== "undefined" ? performance.now() : Date.now();
+}
+
+/** dst[to·w …] = src[from·w …] for n rows of width w. */
+function copyRows(dst: Float64Array, to: number, src: ArrayLike<number>, from: number, n: number, w: number): void {
+  for (let k = 0; k < n * w; k++) dst[to * w + k] = src[from * w + k];
 }

@@ -169,6 +169,33 @@ describe.each(backendKinds)("training on %s", (kind) => {
     model.dispose();
   });
 
+  it("trainSequence: windows of bpttSteps equal carried steps by hand; bpttSteps ≥ N is one full-BPTT step", () => {
+    const opts = { inputSize: 5, hiddenSize: 6, numLayers: 2, seed: 4 };
+    const long = (m: RNN) => randomBatch(m, { batchSize: 2, seqLen: 7, withH0: true }, 11);
+    // by hand: windows [0,3), [3,6), [6,7), each from the previous window's final state
+    const a = modelOn(kind, opts), b = modelOn(kind, opts), c = modelOn(kind, opts), d = modelOn(kind, opts);
+    const batch = long(a);
+    const auto = new Trainer(a, { learningRate: 0.05 }).trainSequence(batch, { bpttSteps: 3 });
+    const manual = new Trainer(b, { learningRate: 0.05 });
+    let h0: Float32Array = Float32Array.from(batch.h0!);
+    const manualLosses: number[] = [];
+    for (const [start, T] of [[0, 3], [3, 3], [6, 1]]) {
+      const cols = (values: ArrayLike<number>) => Array.from({ length: 2 * T }, (_, k) => values[Math.floor(k / T) * 7 + start + (k % T)]);
+      manualLosses.push(manual.step({ batchSize: 2, seqLen: T, inputs: cols(batch.inputs), targets: cols(batch.targets!), h0 }).lossSum);
+      h0 = b.finalState();
+    }
+    expect(auto.map((r) => r.lossSum)).toEqual(manualLosses);
+    expect(auto.map((r) => r.tokens)).toEqual([6, 6, 2]);
+    for (const { name } of a.parameters()) expect(bits(a.getParameter(name)), name).toEqual(bits(b.getParameter(name)));
+    // full BPTT: one window covering the sequence is exactly one step on the whole batch
+    const full = new Trainer(c, { learningRate: 0.05 }).trainSequence(long(c), { bpttSteps: 100 });
+    const whole = new Trainer(d, { learningRate: 0.05 }).step(long(d));
+    expect(full.length).toBe(1);
+    expect(full[0].lossSum).toBe(whole.lossSum);
+    for (const { name } of c.parameters()) expect(bits(c.getParameter(name)), name).toEqual(bits(d.getParameter(name)));
+    for (const m of [a, b, c, d]) m.dispose();
+  });
+
   it("truncated BPTT: carryState starts each window from the last one's final state; recordStepNorms gives (L, T) finite norms", () => {
     const options = { inputSize: 5, hiddenSize: 7, numLayers: 2, seed: 6 };
     const model = modelOn(kind, options), check = modelOn(kind, options);
