@@ -45,15 +45,19 @@ export function train(argv: string[], log: (line: string) => void = console.log)
     inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number,
     nonlinearity: flags.nonlinearity as "tanh" | "relu", seed, backend: flags.backend as "wasm" | "js",
   });
+  const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
+  let started = 0;
+  // learning rate decays linearly to 5 % of its start over the budget (time or steps, whichever ends first)
+  const progress = (step: number) => Math.min(1, Math.max((performance.now() - started) / budget, maxSteps > 0 ? step / maxSteps : 0));
   const trainer = new Trainer(model, {
     learningRate: flags.lr as number, momentum: flags.momentum as number, clipNorm: flags["clip-norm"] as number, reduction: "mean",
+    schedule: (step, lr) => lr * (1 - 0.95 * progress(step)),
   });
   const source = new BatchSource(corpus.train, corpus.kind, flags.batch as number, flags["seq-len"] as number, seed);
   const what = positional[0] ?? "bundled English first names";
   log(`training a ${model.config.numLayers}-layer ${model.config.nonlinearity} RNN (H = ${model.config.hiddenSize}, vocabulary ${V}, ${model.parameterCount} parameters, ${model.backendName} backend) on ${what}: ${corpus.train.length === 1 ? corpus.train[0].length + " characters" : corpus.train.length + " examples"}`);
 
-  const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
-  const started = performance.now();
+  started = performance.now();
   let tokens = 0, step = 0, smooth = 0, lastPrint = 0;
   const tty = typeof process !== "undefined" && process.stderr.isTTY;
   while (performance.now() - started < budget && (maxSteps === 0 || step < maxSteps)) {
