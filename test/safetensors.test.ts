@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BpttError, type BpttErrorCode } from "../src/errors.js";
+import { expectError } from "./helpers/errors.js";
 import { decodeSafetensors, encodeSafetensors } from "../src/io/safetensors.js";
-
-function expectError(fn: () => unknown, code: BpttErrorCode, message: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(BpttError);
-  expect((caught as BpttError).code).toBe(code);
-  if (typeof message === "string") expect((caught as BpttError).message).toContain(message);
-  else expect((caught as BpttError).message).toMatch(message);
-}
 
 /** A file built without the encoder: u64 LE length, the header text as given, then the data bytes. */
 function file(header: string | object, data: ArrayLike<number> = [], headerLength?: number): Uint8Array {

@@ -1,19 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { BpttError, type BpttErrorCode } from "../src/errors.js";
+import { expectError } from "./helpers/errors.js";
 import { CharTokenizer } from "../src/text/tokenizer.js";
-
-function expectError(fn: () => unknown, code: BpttErrorCode, message: string | RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(BpttError);
-  expect((caught as BpttError).code).toBe(code);
-  if (typeof message === "string") expect((caught as BpttError).message).toContain(message);
-  else expect((caught as BpttError).message).toMatch(message);
-}
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz ";
 
