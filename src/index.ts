@@ -1,5 +1,6 @@
 export { RNN, type RNNOptions, type RNNConfig, type ForwardResult, type NamedTensor } from "./model.js";
-export { Trainer, type TrainerOptions, type StepOptions, type StepResult } from "./trainer.js";
+export { Trainer, type TrainerOptions, type TrainerSettings, type StepOptions, type StepResult } from "./trainer.js";
+export { optimizerNames, type OptimizerName, type OptimizerOptions, type OptimizerSettings } from "./optimizers.js";
 export { type Batch, IGNORE_INDEX } from "./batch.js";
 export { generate, type GenerateOptions } from "./generate.js";
 export { gradientCheck, type GradientCheckOptions, type GradientCheckResult } from "./gradcheck.js";
