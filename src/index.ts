@@ -12,4 +12,7 @@ export type { Backend, Kernels } from "./backend.js";
 export type { InitScheme } from "./init.js";
 export { CharTokenizer, type CharTokenizerJSON } from "./text/tokenizer.js";
 export { saveModel, loadModel, MODEL_FORMAT_VERSION, type SaveOptions, type LoadOptions, type LoadedModel } from "./io/model-file.js";
+export {
+  saveCheckpoint, loadCheckpoint, CHECKPOINT_FORMAT_VERSION, type SaveCheckpointOptions, type LoadCheckpointOptions, type LoadedCheckpoint,
+} from "./io/checkpoint.js";
 export { encodeSafetensors, decodeSafetensors, type SafetensorsFile, type SafetensorsTensor, type SafetensorsInput } from "./io/safetensors.js";

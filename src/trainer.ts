@@ -189,6 +189,17 @@ export class Trainer {
     if (options.recordStepNorms) result.stepNorms = model.stepGradientNorms();
     return result;
   }
+
+  /** @internal The state a following carryState step starts from, as a copy (for checkpoints), or null. */
+  carriedState(): { batchSize: number; state: Float32Array } | null {
+    return this.carried === null ? null : { batchSize: this.carriedBatchSize, state: this.carried.slice() };
+  }
+
+  /** @internal Restore a carried state saved by `carriedState()` (checked by the caller). */
+  restoreCarriedState(carried: { batchSize: number; state: Float32Array } | null): void {
+    this.carried = carried === null ? null : carried.state.slice();
+    this.carriedBatchSize = carried === null ? 0 : carried.batchSize;
+  }
 }
 
 function now(): number {
