@@ -14,13 +14,14 @@
  * (the CRC-32 in the metadata catches what the safetensors structure does not), never a trainer.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildSync } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BpttError, Random, Trainer, loadCheckpoint, saveCheckpoint, saveModel } from "../src/index.js";
+import { train as trainCommand } from "../src/cli/train.js";
 import { modelOn } from "./helpers/models.js";
 import { modelOptions, resumeJobs, schedule, sourceFor, train, weightBits } from "./helpers/resume-task.js";
 
@@ -136,6 +137,41 @@ describe("checkpoint files", () => {
     expect((thrown(() => saveCheckpoint(trainer, { data: () => 1 })) as BpttError).message).toMatch(/^options\.data must be JSON-serialisable/);
     expect((thrown(() => saveCheckpoint({} as Trainer)) as BpttError).code).toBe("INVALID_ARGUMENT");
     model.dispose();
+  });
+});
+
+describe("bptt train --checkpoint / --resume", () => {
+  it.each([
+    ["lines", "sgd", "js"],
+    ["text", "adam", "wasm"],
+    ["text", "rmsprop", "js"],
+  ] as const)("%s, %s on %s: --steps 7 --stop-at 3, then --resume, writes the same model as 7 steps at once", (format, optimizer, backend) => {
+    const corpus = join(dir, `corpus-${format}.txt`);
+    writeFileSync(corpus, "ada\nbob\ncarla\ndave\neve\nfrank\ngrace\nheidi\nivan\njudy\nmallory\noscar\npeggy\ntrent\nvictor\nwalter\n".repeat(3));
+    const common = [corpus, "--format", format, "--hidden", "8", "--batch", "3", "--seq-len", "9", "--samples", "0", "--optimizer", optimizer, "--backend", backend, "--seconds", "600"];
+    const log: string[] = [];
+    const run = (name: string, extra: string[]) => {
+      trainCommand([...common, "--out", join(dir, `${name}.safetensors`), ...extra], (line) => log.push(line));
+      return readFileSync(join(dir, `${name}.safetensors`));
+    };
+    const whole = run(`whole-${format}-${optimizer}`, ["--steps", "7"]);
+    const checkpoint = join(dir, `cli-${format}-${optimizer}.ckpt`);
+    run(`first-${format}-${optimizer}`, ["--steps", "7", "--stop-at", "3", "--checkpoint", checkpoint]);
+    const resumed = run(`resumed-${format}-${optimizer}`, ["--steps", "7", "--checkpoint", checkpoint, "--resume"]);
+    expect(log.some((line) => line.startsWith(`resumed ${checkpoint} at step 3 (${optimizer},`))).toBe(true);
+    expect(log.some((line) => line.startsWith("trained 4 steps (7 in all)"))).toBe(true);
+    expect(resumed.equals(whole)).toBe(true); // weights and held-out loss in the metadata, byte for byte
+  });
+
+  it("--resume without --checkpoint, or on other data, is an error", () => {
+    const corpus = join(dir, "other.txt");
+    writeFileSync(corpus, "one\ntwo\nthree\nfour\n");
+    expect(() => trainCommand([corpus, "--resume", "--steps", "1"], () => {})).toThrow(/^--resume needs --checkpoint <file>/);
+    const checkpoint = join(dir, "cli-other.ckpt"), first = join(dir, "first.txt");
+    writeFileSync(first, "alpha\nbeta\ngamma\ndelta\n");
+    trainCommand([first, "--steps", "1", "--hidden", "4", "--backend", "js", "--samples", "0", "--out", join(dir, "other.safetensors"), "--checkpoint", checkpoint], () => {});
+    expect(() => trainCommand([corpus, "--resume", "--checkpoint", checkpoint, "--steps", "9", "--backend", "js", "--samples", "0"], () => {}))
+      .toThrow(/was not written by bptt train on this data/);
   });
 });
 
