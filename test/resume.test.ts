@@ -165,10 +165,10 @@ describe("bptt train --checkpoint / --resume", () => {
 
   it("--resume without --checkpoint, or on other data, is an error", () => {
     const corpus = join(dir, "other.txt");
-    writeFileSync(corpus, "one\ntwo\nthree\nfour\n");
+    writeFileSync(corpus, "one\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine\nten\neleven\ntwelve\n".repeat(2));
     expect(() => trainCommand([corpus, "--resume", "--steps", "1"], () => {})).toThrow(/^--resume needs --checkpoint <file>/);
     const checkpoint = join(dir, "cli-other.ckpt"), first = join(dir, "first.txt");
-    writeFileSync(first, "alpha\nbeta\ngamma\ndelta\n");
+    writeFileSync(first, "alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\neta\ntheta\niota\nkappa\nlambda\nmu\n".repeat(2));
     trainCommand([first, "--steps", "1", "--hidden", "4", "--backend", "js", "--samples", "0", "--out", join(dir, "other.safetensors"), "--checkpoint", checkpoint], () => {});
     expect(() => trainCommand([corpus, "--resume", "--checkpoint", checkpoint, "--steps", "9", "--backend", "js", "--samples", "0"], () => {}))
       .toThrow(/was not written by bptt train on this data/);
