@@ -13,8 +13,8 @@
  * of roundoffs off, and an adaptive optimizer divides by a root of the gradient's square, which
  * passes those relative errors through into the update (an update of lr·sign-like size carries an
  * absolute error of about lr·1e-6). Over 5 steps the parameters stay within 2e-5 absolute and 1e-4
- * relative, at least 15× the largest error measured (6e-6, RMSprop on Wasm); a wrong bias
- * correction, eps placement or update order is off by 1e-3 or more.
+ * relative, at least 15× the largest error measured (|Δ| ≤ 1.2e-6, RMSprop on Wasm); a missing
+ * bias correction, a wrong decay factor or a wrong update order is off by 1e-3 or more.
  *
  * The reported "max relative error" per optimizer is max |ours − torch| / max(|torch|, ATOL/RTOL)
  * over the 5 steps' parameters (and losses) of all its runs. Set OPTIM_ERRORS=<file> to have the
