@@ -9,7 +9,7 @@ export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
 export { crossEntropy, mse, softmax } from "./loss";
 export { rnnForward, rnnBackward } from "./cells/rnn";
-export { sgdStep } from "./optim";
+export { sgdStep, adagradStep, rmspropStep, adamStep, adamwStep } from "./optim";
 
 /** The first 16-byte-aligned byte after the module's static data; tensors may start here. */
 export function heapBase(): usize {

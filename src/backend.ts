@@ -99,6 +99,37 @@ export interface Kernels {
    */
   sgdStep(params: Ptr, grads: Ptr, velocity: Ptr, n: number, lr: number, momentum: number,
     dampening: number, weightDecay: number, nesterov: number, firstStep: number): void;
+  /**
+   * Adagrad (torch.optim.Adagrad):  g = grad + weightDecay·p;  sum = sum + g²;  p = p − clr·g / (√sum + eps).
+   * clr = lr / (1 + (step − 1)·lr_decay), computed by the host. sum: (n), starts at initial_accumulator_value.
+   */
+  adagradStep(params: Ptr, grads: Ptr, sum: Ptr, n: number, clr: number, weightDecay: number, eps: number): void;
+  /**
+   * RMSprop (torch.optim.RMSprop):
+   *   g = grad + weightDecay·p;  sq = α·sq + (1 − α)·g²
+   *   avg = √(sq − ga²) + eps with ga = α·ga + (1 − α)·g when centered = 1, else avg = √sq + eps
+   *   buf = momentum·buf + g/avg, p = p − lr·buf when momentum > 0, else p = p − lr·g/avg
+   * squareAvg, gradAvg, momentumBuffer: (n), zero at the start; gradAvg is ignored (may be 0) unless
+   * centered, momentumBuffer unless momentum > 0.
+   */
+  rmspropStep(params: Ptr, grads: Ptr, squareAvg: Ptr, gradAvg: Ptr, momentumBuffer: Ptr, n: number,
+    lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number): void;
+  /**
+   * Adam (torch.optim.Adam), at step t:
+   *   g = grad + weightDecay·p;  m = β1·m + (1 − β1)·g;  v = β2·v + (1 − β2)·g²
+   *   v̂ = vmax = max(vmax, v) when amsgrad = 1, else v̂ = v
+   *   p = p − stepSize·m / (√v̂ / bc2Sqrt + eps)
+   * stepSize = lr / (1 − β1^t) and bc2Sqrt = √(1 − β2^t), computed by the host (in f64).
+   * expAvg, expAvgSq, maxExpAvgSq: (n), zero at the start; maxExpAvgSq is ignored (may be 0) unless amsgrad.
+   */
+  adamStep(params: Ptr, grads: Ptr, expAvg: Ptr, expAvgSq: Ptr, maxExpAvgSq: Ptr, n: number,
+    stepSize: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc2Sqrt: number, amsgrad: number): void;
+  /**
+   * AdamW (torch.optim.AdamW): p = paramScale·p first (decoupled weight decay, paramScale = 1 − lr·weight_decay
+   * computed by the host), then Adam's update without the L2 term.
+   */
+  adamwStep(params: Ptr, grads: Ptr, expAvg: Ptr, expAvgSq: Ptr, maxExpAvgSq: Ptr, n: number,
+    stepSize: number, beta1: number, beta2: number, eps: number, paramScale: number, bc2Sqrt: number, amsgrad: number): void;
 }
 
 export type KernelName = keyof Kernels;

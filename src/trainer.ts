@@ -1,16 +1,9 @@
 import { validateBatch, type Batch } from "./batch.js";
 import { NonFiniteError, checkFinite, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
+import { initOptimizerState, optimizerOptionNames, optimizerStep, resolveOptimizer, type OptimizerOptions, type OptimizerSettings } from "./optimizers.js";
 
-export interface TrainerOptions {
-  /** η of θ ← θ − η·g; must be > 0. */
-  learningRate: number;
-  /** μ of SGD with momentum (torch.optim.SGD semantics); 0 = plain SGD. */
-  momentum?: number;
-  dampening?: number;
-  nesterov?: boolean;
-  /** L2 penalty added to the gradient (torch.optim.SGD weight_decay). */
-  weightDecay?: number;
+export interface TrainerOptions extends OptimizerOptions {
   /** Clip every gradient element to [−clipValue, clipValue] (torch.nn.utils.clip_grad_value_). */
   clipValue?: number;
   /** Rescale the gradients when their global L2 norm exceeds clipNorm (torch.nn.utils.clip_grad_norm_). */
@@ -50,13 +43,25 @@ export interface StepResult {
   stepNorms?: Float32Array;
 }
 
+/** The trainer's own options besides the optimizer's. */
+const trainerOptionNames = ["clipValue", "clipNorm", "reduction", "schedule"];
+
+/** Resolved trainer options: the optimizer's settings with defaults filled in, plus clipping, reduction and schedule. */
+export type TrainerSettings = OptimizerSettings & {
+  reduction: "sum" | "mean";
+  clipValue?: number;
+  clipNorm?: number;
+  schedule?: (step: number, baseLearningRate: number) => number;
+};
+
 /**
- * The training loop's one step: forward → loss → BPTT → clipping → SGD update, over kernels only.
- * A non-finite loss or gradient throws NonFiniteError before the update: the weights and the
- * optimizer state are left as they were.
+ * The training loop's one step: forward → loss → BPTT → clipping → optimizer update, over kernels
+ * only. The optimizer (SGD, Adagrad, RMSprop, Adam, AdamW with torch.optim's semantics) keeps its
+ * state in the model's arena, allocated here. A non-finite loss or gradient throws NonFiniteError
+ * before the update: the weights and the optimizer state are left as they were.
  */
 export class Trainer {
-  readonly options: Readonly<Required<Omit<TrainerOptions, "clipValue" | "clipNorm" | "schedule">>> & Pick<TrainerOptions, "clipValue" | "clipNorm" | "schedule">;
+  readonly options: Readonly<TrainerSettings>;
   /** Number of completed steps. */
   stepCount = 0;
   private carried: Float32Array | null = null;
@@ -64,25 +69,22 @@ export class Trainer {
 
   constructor(readonly model: RNN, options: TrainerOptions) {
     if (options === null || typeof options !== "object") throw invalid(`trainer options must be an object { learningRate, … }; got ${describe(options)}`);
-    const momentum = checkFinite("momentum", options.momentum ?? 0, 0, 1);
+    for (const key of Object.keys(options)) {
+      if (!optimizerOptionNames.includes(key) && !trainerOptionNames.includes(key)) {
+        throw invalid(`unknown trainer option ${JSON.stringify(key)}; the options are ${[...optimizerOptionNames, ...trainerOptionNames].join(", ")}`);
+      }
+    }
+    const optimizer = resolveOptimizer(options);
+    if (options.schedule !== undefined && typeof options.schedule !== "function") throw invalid(`schedule must be a function (step, baseLearningRate) => learningRate; got ${describe(options.schedule)}`);
     this.options = {
-      learningRate: checkFinite("learningRate", options.learningRate, 0, Infinity, true),
-      momentum,
-      dampening: checkFinite("dampening", options.dampening ?? 0, 0, 1),
-      nesterov: options.nesterov ?? false,
+      ...optimizer,
       reduction: checkOneOf("reduction", options.reduction ?? "sum", ["sum", "mean"] as const),
-      weightDecay: checkFinite("weightDecay", options.weightDecay ?? 0, 0),
       clipValue: options.clipValue === undefined ? undefined : checkFinite("clipValue", options.clipValue, 0, Infinity, true),
       clipNorm: options.clipNorm === undefined ? undefined : checkFinite("clipNorm", options.clipNorm, 0, Infinity, true),
       schedule: options.schedule,
     };
-    if (typeof this.options.nesterov !== "boolean") throw invalid(`nesterov must be a boolean; got ${describe(options.nesterov)}`);
-    if (this.options.nesterov && (momentum === 0 || this.options.dampening !== 0)) throw invalid("nesterov needs momentum > 0 and dampening = 0");
-    if (options.schedule !== undefined && typeof options.schedule !== "function") throw invalid(`schedule must be a function (step, baseLearningRate) => learningRate; got ${describe(options.schedule)}`);
-    if (momentum > 0) {
-      const { arena } = model.internals();
-      arena.define("optim.velocity", model.layout.span * 4);
-    }
+    const { backend, arena } = model.internals();
+    initOptimizerState(backend, arena, optimizer, model.layout.span);
   }
 
   /** Forget the carried state: the next carryState step starts from zeros. */
@@ -151,7 +153,7 @@ export class Trainer {
     model.backward();
 
     const { backend, arena } = model.internals();
-    const grads = arena.block("grads"), params = arena.block("params"), span = model.layout.span;
+    const grads = arena.block("grads"), span = model.layout.span;
     if (o.reduction === "mean" && fwd.count > 0) backend.scale(grads, span, 1 / fwd.count);
     let sumSq = backend.sumSquares(grads, span);
     if (!Number.isFinite(sumSq)) {
@@ -174,8 +176,7 @@ export class Trainer {
         clipped = true;
       }
     }
-    const velocity = o.momentum > 0 ? arena.block("optim.velocity") : 0;
-    backend.sgdStep(params, grads, velocity, span, learningRate, o.momentum, o.dampening, o.weightDecay, o.nesterov ? 1 : 0, this.stepCount === 0 ? 1 : 0);
+    optimizerStep(backend, arena, o, span, learningRate, stepIndex);
     this.stepCount = stepIndex;
 
     if (carry) {
@@ -187,6 +188,17 @@ export class Trainer {
     const result: StepResult = { loss: fwd.meanLoss, lossSum: fwd.loss, gradNorm, clipped, tokens: fwd.count, learningRate, ms: now() - started };
     if (options.recordStepNorms) result.stepNorms = model.stepGradientNorms();
     return result;
+  }
+
+  /** @internal The state a following carryState step starts from, as a copy (for checkpoints), or null. */
+  carriedState(): { batchSize: number; state: Float32Array } | null {
+    return this.carried === null ? null : { batchSize: this.carriedBatchSize, state: this.carried.slice() };
+  }
+
+  /** @internal Restore a carried state saved by `carriedState()` (checked by the caller). */
+  restoreCarriedState(carried: { batchSize: number; state: Float32Array } | null): void {
+    this.carried = carried === null ? null : carried.state.slice();
+    this.carriedBatchSize = carried === null ? 0 : carried.batchSize;
   }
 }
 

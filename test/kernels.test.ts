@@ -34,6 +34,9 @@ const TOL = {
   rnnForward: 2e-6,
   rnnBackward: 1e-5,
   sgd: 1e-6,
+  // the js twin keeps each update's intermediates in f64 and rounds once on store; Wasm rounds
+  // every operation to f32 (≈ 6 roundings of 2^-24 each, the division and sqrt among them)
+  optim: 2e-6,
 };
 
 // ---- measured agreement ----
@@ -376,6 +379,75 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         for (const firstStep of [1, 0, 0]) {
           p.run((b) => b.sgdStep(params, grads, velocity, n, 0.1, momentum, dampening, weightDecay, nesterov, firstStep));
           p.check(`sgdStep n=${n} momentum=${momentum} dampening=${dampening} wd=${weightDecay} nesterov=${nesterov} first=${firstStep}`);
+        }
+      }
+    }
+  });
+});
+
+describe.each(wasmKinds)("%s: optimizer kernels agree with the js reference", (kind) => {
+  // the size list, then seeded random sizes (odd ones among them), over the whole block in one call
+  const sizeRng = new Random(23);
+  const sizes = [...SIZES, 100, ...Array.from({ length: 6 }, () => 1 + sizeRng.int(300))];
+  /** Non-negative second-moment states, and first moments small enough that a centered variance stays positive. */
+  const positive = (rng: Random, n: number) => uniform(rng, n, 0.25, 1);
+
+  test("adagradStep: weight decay, eps, clr, 3 steps in a row", () => {
+    const p = new Pair(kind);
+    const rng = new Random(24);
+    for (const n of sizes) {
+      for (const [clr, weightDecay, eps] of [[0.01, 0, 1e-10], [0.1, 0.01, 1e-10], [0.05, 0, 0.1]]) {
+        p.reset();
+        const params = p.put("params", uniform(rng, n), TOL.optim, n % 3 === 0 ? 4 : 0);
+        const grads = p.put("grads", uniform(rng, n));
+        const sum = p.put("sum", positive(rng, n), TOL.optim);
+        for (let s = 0; s < 3; s++) {
+          p.run((b) => b.adagradStep(params, grads, sum, n, clr, weightDecay, eps));
+          p.check(`adagradStep n=${n} clr=${clr} wd=${weightDecay} eps=${eps} step=${s + 1}`);
+        }
+      }
+    }
+  });
+
+  test("rmspropStep: plain, weight decay, momentum, centered, centered with momentum, 3 steps in a row", () => {
+    const p = new Pair(kind);
+    const rng = new Random(25);
+    const configs = [[0.99, 1e-8, 0, 0, 0], [0.9, 1e-8, 0.01, 0, 0], [0.99, 1e-8, 0, 0.9, 0], [0.99, 1e-8, 0, 0, 1], [0.95, 1e-3, 0.1, 0.5, 1]] as const;
+    for (const n of sizes) {
+      for (const [alpha, eps, weightDecay, momentum, centered] of configs) {
+        p.reset();
+        const params = p.put("params", uniform(rng, n), TOL.optim, n % 3 === 0 ? 8 : 0);
+        const grads = p.put("grads", uniform(rng, n));
+        const squareAvg = p.put("squareAvg", positive(rng, n), TOL.optim);
+        const gradAvg = centered ? p.put("gradAvg", uniform(rng, n, -0.1, 0.1), TOL.optim) : 0;
+        const buffer = momentum > 0 ? p.put("momentumBuffer", uniform(rng, n), TOL.optim) : 0;
+        for (let s = 0; s < 3; s++) {
+          p.run((b) => b.rmspropStep(params, grads, squareAvg, gradAvg, buffer, n, 0.01, alpha, eps, weightDecay, momentum, centered));
+          p.check(`rmspropStep n=${n} alpha=${alpha} wd=${weightDecay} momentum=${momentum} centered=${centered} step=${s + 1}`);
+        }
+      }
+    }
+  });
+
+  test.each(["adamStep", "adamwStep"] as const)("%s: weight decay, amsgrad, bias corrections of steps 1–3", (kernel) => {
+    const p = new Pair(kind);
+    const rng = new Random(kernel === "adamStep" ? 26 : 27);
+    const configs = [[0.9, 0.999, 1e-8, 0, 0], [0.9, 0.999, 1e-8, 0.01, 1], [0.5, 0.9, 1e-3, 0.1, 0], [0, 0.99, 1e-8, 0, 1]] as const;
+    for (const n of sizes) {
+      for (const [beta1, beta2, eps, weightDecay, amsgrad] of configs) {
+        p.reset();
+        const params = p.put("params", uniform(rng, n), TOL.optim, n % 3 === 0 ? 12 : 0);
+        const grads = p.put("grads", uniform(rng, n));
+        const expAvg = p.put("expAvg", uniform(rng, n), TOL.optim);
+        const expAvgSq = p.put("expAvgSq", positive(rng, n), TOL.optim);
+        const maxExpAvgSq = amsgrad ? p.put("maxExpAvgSq", positive(rng, n), TOL.optim) : 0;
+        const lr = 0.01;
+        for (let t = 1; t <= 3; t++) {
+          const stepSize = lr / (1 - beta1 ** t), bc2Sqrt = Math.sqrt(1 - beta2 ** t);
+          // Adam takes the L2 coefficient, AdamW the factor 1 − lr·weight_decay
+          const decay = kernel === "adamStep" ? weightDecay : 1 - lr * weightDecay;
+          p.run((b) => b[kernel](params, grads, expAvg, expAvgSq, maxExpAvgSq, n, stepSize, beta1, beta2, eps, decay, bc2Sqrt, amsgrad));
+          p.check(`${kernel} n=${n} betas=${beta1},${beta2} wd=${weightDecay} amsgrad=${amsgrad} t=${t}`);
         }
       }
     }

@@ -1,6 +1,7 @@
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Random } from "../random.js";
 import { IGNORE_INDEX, type Batch } from "../batch.js";
+import { invalid } from "../errors.js";
 
 /** Text prepared for training: one example per line (each framed by a boundary character), or running text. */
 export interface Corpus {
@@ -48,6 +49,25 @@ export class BatchSource {
       const stride = Math.floor((sequences[0].length - 1) / batchSize);
       for (let b = 0; b < batchSize; b++) this.cursors.push(b * stride);
     }
+  }
+
+  /** The PRNG that picks the examples of a lines batch: save its state in a checkpoint. */
+  get random(): Random {
+    return this.rng;
+  }
+
+  /** Where the text streams are (JSON, for a checkpoint's data position); the lines order lives in `random`. */
+  position(): { cursors: number[] } {
+    return { cursors: this.cursors.slice() };
+  }
+
+  /** Continue from a `position()`. */
+  seek(position: { cursors: number[] }): void {
+    const cursors = position?.cursors;
+    if (!Array.isArray(cursors) || cursors.length !== this.cursors.length || !cursors.every((c) => Number.isInteger(c) && c >= 0)) {
+      throw invalid(`data position must be { cursors } with ${this.cursors.length} non-negative integers; got ${JSON.stringify(position)}`);
+    }
+    this.cursors.splice(0, this.cursors.length, ...cursors);
   }
 
   /** Whether a batch continues the previous one (text streams: carry the state). */

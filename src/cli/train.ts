@@ -3,7 +3,9 @@ import { BigramModel } from "../baseline/bigram.js";
 import { loadNames, splitHoldout } from "../data/names.js";
 import { invalid } from "../errors.js";
 import { generate } from "../generate.js";
+import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { saveModel } from "../io/model-file.js";
+import type { OptimizerName } from "../optimizers.js";
 import { RNN } from "../model.js";
 import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
@@ -16,8 +18,9 @@ export const trainFlags: Record<string, FlagSpec> = {
   nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu"' },
   batch: { type: "number", default: 32, help: "sequences per batch" },
   "seq-len": { type: "number", default: 64, help: "window length (bpttSteps) for --format text" },
-  lr: { type: "number", default: 0.1, help: "learning rate (of the mean loss per character)" },
-  momentum: { type: "number", default: 0.9, help: "SGD momentum" },
+  optimizer: { type: "string", default: "sgd", help: '"sgd", "adagrad", "rmsprop", "adam" or "adamw" (torch.optim semantics)' },
+  lr: { type: "number", default: 0, help: "learning rate (of the mean loss per character); 0: 0.1 for sgd, PyTorch's default for the others" },
+  momentum: { type: "number", default: 0.9, help: "momentum of sgd (the other optimizers keep their defaults)" },
   "clip-norm": { type: "number", default: 1, help: "clip gradients by global norm" },
   seconds: { type: "number", default: 60, help: "training time budget" },
   steps: { type: "number", default: 0, help: "stop after this many steps (0: time budget only)" },
@@ -25,6 +28,9 @@ export const trainFlags: Record<string, FlagSpec> = {
   seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
   out: { type: "string", default: "model.safetensors", help: "where to write the trained model" },
+  "stop-at": { type: "number", default: 0, help: "end this session after that step (0: at --steps); the schedule still spans --steps" },
+  checkpoint: { type: "string", default: "", help: "write a checkpoint (weights, optimizer state, step, data position) here when training ends" },
+  resume: { type: "boolean", help: "continue the run saved in --checkpoint (same file, --format, --seed, --held-out, --batch, --seq-len)" },
   samples: { type: "number", default: 20, help: "samples to print after training" },
   temperature: { type: "number", default: 0.8, help: "sampling temperature" },
   help: { type: "boolean", help: "show this help" },
@@ -33,7 +39,11 @@ export const trainFlags: Record<string, FlagSpec> = {
 export const trainUsage = `Usage: bptt train [file] [options]
 
 Trains a character-level RNN on a text file (default: the bundled English first names),
-prints progress, samples, the held-out loss next to a bigram baseline, and saves the model.`;
+prints progress, samples, the held-out loss next to a bigram baseline, and saves the model.
+
+With --steps the learning rate decays by step count, so a run stopped (by --seconds or --stop-at)
+with --checkpoint and continued with --resume (--steps counts the steps of all sessions) ends
+exactly where an uninterrupted run would; with a time budget only, it decays over each session's time.`;
 
 export function train(argv: string[], log: (line: string) => void = console.log): void {
   const { positional, flags } = parseArgs(argv, trainFlags);
@@ -41,30 +51,61 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const seed = flags.seed as number;
   const corpus = loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed);
   const V = corpus.tokenizer.vocabSize;
-  const model = new RNN({
-    inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number,
-    nonlinearity: flags.nonlinearity as "tanh" | "relu", seed, backend: flags.backend as "wasm" | "js",
-  });
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
   let started = 0;
-  // learning rate decays linearly to 5 % of its start over the budget (time or steps, whichever ends first)
-  const progress = (step: number) => Math.min(1, Math.max((performance.now() - started) / budget, maxSteps > 0 ? step / maxSteps : 0));
-  const trainer = new Trainer(model, {
-    learningRate: flags.lr as number, momentum: flags.momentum as number, clipNorm: flags["clip-norm"] as number, reduction: "mean",
-    schedule: (step, lr) => lr * (1 - 0.95 * progress(step)),
-  });
+  // the learning rate decays linearly to 5 % of its start over the budget: by steps when --steps is
+  // given (reproducible, so a resumed run is exact), else over the time budget
+  const progress = (step: number) => Math.min(1, maxSteps > 0 ? step / maxSteps : (performance.now() - started) / budget);
+  const schedule = (step: number, lr: number) => lr * (1 - 0.95 * progress(step));
   const source = new BatchSource(corpus.train, corpus.kind, flags.batch as number, flags["seq-len"] as number, seed);
+  const checkpoint = flags.checkpoint as string;
+  let model: RNN, trainer: Trainer;
+  if (flags.resume) {
+    if (checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
+    const loaded = loadCheckpoint(readFileSync(checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
+    const position = loaded.data as { cursors: number[] } | undefined;
+    try {
+      if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
+        throw invalid(`${checkpoint} was not written by bptt train on this data; resume with the same file, --format and --held-out`);
+      }
+      source.seek(position);
+      source.random.setState(loaded.random.getState());
+    } catch (error) {
+      loaded.model.dispose();
+      throw error;
+    }
+    ({ model, trainer } = loaded);
+    log(`resumed ${checkpoint} at step ${trainer.stepCount} (${trainer.options.optimizer}, learning rate ${trainer.options.learningRate})`);
+  } else {
+    model = new RNN({
+      inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number,
+      nonlinearity: flags.nonlinearity as "tanh" | "relu", seed, backend: flags.backend as "wasm" | "js",
+    });
+    const optimizer = flags.optimizer as OptimizerName;
+    const lr = flags.lr as number;
+    try {
+      trainer = new Trainer(model, {
+        optimizer, learningRate: lr === 0 ? (optimizer === "sgd" ? 0.1 : undefined) : lr, momentum: optimizer === "sgd" ? flags.momentum as number : undefined,
+        clipNorm: flags["clip-norm"] as number, reduction: "mean", schedule,
+      });
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
+  }
   const what = positional[0] ?? "bundled English first names";
   log(`training a ${model.config.numLayers}-layer ${model.config.nonlinearity} RNN (H = ${model.config.hiddenSize}, vocabulary ${V}, ${model.parameterCount} parameters, ${model.backendName} backend) on ${what}: ${corpus.train.length === 1 ? corpus.train[0].length + " characters" : corpus.train.length + " examples"}`);
 
   started = performance.now();
-  let tokens = 0, step = 0, smooth = 0, lastPrint = 0;
+  const first = trainer.stepCount;
+  let tokens = 0, step = first, smooth = 0, lastPrint = 0;
   const tty = typeof process !== "undefined" && process.stderr.isTTY;
-  while (performance.now() - started < budget && (maxSteps === 0 || step < maxSteps)) {
+  const stopAt = flags["stop-at"] as number;
+  while (performance.now() - started < budget && (maxSteps === 0 || step < maxSteps) && (stopAt <= 0 || step < stopAt)) {
     const r = trainer.step(source.next(), { carryState: source.continuous });
     step++;
     tokens += r.tokens;
-    smooth = step === 1 ? r.loss : 0.98 * smooth + 0.02 * r.loss;
+    smooth = step === first + 1 ? r.loss : 0.98 * smooth + 0.02 * r.loss;
     const elapsed = performance.now() - started;
     if (elapsed - lastPrint > (tty ? 250 : 5000)) {
       lastPrint = elapsed;
@@ -75,7 +116,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   }
   const seconds = (performance.now() - started) / 1000;
   if (tty) process.stderr.write("\n");
-  log(`trained ${step} steps, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
+  log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
 
   const samples = sampleLines(model, corpus, flags.samples as number, flags.temperature as number, seed);
   log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
@@ -90,6 +131,10 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const out = flags.out as string;
   writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata: { corpus: what, held_out_loss: rnnLoss.toFixed(6), bigram_loss: bigramLoss.toFixed(6) } }));
   log(`wrote ${out}`);
+  if (checkpoint !== "") {
+    writeFileSync(checkpoint, saveCheckpoint(trainer, { data: source.position(), random: source.random, tokenizer: corpus.tokenizer }));
+    log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
+  }
   model.dispose();
 }
 

@@ -6,7 +6,7 @@ import { clipByValue, copy, fill, scale, sumSquares } from "./vector.js";
 import { linearBackward, linearForward } from "./linear.js";
 import { crossEntropy, mse, softmax } from "./loss.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
-import { sgdStep } from "./optim.js";
+import { adagradStep, adamStep, adamwStep, rmspropStep, sgdStep } from "./optim.js";
 
 /**
  * The pure-TypeScript backend: the same kernels as the Wasm module over one ArrayBuffer.
@@ -67,5 +67,20 @@ export class JsBackend implements Backend {
   }
   sgdStep(params: Ptr, grads: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number): void {
     sgdStep(this.memory, params, grads, velocity, n, lr, momentum, dampening, weightDecay, nesterov, firstStep);
+  }
+  adagradStep(params: Ptr, grads: Ptr, sum: Ptr, n: number, clr: number, weightDecay: number, eps: number): void {
+    adagradStep(this.memory, params, grads, sum, n, clr, weightDecay, eps);
+  }
+  rmspropStep(params: Ptr, grads: Ptr, squareAvg: Ptr, gradAvg: Ptr, momentumBuffer: Ptr, n: number,
+    lr: number, alpha: number, eps: number, weightDecay: number, momentum: number, centered: number): void {
+    rmspropStep(this.memory, params, grads, squareAvg, gradAvg, momentumBuffer, n, lr, alpha, eps, weightDecay, momentum, centered);
+  }
+  adamStep(params: Ptr, grads: Ptr, expAvg: Ptr, expAvgSq: Ptr, maxExpAvgSq: Ptr, n: number,
+    stepSize: number, beta1: number, beta2: number, eps: number, weightDecay: number, bc2Sqrt: number, amsgrad: number): void {
+    adamStep(this.memory, params, grads, expAvg, expAvgSq, maxExpAvgSq, n, stepSize, beta1, beta2, eps, weightDecay, bc2Sqrt, amsgrad);
+  }
+  adamwStep(params: Ptr, grads: Ptr, expAvg: Ptr, expAvgSq: Ptr, maxExpAvgSq: Ptr, n: number,
+    stepSize: number, beta1: number, beta2: number, eps: number, paramScale: number, bc2Sqrt: number, amsgrad: number): void {
+    adamwStep(this.memory, params, grads, expAvg, expAvgSq, maxExpAvgSq, n, stepSize, beta1, beta2, eps, paramScale, bc2Sqrt, amsgrad);
   }
 }

@@ -11,7 +11,7 @@ const kernelNames = [
   "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
-  "sgdStep",
+  "sgdStep", "adagradStep", "rmspropStep", "adamStep", "adamwStep",
 ] as const satisfies readonly KernelName[];
 
 /** The module's exports as the `Kernels` contract: the raw Wasm functions, no wrappers. */
@@ -30,7 +30,7 @@ function bindKernels(exports: WebAssembly.Exports): Kernels {
     linearForward: k("linearForward"), linearBackward: k("linearBackward"),
     crossEntropy: k("crossEntropy"), mse: k("mse"), softmax: k("softmax"),
     rnnForward: k("rnnForward"), rnnBackward: k("rnnBackward"),
-    sgdStep: k("sgdStep"),
+    sgdStep: k("sgdStep"), adagradStep: k("adagradStep"), rmspropStep: k("rmspropStep"), adamStep: k("adamStep"), adamwStep: k("adamwStep"),
   };
 }
 
