@@ -122,14 +122,21 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
   log(samples.join(corpus.kind === "lines" ? ", " : "\n---\n"));
 
-  const rnnLoss = heldOutLoss(model, corpus, flags.batch as number);
-  const bigram = new BigramModel(V, 1);
-  bigram.fit(corpus.train);
-  const bigramLoss = bigram.meanNegLogLikelihood(corpus.heldOut);
-  log(`\nheld-out loss per character (nats): RNN ${rnnLoss.toFixed(4)}  bigram (add-1) ${bigramLoss.toFixed(4)}  (RNN ${rnnLoss < bigramLoss ? "better" : "worse"} by ${Math.abs(bigramLoss - rnnLoss).toFixed(4)})`);
+  const metadata: Record<string, string> = { corpus: what };
+  if (heldOutTransitions(corpus) > 0) {
+    const rnnLoss = heldOutLoss(model, corpus, flags.batch as number);
+    const bigram = new BigramModel(V, 1);
+    bigram.fit(corpus.train);
+    const bigramLoss = bigram.meanNegLogLikelihood(corpus.heldOut);
+    log(`\nheld-out loss per character (nats): RNN ${rnnLoss.toFixed(4)}  bigram (add-1) ${bigramLoss.toFixed(4)}  (RNN ${rnnLoss < bigramLoss ? "better" : "worse"} by ${Math.abs(bigramLoss - rnnLoss).toFixed(4)})`);
+    metadata.held_out_loss = rnnLoss.toFixed(6);
+    metadata.bigram_loss = bigramLoss.toFixed(6);
+  } else {
+    log("\nno held-out data to evaluate on (the corpus is too small for --held-out); skipping the held-out comparison");
+  }
 
   const out = flags.out as string;
-  writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata: { corpus: what, held_out_loss: rnnLoss.toFixed(6), bigram_loss: bigramLoss.toFixed(6) } }));
+  writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata }));
   log(`wrote ${out}`);
   if (checkpoint !== "") {
     writeFileSync(checkpoint, saveCheckpoint(trainer, { data: source.position(), random: source.random, tokenizer: corpus.tokenizer }));
@@ -150,6 +157,11 @@ function loadCorpus(file: string | undefined, format: string, heldOut: number, s
   if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
   const split = splitHoldout(lines, heldOut, seed);
   return linesCorpus(split.train, split.heldOut);
+}
+
+/** Characters to predict in the held-out data. */
+function heldOutTransitions(corpus: Corpus): number {
+  return corpus.heldOut.reduce((n, seq) => n + Math.max(0, seq.length - 1), 0);
 }
 
 /** Mean negative log-likelihood per character of the held-out data (no update). */
