@@ -138,7 +138,8 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
 
 /** A Web Worker, a worker's global scope, a MessagePort, or Node's Worker / parentPort. */
 export interface MessageEndpoint {
-  postMessage(message: unknown, transfer?: unknown[]): void;
+  // any: Node (readonly Transferable[]) and the DOM (Transferable[] or options) type the transfer list differently
+  postMessage(message: unknown, transfer?: any): void;
   on?(event: "message", listener: (value: unknown) => void): unknown;
   off?(event: "message", listener: (value: unknown) => void): unknown;
   addEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
