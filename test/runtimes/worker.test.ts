@@ -88,3 +88,13 @@ test("cancellation stops a long job promptly, returns the weights so far, and th
   const again = await api.trainInWorker(worker, { ...job(), steps: 10 });
   expect(again).toMatchObject({ cancelled: false, steps: 10 });
 });
+
+test("a bad job rejects with the worker's error message, and the worker stays usable", async () => {
+  await expect(api.trainInWorker(worker, { ...job(), data: new Int32Array(3) })).rejects.toThrow(
+    "training in the worker failed: job.data must hold at least seqLen + 1 = 17 tokens; got 3",
+  );
+  await expect(api.trainInWorker(worker, { ...job(), model: { inputSize: 5, hiddenSize: 0 } })).rejects.toThrow(
+    "training in the worker failed: hiddenSize must be a positive integer; got 0",
+  );
+  expect(await api.trainInWorker(worker, { ...job(), steps: 3, progressEvery: 2 })).toMatchObject({ cancelled: false, steps: 3 });
+});
