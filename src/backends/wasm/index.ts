@@ -1,5 +1,4 @@
 import type { Backend, KernelName, Kernels } from "../../backend.js";
-import { instantiateSync } from "@assemblyscript/loader";
 import { BpttError } from "../../errors.js";
 
 const PAGE_BYTES = 65536;
@@ -81,10 +80,10 @@ export class WasmBackend implements Backend {
     };
     let instance: WebAssembly.Instance;
     try {
-      // Through @assemblyscript/loader, which keeps our abort handler (it only fills in a missing one).
-      // A module compiled in another realm (Vercel Edge injects one) fails the loader's `instanceof`
-      // check, which would make it recompile from bytes: instantiate such a module directly.
-      instance = module instanceof WebAssembly.Module ? instantiateSync(module, imports).instance : new WebAssembly.Instance(module, imports);
+      // Directly: the module imports only env.memory and env.abort, both given here, so
+      // @assemblyscript/loader's instantiateSync would add nothing but 5 kB to the main entry.
+      // WebAssembly.Instance also takes a module compiled in another realm (Vercel Edge injects one).
+      instance = new WebAssembly.Instance(module, imports);
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
       throw new BpttError("WASM_UNAVAILABLE", `could not instantiate the bptt WebAssembly module: ${reason}`);

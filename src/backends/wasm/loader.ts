@@ -33,6 +33,14 @@ function unavailable(what: string, cause: unknown): BpttError {
   return new BpttError("WASM_UNAVAILABLE", `${what}: ${reason}; ${INIT_HINT}`);
 }
 
+/** The embedded module as bytes; the no-embed builds (bptt/core, the workerd entry) carry none. */
+function embeddedBytes(): Uint8Array<ArrayBuffer> {
+  if ((releaseWasmBase64 as string) === "") {
+    throw new Error("this build of bptt (bptt/core) embeds no WebAssembly module, so init() needs the module or its bytes");
+  }
+  return decodeBase64(releaseWasmBase64);
+}
+
 function checkWebAssembly(): void {
   if (typeof WebAssembly === "undefined") {
     throw new BpttError("WASM_UNAVAILABLE", "this JavaScript engine has no WebAssembly; use the \"js\" backend");
@@ -59,7 +67,7 @@ export async function init(moduleOrBytes?: WebAssembly.Module | BufferSource): P
     return;
   }
   if (cached !== undefined) return;
-  pending ??= WebAssembly.compile(decodeBase64(releaseWasmBase64)).then(
+  pending ??= Promise.resolve().then(() => WebAssembly.compile(embeddedBytes())).then(
     (module) => (cached ??= module),
     (e: unknown) => {
       pending = undefined;
@@ -78,7 +86,7 @@ export function defaultModule(): WebAssembly.Module {
   if (cached !== undefined) return cached;
   checkWebAssembly();
   try {
-    cached = new WebAssembly.Module(decodeBase64(releaseWasmBase64));
+    cached = new WebAssembly.Module(embeddedBytes());
   } catch (e) {
     throw unavailable("could not compile the bptt WebAssembly module synchronously", e);
   }

@@ -1,0 +1,230 @@
+/**
+ * bptt/worker: train off the main thread, in a Web Worker or a Node `worker_threads` worker, with
+ * progress events and cancellation, so a page stays responsive.
+ *
+ *   // worker.js (module worker)                 // page
+ *   import { serveTraining } from "bptt/worker";  import { trainInWorker } from "bptt/worker";
+ *   serveTraining();                              const worker = new Worker("worker.js", { type: "module" });
+ *                                                 const result = await trainInWorker(worker, job, { onProgress, signal });
+ *
+ * In Node: `serveTraining(parentPort)` in the worker, `trainInWorker(new Worker(file), job, …)` outside.
+ * Everything that crosses is structured-cloneable: the job, progress events, and the trained model
+ * as safetensors bytes (`loadModel(result.model)`).
+ */
+import { BpttError, Random, RNN, Trainer, init, loadModel, saveModel } from "../index.js";
+import type { RNNOptions, TrainerOptions } from "../index.js";
+
+export interface TrainingJob {
+  /** The model to create (`wasmModule` cannot cross; pass `wasm` instead). Ignored when `initialModel` is given. */
+  model?: Omit<RNNOptions, "wasmModule">;
+  /** Continue from a saved model (saveModel bytes). */
+  initialModel?: Uint8Array;
+  /** Backend for `initialModel` (default "wasm"). */
+  backend?: "wasm" | "js";
+  /** Trainer options; `schedule` is a function and cannot cross, so it is not accepted. */
+  trainer: Omit<TrainerOptions, "schedule">;
+  /** One token stream; each batch row is a window of seqLen + 1 tokens at a random offset (inputs, then targets shifted by one). */
+  data: ArrayLike<number>;
+  batchSize: number;
+  seqLen: number;
+  /** Training steps to run. */
+  steps: number;
+  /** Seed of the window sampler (default 0). */
+  seed?: number;
+  /** Steps between progress events (default 10). */
+  progressEvery?: number;
+  /** Attach ‖∂E/∂h_t‖ per layer and step of the latest step to each progress event. */
+  recordStepNorms?: boolean;
+  /** Attach the model's saveModel bytes to every n-th progress event (default 0: never). */
+  snapshotEvery?: number;
+  /** A compiled bptt module for hosts that may not compile the embedded one (WebAssembly.Module is cloneable). */
+  wasm?: WebAssembly.Module;
+}
+
+export interface TrainingProgress {
+  step: number;
+  steps: number;
+  /** Mean loss per token of each step since the previous event. */
+  losses: number[];
+  gradNorm: number;
+  clipped: boolean;
+  /** Tokens trained per second of training time so far. */
+  tokensPerSecond: number;
+  elapsedMs: number;
+  stepNorms?: Float32Array;
+  /** saveModel bytes, every `snapshotEvery`-th event. */
+  model?: Uint8Array;
+}
+
+export interface TrainingResult {
+  /** Whether the run stopped early because it was cancelled. */
+  cancelled: boolean;
+  /** Steps completed. */
+  steps: number;
+  /** Mean loss per token of every completed step. */
+  losses: number[];
+  tokensPerSecond: number;
+  elapsedMs: number;
+  /** The trained model as saveModel bytes. */
+  model: Uint8Array;
+}
+
+export interface RunOptions {
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Polled between chunks of steps; true stops the run after the current step. */
+  cancelled?: () => boolean;
+  /** Wall time in ms between yields to the event loop, so cancel messages are seen (default 20). */
+  yieldMs?: number;
+}
+
+/** Runs a job on this thread, yielding to the event loop between chunks of steps. */
+export async function runTraining(job: TrainingJob, options: RunOptions = {}): Promise<TrainingResult> {
+  if (job === null || typeof job !== "object") throw new BpttError("INVALID_ARGUMENT", "job must be an object { model, trainer, data, batchSize, seqLen, steps }");
+  if (job.wasm !== undefined) await init(job.wasm);
+  const { batchSize: B, seqLen: T } = job;
+  const data = job.data;
+  if (!(Number.isInteger(job.steps) && job.steps >= 0)) throw new BpttError("INVALID_ARGUMENT", `job.steps must be a non-negative integer; got ${job.steps}`);
+  if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) throw new BpttError("INVALID_ARGUMENT", `job.batchSize and job.seqLen must be positive integers; got ${B} and ${T}`);
+  if (data === null || typeof data !== "object" || !(data.length >= T + 1)) {
+    throw new BpttError("INVALID_ARGUMENT", `job.data must hold at least seqLen + 1 = ${T + 1} tokens; got ${data?.length}`);
+  }
+  const model = job.initialModel !== undefined
+    ? loadModel(job.initialModel, { backend: job.backend }).model
+    : new RNN({ ...(job.model as RNNOptions) });
+  try {
+    const trainer = new Trainer(model, job.trainer);
+    const rng = new Random(job.seed ?? 0);
+    const every = Math.max(1, job.progressEvery ?? 10);
+    const snapshotEvery = job.snapshotEvery ?? 0;
+    const yieldMs = options.yieldMs ?? 20;
+    const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
+    const losses: number[] = [];
+    let trainMs = 0, events = 0, step = 0, lastYield = now();
+    const rate = () => (trainMs > 0 ? (step * B * T) / (trainMs / 1000) : 0);
+    while (step < job.steps) {
+      if (options.cancelled?.()) break;
+      for (let b = 0; b < B; b++) {
+        const start = rng.int(data.length - T);
+        for (let t = 0; t < T; t++) {
+          inputs[b * T + t] = data[start + t];
+          targets[b * T + t] = data[start + t + 1];
+        }
+      }
+      const started = now();
+      const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets }, { recordStepNorms: job.recordStepNorms });
+      trainMs += now() - started;
+      losses.push(r.loss);
+      step++;
+      if (step % every === 0 || step === job.steps) {
+        events++;
+        const progress: TrainingProgress = {
+          step, steps: job.steps, losses: losses.slice(-((step - 1) % every + 1)), gradNorm: r.gradNorm, clipped: r.clipped,
+          tokensPerSecond: rate(), elapsedMs: trainMs,
+        };
+        if (r.stepNorms) progress.stepNorms = r.stepNorms;
+        if (snapshotEvery > 0 && events % snapshotEvery === 0) progress.model = saveModel(model);
+        options.onProgress?.(progress);
+      }
+      if (now() - lastYield >= yieldMs) {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        lastYield = now();
+      }
+    }
+    return { cancelled: step < job.steps, steps: step, losses, tokensPerSecond: rate(), elapsedMs: trainMs, model: saveModel(model) };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** A Web Worker, a worker's global scope, a MessagePort, or Node's Worker / parentPort. */
+export interface MessageEndpoint {
+  // any: Node (readonly Transferable[]) and the DOM (Transferable[] or options) type the transfer list differently
+  postMessage(message: unknown, transfer?: any): void;
+  on?(event: "message", listener: (value: unknown) => void): unknown;
+  off?(event: "message", listener: (value: unknown) => void): unknown;
+  addEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
+  removeEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
+  start?(): void;
+}
+
+type Message =
+  | { bptt: "train"; job: TrainingJob }
+  | { bptt: "cancel" }
+  | { bptt: "progress"; progress: TrainingProgress }
+  | { bptt: "done"; result: TrainingResult }
+  | { bptt: "error"; message: string; code?: string };
+
+/** Subscribes to messages with Node's `on` when present (it hands over the value), else `addEventListener`. */
+function listen(port: MessageEndpoint, handler: (message: Message) => void): () => void {
+  const onValue = (value: unknown) => {
+    if (value !== null && typeof value === "object" && "bptt" in value) handler(value as Message);
+  };
+  if (typeof port.on === "function") {
+    port.on("message", onValue);
+    return () => port.off?.("message", onValue);
+  }
+  if (typeof port.addEventListener !== "function") throw new BpttError("INVALID_ARGUMENT", "the worker or port has neither on() nor addEventListener()");
+  const onEvent = (event: { data: unknown }) => onValue(event.data);
+  port.addEventListener("message", onEvent);
+  port.start?.();
+  return () => port.removeEventListener?.("message", onEvent);
+}
+
+/**
+ * Serves training jobs inside a worker: `serveTraining()` in a Web Worker, `serveTraining(parentPort)`
+ * under worker_threads. One job at a time; a cancel message stops the running one after its current step.
+ */
+export function serveTraining(port: MessageEndpoint = globalThis as unknown as MessageEndpoint): () => void {
+  let cancel = false, busy = false;
+  return listen(port, (message) => {
+    if (message.bptt === "cancel") {
+      cancel = true;
+      return;
+    }
+    if (message.bptt !== "train") return;
+    if (busy) {
+      port.postMessage({ bptt: "error", code: "INVALID_STATE", message: "a training job is already running in this worker" });
+      return;
+    }
+    busy = true;
+    cancel = false;
+    runTraining(message.job, {
+      onProgress: (progress) => port.postMessage({ bptt: "progress", progress }),
+      cancelled: () => cancel,
+    }).then(
+      (result) => port.postMessage({ bptt: "done", result }, [result.model.buffer]),
+      (e: unknown) => port.postMessage({ bptt: "error", message: e instanceof Error ? e.message : String(e), code: (e as { code?: string })?.code }),
+    ).finally(() => {
+      busy = false;
+    });
+  });
+}
+
+export interface TrainInWorkerOptions {
+  onProgress?: (progress: TrainingProgress) => void;
+  /** Aborting cancels the run; the promise then resolves with `cancelled: true` and the weights so far. */
+  signal?: AbortSignal;
+}
+
+/** Sends a job to a worker running `serveTraining` and resolves with its result. */
+export function trainInWorker(worker: MessageEndpoint, job: TrainingJob, options: TrainInWorkerOptions = {}): Promise<TrainingResult> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => worker.postMessage({ bptt: "cancel" });
+    const stop = listen(worker, (message) => {
+      if (message.bptt === "progress") options.onProgress?.(message.progress);
+      else if (message.bptt === "done" || message.bptt === "error") {
+        stop();
+        options.signal?.removeEventListener("abort", onAbort);
+        if (message.bptt === "done") resolve(message.result);
+        else reject(new BpttError((message.code as BpttError["code"]) ?? "INVALID_STATE", `training in the worker failed: ${message.message}`));
+      }
+    });
+    options.signal?.addEventListener("abort", onAbort);
+    worker.postMessage({ bptt: "train", job });
+    if (options.signal?.aborted) onAbort();
+  });
+}
+
+function now(): number {
+  return typeof performance !== "undefined" ? performance.now() : Date.now();
+}

@@ -1,0 +1,55 @@
+// The runtime conformance script: the same computation in every runtime, from the packed package.
+// Create a small model with a fixed seed, train 20 steps with clipping, save and reload it, generate
+// 50 tokens. Losses and gradient norms come back as the hex of their float64 bit patterns and the
+// saved file as a checksum, so the harness compares them exactly (the kernels never call the host's
+// Math, so every engine must agree to the bit).
+//
+//   conformance(bptt) → { losses, gradNorms, clipped, savedBytes, savedChecksum, reloadedLoss, tokens }
+//   `bptt` is the module namespace (or the require() object) of the package under test.
+
+/** Hex of a number's float64 bit pattern: equal strings ⇔ identical bits. */
+function bits(x) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, x);
+  return view.getUint32(0).toString(16).padStart(8, "0") + view.getUint32(4).toString(16).padStart(8, "0");
+}
+
+/** FNV-1a over the bytes, as 8 hex digits. */
+function checksum(bytes) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, "0");
+}
+
+export function conformance(bptt) {
+  const { RNN, Trainer, generate, saveModel, loadModel } = bptt;
+  const V = 13, B = 4, T = 12;
+  const model = new RNN({ inputSize: V, hiddenSize: 24, numLayers: 2, nonlinearity: "tanh", seed: 1234 });
+  const trainer = new Trainer(model, { learningRate: 0.5, momentum: 0.9, clipNorm: 0.25, clipValue: 1, reduction: "mean" });
+  const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
+  const losses = [], gradNorms = [], clipped = [];
+  for (let step = 0; step < 20; step++) {
+    // a counting task with a per-sequence stride: next = (token + stride) mod V
+    for (let b = 0; b < B; b++) {
+      const stride = 1 + ((b + step) % 3);
+      for (let t = 0; t < T; t++) {
+        inputs[b * T + t] = (b * 5 + step + t * stride) % V;
+        targets[b * T + t] = (b * 5 + step + (t + 1) * stride) % V;
+      }
+    }
+    const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets });
+    losses.push(bits(r.loss));
+    gradNorms.push(bits(r.gradNorm));
+    clipped.push(r.clipped);
+  }
+  const saved = saveModel(model);
+  const check = { batchSize: B, seqLen: T, inputs, targets };
+  const before = model.forward(check).loss;
+  model.dispose();
+  const { model: reloaded } = loadModel(saved);
+  const after = reloaded.forward(check).loss;
+  if (bits(before) !== bits(after)) throw new Error(`the reloaded model's loss ${after} differs from the saved model's ${before}`);
+  const tokens = generate(reloaded, { prompt: [1, 2, 3], length: 50, temperature: 0.8, seed: 99 });
+  reloaded.dispose();
+  return { losses, gradNorms, clipped, savedBytes: saved.length, savedChecksum: checksum(saved), reloadedLoss: bits(after), tokens };
+}

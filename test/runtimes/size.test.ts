@@ -1,0 +1,37 @@
+/**
+ * The size budget of the packed package (issue 5), measured on the installed tarball's files:
+ *   - the .wasm ≤ 32 KB;
+ *   - the minified JS of the main entry (dist/index.js) with the embedded Wasm (its base64) excluded ≤ 40 KB;
+ *   - the whole main entry gzipped (level 9, the Wasm included) ≤ 25 KB.
+ * KB = 1,000 bytes, the stricter reading. The figures are printed on every run.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { expect, test } from "vitest";
+import { consumerDir } from "./helpers.js";
+
+const KB = 1000;
+const budget = { wasm: 32 * KB, js: 40 * KB, gzip: 25 * KB };
+
+test("size budget: .wasm ≤ 32 KB, main entry JS without the Wasm ≤ 40 KB, main entry gzipped ≤ 25 KB", () => {
+  const dist = join(consumerDir(), "node_modules", "bptt", "dist");
+  const wasm = readFileSync(join(dist, "bptt.wasm"));
+  const entry = readFileSync(join(dist, "index.js"), "utf8");
+  const base64 = wasm.toString("base64");
+  expect(entry.includes(`"${base64}"`), "dist/index.js must embed dist/bptt.wasm as base64").toBe(true);
+  const js = Buffer.byteLength(entry.replace(base64, ""));
+  const gzip = gzipSync(entry, { level: 9 }).length;
+  const figures = [
+    `dist/bptt.wasm               ${wasm.length} B (budget ${budget.wasm}); gzipped ${gzipSync(wasm, { level: 9 }).length} B`,
+    `dist/index.js minified       ${Buffer.byteLength(entry)} B, of which base64 Wasm ${base64.length} B`,
+    `  JS without the Wasm        ${js} B (budget ${budget.js})`,
+    `  whole entry gzipped        ${gzip} B (budget ${budget.gzip})`,
+    `dist/core.js (no Wasm)       ${readFileSync(join(dist, "core.js")).length} B`,
+    `dist/train-worker.js         ${readFileSync(join(dist, "train-worker.js")).length} B (bptt/worker, outside the main entry)`,
+  ];
+  console.log(`size budget (KB = 1,000 B):\n  ${figures.join("\n  ")}`);
+  expect.soft(wasm.length, "dist/bptt.wasm").toBeLessThanOrEqual(budget.wasm);
+  expect.soft(js, "minified main entry without the Wasm").toBeLessThanOrEqual(budget.js);
+  expect.soft(gzip, "main entry gzipped").toBeLessThanOrEqual(budget.gzip);
+});
