@@ -11,6 +11,8 @@ const kernelNames = [
   "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
+  "lstmForward", "lstmBackward",
+  "gruForward", "gruBackward",
   "sgdStep",
 ] as const satisfies readonly KernelName[];
 
@@ -30,6 +32,8 @@ function bindKernels(exports: WebAssembly.Exports): Kernels {
     linearForward: k("linearForward"), linearBackward: k("linearBackward"),
     crossEntropy: k("crossEntropy"), mse: k("mse"), softmax: k("softmax"),
     rnnForward: k("rnnForward"), rnnBackward: k("rnnBackward"),
+    lstmForward: k("lstmForward"), lstmBackward: k("lstmBackward"),
+    gruForward: k("gruForward"), gruBackward: k("gruBackward"),
     sgdStep: k("sgdStep"),
   };
 }
