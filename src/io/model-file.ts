@@ -39,7 +39,11 @@ export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
     if (typeof value !== "string") throw new BpttError("INVALID_ARGUMENT", `metadata[${JSON.stringify(key)}] must be a string; got ${describe(value)}`);
     metadata[key] = value;
   }
-  const { backend: _backend, ...config } = model.config;
+  const { backend: _backend, ...all } = model.config;
+  // only the options that apply to the cell, so that the stored config loads back as it is
+  const config: Partial<typeof all> = { ...all };
+  if (all.cell !== "rnn") delete config.nonlinearity;
+  if (all.forgetBias === null) delete config.forgetBias;
   metadata.format = "bptt";
   metadata.format_version = MODEL_FORMAT_VERSION;
   metadata.config = JSON.stringify(config);
