@@ -53,7 +53,8 @@ describe.each(backendKinds)("gated-cell invariants on %s", (kind) => {
         const batch = withStates(whole, { batchSize: B, seqLen: T }, 7);
         const loss = whole.forward(batch).loss;
         const outputs = whole.outputs(), h = whole.finalState();
-        let state = Float32Array.from(batch.h0!), cellState = batch.c0 ? Float32Array.from(batch.c0) : undefined;
+        let state: Float32Array = Float32Array.from(batch.h0!);
+        let cellState: Float32Array | undefined = batch.c0 ? Float32Array.from(batch.c0) : undefined;
         const got = new Float32Array(B * T * O);
         let sum = 0;
         for (const [from, to] of [[0, 5], [5, 9], [9, 12]]) {
