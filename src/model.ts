@@ -71,7 +71,7 @@ interface WindowPointers {
   dcache: Ptr[];
   h0: Ptr;
   dh0: Ptr;
-  /** (L,B,H) initial cell state and its gradient (LSTM), else 0. */
+  /** (L,B,H) initial cell state and its gradient (LSTM); 0 for other cells (−1 in the relative layout). */
   c0: Ptr;
   dc0: Ptr;
   inputs: Ptr;
@@ -86,7 +86,7 @@ interface WindowPointers {
 interface StreamPointers {
   B: number;
   state: Ptr;
-  /** (L,B,H) cell state of the streams (LSTM), else 0. */
+  /** (L,B,H) cell state of the streams (LSTM); 0 for other cells (−1 in the relative layout). */
   cellState: Ptr;
   cache: Ptr[];
   inputs: Ptr;
