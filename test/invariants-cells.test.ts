@@ -115,6 +115,36 @@ describe.each(backendKinds)("gated-cell invariants on %s", (kind) => {
       b.dispose();
     });
 
+    it("a model whose memory grew gives a fresh model's results bit for bit; the stream's (h, c) survives the growth", () => {
+      const options = { cell, inputSize: 6, hiddenSize: 9, numLayers: 2, seed: 12 };
+      const grown = modelOn(kind, options), fresh = modelOn(kind, options), reference = modelOn(kind, options);
+      grown.resetState(2);
+      reference.resetState(2);
+      expect(bits(grown.step([1, 4]))).toEqual(bits(reference.step([1, 4])));
+      grown.forward(randomBatch(grown, { batchSize: 1, seqLen: 2 }, 1));
+      const small = grown.memoryBytes;
+      const large = withStates(fresh, { batchSize: 8, seqLen: 40 }, 2);
+      const run = (m: RNN, batch: Batch) => {
+        const r = m.forward(batch);
+        m.zeroGrad();
+        m.backward();
+        return {
+          loss: r.loss, outputs: bits(m.outputs()), h: bits(m.finalState()), dh0: bits(m.initialStateGradient()),
+          c: cell === "lstm" ? bits(m.finalCellState()) : null, dc0: cell === "lstm" ? bits(m.initialCellStateGradient()) : null,
+          grads: m.gradients().map((g) => bits(g.data)),
+        };
+      };
+      expect(run(grown, large)).toEqual(run(fresh, large));
+      expect(grown.memoryBytes).toBeGreaterThan(small);
+      const smaller = withStates(fresh, { batchSize: 2, seqLen: 3 }, 3);
+      const another = modelOn(kind, options);
+      expect(run(grown, smaller)).toEqual(run(another, smaller));
+      expect(bits(grown.getState())).toEqual(bits(reference.getState()));
+      if (cell === "lstm") expect(bits(grown.getCellState())).toEqual(bits(reference.getCellState()));
+      expect(bits(grown.step([0, 3]))).toEqual(bits(reference.step([0, 3])));
+      for (const m of [grown, fresh, reference, another]) m.dispose();
+    });
+
     it("T = 1, B = 1, H = 1 works end to end", () => {
       const model = modelOn(kind, { cell, input: "dense", inputSize: 3, hiddenSize: 1, outputSize: 2, seed: 5 });
       const batch: Batch = { batchSize: 1, seqLen: 1, inputs: [0.5, -1, 2], targets: [1] };
