@@ -11,6 +11,7 @@
 // A sigmoid check: σ and tanh through lstmForward with W = 0 against Math, over [−30, 30].
 // Measured worst |wasm − js| / (1 + |js|) (BPTT_KERNEL_REPORT=1): forward 1.7e-7, backward 4.6e-7.
 import { afterAll, describe, expect, test } from "vitest";
+import { BpttError } from "../src/errors.js";
 import { Random } from "../src/random.js";
 import type { BackendKind } from "./helpers/backends.js";
 import { makeBackend } from "./helpers/backends.js";
@@ -143,6 +144,30 @@ describe.each(["js", ...wasmKinds] as const)("%s: the LSTM's gates are σ and ta
     expect(sig).toBeLessThan(3e-7); // measured: 5.6e-8 (js, Math.exp), 1.05e-7 (Wasm, the polynomial exp)
     expect(th).toBeLessThan(2e-7);
     report.set(`${kind} sigmoid rel`, sig);
+    b.dispose();
+  });
+});
+
+describe("debug build asserts", () => {
+  test.each(["lstmForward", "gruForward", "lstmBackward", "gruBackward"] as const)("%s: an out-of-range token id aborts with a BpttError WASM_ABORT naming the kernel", (kernel) => {
+    const b = makeBackend("wasm-debug");
+    const base = Math.ceil(b.heapBase / 16) * 16;
+    new Int32Array(b.buffer).set([0, 1, 7], base >> 2); // T = 3, B = 1, I = 3: 7 is out of range
+    const p = (k: number) => base + 1024 * k; // distinct 1 KiB slots, zeros
+    const T = 3, B = 1, I = 3, H = 4;
+    let error: unknown;
+    try {
+      if (kernel === "lstmForward") b.lstmForward(p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), p(9), p(10), T, B, I, H);
+      else if (kernel === "gruForward") b.gruForward(p(1), p(2), p(3), 0, base, p(5), p(7), p(8), p(9), p(10), T, B, I, H);
+      else if (kernel === "lstmBackward") {
+        b.lstmBackward(0, p(11), p(12), p(13), p(14), p(15), p(16), 0, p(17), p(18), p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), T, B, I, H);
+      } else b.gruBackward(0, p(11), p(12), p(13), p(14), p(15), 0, p(17), p(19), p(18), p(1), p(2), p(3), 0, base, p(5), p(7), p(8), T, B, I, H);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(BpttError);
+    expect((error as BpttError).code).toBe("WASM_ABORT");
+    expect((error as BpttError).message).toMatch(new RegExp(`^${kernel}: token id out of range \\[0, I\\) at assembly/cells/gated\\.ts:\\d+:\\d+$`));
     b.dispose();
   });
 });
