@@ -229,6 +229,22 @@ describe.each(backendKinds)("gated-cell invariants on %s", (kind) => {
     lstm.dispose();
   });
 
+  it("the cell-state accessors of a disposed LSTM throw DISPOSED", () => {
+    const model = modelOn(kind, { cell: "lstm", inputSize: 4, hiddenSize: 3, seed: 1 });
+    model.forward({ batchSize: 1, seqLen: 2, inputs: [0, 1], targets: [1, 2] });
+    model.resetState(1);
+    model.dispose();
+    for (const [name, call] of [
+      ["finalCellState", () => model.finalCellState()],
+      ["initialCellStateGradient", () => model.initialCellStateGradient()],
+      ["getCellState", () => model.getCellState()],
+      ["resetState with a cell state", () => model.resetState(1, [0, 0, 0], [0, 0, 0])],
+    ] as const) {
+      expect(call, name).toThrow(BpttError);
+      try { call(); } catch (e) { expect((e as BpttError).code, name).toBe("DISPOSED"); }
+    }
+  });
+
   it("forgetBias sets b_if in bias_ih and zeroes b_hf in bias_hh, leaving the other gate blocks to the init scheme", () => {
     const H = 5;
     const options = { cell: "lstm" as const, inputSize: 4, hiddenSize: H, numLayers: 2, seed: 12 };
