@@ -9,6 +9,8 @@ export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
 export { crossEntropy, mse, softmax } from "./loss";
 export { rnnForward, rnnBackward } from "./cells/rnn";
+export { lstmForward, lstmBackward } from "./cells/lstm";
+export { gruForward, gruBackward } from "./cells/gru";
 export { sgdStep, adagradStep, rmspropStep, adamStep, adamwStep } from "./optim";
 
 /** The first 16-byte-aligned byte after the module's static data; tensors may start here. */

@@ -88,6 +88,53 @@ export interface Kernels {
     dhs: Ptr, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr,
     T: number, B: number, I: number, H: number, act: number): void;
 
+  // ---- the LSTM cell (assembly/cells/lstm.ts), nn.LSTM: gate blocks i, f, g, o of H rows ----
+  /**
+   * One layer over a whole window, all T steps in one call:
+   *   a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (4H);  i, f, o = σ(a_i, a_f, a_o);  g = tanh(a_g)
+   *   c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  (h_{-1}, c_{-1}) = (h0, c0)
+   * hs, cs, tanhCs: (T,B,H) out h_t, c_t, tanh(c_t);  gates: (T,B,4H) out post-activation i, f, g, o;
+   * x: (T,B,I) dense input or 0;  tokens: (T,B) int32 ids in [0,I) or 0 (exactly one is given);
+   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H).
+   */
+  lstmForward(hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void;
+  /**
+   * BPTT for one LSTM layer, time-reversed, in one call (δ: gradients of the gate pre-activations):
+   *   dh_t = dhs_t + W_hhᵀ δ_{t+1};  dc_t = dc_{t+1} ⊙ f_{t+1} + dh_t ⊙ o ⊙ (1 − tanh² c_t)
+   *   δi = dc_t ⊙ g ⊙ i(1−i);  δf = dc_t ⊙ c_{t-1} ⊙ f(1−f);  δg = dc_t ⊙ i ⊙ (1−g²);  δo = dh_t ⊙ tanh(c_t) ⊙ o(1−o)
+   *   dW_ih += Σ_t δ_t x_tᵀ, dW_hh += Σ_t δ_t h_{t-1}ᵀ, db_ih += Σ_t δ_t, db_hh += Σ_t δ_t (accumulated)
+   *   dx_t = W_ihᵀ δ_t (overwritten, dense input and dx ≠ 0 only);  dh0 = W_hhᵀ δ_0, dc0 = dc_0 ⊙ f_0 (overwritten)
+   * dhNorms: (T) out ‖dh_t‖₂ over the batch, or 0;  dgates: (T,B,4H) scratch, left holding δ;
+   * dhs: (T,B,H) in ∂E/∂h_t from above (read only);  the rest as given to / saved by lstmForward.
+   */
+  lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void;
+
+  // ---- the GRU cell (assembly/cells/gru.ts), nn.GRU: gate blocks r, z, n of H rows ----
+  /**
+   * One layer over a whole window, all T steps in one call (b_hn inside the reset product, as PyTorch):
+   *   r = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr);  z = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
+   *   n = tanh(W_in x_t + b_in + r ⊙ (W_hn h_{t-1} + b_hn));  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1};  h_{-1} = h0
+   * hs: (T,B,H) out;  gates: (T,B,3H) out post-activation r, z, n;  ghs: (T,B,3H) out W_hh h_{t-1} + b_hh;
+   * x: (T,B,I) or 0;  tokens: (T,B) or 0 (exactly one);  h0: (B,H);  Wih: (3H,I);  Whh: (3H,H);  bih, bhh: (3H).
+   */
+  gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void;
+  /**
+   * BPTT for one GRU layer, time-reversed, in one call, with dh_t = dhs_t + (carry from t+1):
+   *   δn = dh_t ⊙ (1−z) ⊙ (1−n²);  δhn = δn ⊙ r;  δr = δn ⊙ (W_hn h_{t-1} + b_hn) ⊙ r(1−r);  δz = dh_t ⊙ (h_{t-1} − n) ⊙ z(1−z)
+   *   carry to t−1 = dh_t ⊙ z + W_hhᵀ (δr, δz, δhn)
+   *   dW_hh += Σ_t (δr, δz, δhn) h_{t-1}ᵀ, db_hh += Σ_t (δr, δz, δhn);  dW_ih += Σ_t (δr, δz, δn) x_tᵀ, db_ih += Σ_t (δr, δz, δn)
+   *   dx_t = W_ihᵀ (δr, δz, δn) (overwritten, dense input and dx ≠ 0 only);  dh0 = the carry out of step 0 (overwritten)
+   * dhNorms: (T) out ‖dh_t‖₂ or 0;  dgates: (T,B,3H) scratch, left holding (δr, δz, δn);  dns: (T,B,H) scratch δn;
+   * dhs: (T,B,H) in ∂E/∂h_t from above (read only);  the rest as given to / saved by gruForward.
+   */
+  gruBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dns: Ptr, dhs: Ptr, hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void;
+
   // ---- optimizers (assembly/optim.ts) ----
   /**
    * SGD with PyTorch's semantics (torch.optim.SGD), over n parameters:

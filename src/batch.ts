@@ -15,11 +15,14 @@ export interface Batch {
   mask?: ArrayLike<number>;
   /** Optional initial state, numLayers·B·H floats in PyTorch's (num_layers, B, H) layout; zeros when absent. */
   h0?: ArrayLike<number>;
+  /** LSTM only: optional initial cell state, numLayers·B·H floats in PyTorch's (num_layers, B, H) layout; zeros when absent. */
+  c0?: ArrayLike<number>;
 }
 
 export const IGNORE_INDEX = -100;
 
 export interface BatchShape {
+  cell: "rnn" | "lstm" | "gru";
   input: "tokens" | "dense";
   loss: "cross-entropy" | "mse";
   inputSize: number;
@@ -66,6 +69,10 @@ export function validateBatch(batch: Batch, shape: BatchShape, needTargets: bool
   }
   if (batch.h0 !== undefined) {
     checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+  }
+  if (batch.c0 !== undefined) {
+    if (shape.cell !== "lstm") throw invalid(`batch.c0 is the LSTM cell state; this model's cell is "${shape.cell}", whose only state is h0: leave c0 out`);
+    checkFiniteArray("batch.c0", checkLength("batch.c0", batch.c0, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
   }
 }
 

@@ -18,7 +18,7 @@ export interface GradientCheckOptions {
 }
 
 export interface GradientCheckResult {
-  /** Parameter name, or "h0" for the initial state (checked when the batch gives one). */
+  /** Parameter name, or "h0" / "c0" for the initial hidden / cell state (checked when the batch gives one). */
   name: string;
   /** Worst symmetric relative error |a − n| / max(|a| + |n|, floor) over the checked entries. */
   maxRelativeError: number;
@@ -62,20 +62,27 @@ export function gradientCheck(model: RNN, batch: Batch, options: GradientCheckOp
     }
     results.push(result);
   }
-  if (batch.h0 !== undefined) {
+  // the initial states given in the batch: h0, and c0 for LSTM
+  const states = [
+    { name: "h0", values: batch.h0, gradient: () => model.initialStateGradient() },
+    { name: "c0", values: batch.c0, gradient: () => model.initialCellStateGradient() },
+  ] as const;
+  for (const state of states) {
+    if (state.values === undefined) continue;
     model.forward(batch);
     model.zeroGrad();
     model.backward();
-    const analytic = model.initialStateGradient();
-    const h0 = Float32Array.from(batch.h0);
-    const result: GradientCheckResult = { name: "h0", maxRelativeError: 0, worst: { index: -1, analytic: 0, numeric: 0 }, checked: 0 };
-    for (const i of pick(h0.length, limit, rng)) {
-      const original = h0[i];
-      h0[i] = original + epsilon;
-      const up = lossAt({ ...batch, h0 });
-      h0[i] = original - epsilon;
-      const down = lossAt({ ...batch, h0 });
-      h0[i] = original;
+    const analytic = state.gradient();
+    const values = Float32Array.from(state.values);
+    const at = (v: Float32Array): Batch => ({ ...batch, [state.name]: v });
+    const result: GradientCheckResult = { name: state.name, maxRelativeError: 0, worst: { index: -1, analytic: 0, numeric: 0 }, checked: 0 };
+    for (const i of pick(values.length, limit, rng)) {
+      const original = values[i];
+      values[i] = original + epsilon;
+      const up = lossAt(at(values));
+      values[i] = original - epsilon;
+      const down = lossAt(at(values));
+      values[i] = original;
       record(result, i, analytic[i], (up - down) / (2 * epsilon), floor);
     }
     results.push(result);

@@ -2,10 +2,14 @@ import type { Random } from "./random.js";
 
 /**
  * Weight initialisation, identical in both backends (it runs in TypeScript on the shared PRNG).
- *   pytorch:    every RNN weight and bias U(−1/√H, 1/√H) (nn.RNN's default); head as nn.Linear: U(−1/√H, 1/√H)
- *   xavier:     weights U(−a, a), a = √(6 / (fan_in + fan_out)) (Glorot & Bengio 2010); biases 0
+ * Gated cells stack G gate blocks of H rows (LSTM i, f, g, o; GRU r, z, n); every scheme applies per block.
+ *   pytorch:    every recurrent weight and bias U(−1/√H, 1/√H) (the default of nn.RNN, nn.LSTM and nn.GRU);
+ *               head as nn.Linear: U(−1/√H, 1/√H)
+ *   xavier:     weights U(−a, a), a = √(6 / (fan_in + fan_out)) per gate block (fan_out H); biases 0
+ *               (Glorot & Bengio 2010)
  *   orthogonal: W_ih Xavier, each H×H gate block of W_hh a random orthogonal matrix (Saxe et al. 2014); biases 0
- *   identity:   W_ih Xavier, W_hh = I, biases 0 (IRNN, Le et al. 2015, for ReLU recurrences)
+ *   identity:   W_ih Xavier, each H×H gate block of W_hh = I, biases 0 (IRNN, Le et al. 2015, for ReLU recurrences)
+ * The LSTM's `forgetBias` option is applied after the scheme (see RNNOptions).
  */
 export type InitScheme = "pytorch" | "xavier" | "orthogonal" | "identity";
 export const initSchemes: readonly InitScheme[] = ["pytorch", "xavier", "orthogonal", "identity"];

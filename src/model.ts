@@ -3,6 +3,8 @@ import { Arena, align16 } from "./arena.js";
 import { createBackend, type BackendKind } from "./backends/index.js";
 import { IGNORE_INDEX, checkFiniteArray, checkLength, validateBatch, type Batch } from "./batch.js";
 import type { CellSpec, LayerPointers } from "./cells/cell.js";
+import { gruCell } from "./cells/gru.js";
+import { lstmCell } from "./cells/lstm.js";
 import { rnnCell } from "./cells/rnn.js";
 import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
@@ -10,8 +12,11 @@ import { parameterLayout, type ParameterLayout, type TensorSlot } from "./layout
 import { Random } from "./random.js";
 
 export interface RNNOptions {
-  /** Recurrent cell; only the vanilla "rnn" cell exists so far. */
-  cell?: "rnn";
+  /**
+   * Recurrent cell: "rnn" (Elman, nn.RNN), "lstm" (nn.LSTM: gates i, f, g, o; state (h, c)) or
+   * "gru" (nn.GRU: gates r, z, n; b_hn inside the reset product). Weights are (G·H, ·) with G = 1, 4, 3.
+   */
+  cell?: "rnn" | "lstm" | "gru";
   /** "tokens": integer ids, one-hot by meaning (a column gather, never materialised); "dense": float vectors. */
   input?: "tokens" | "dense";
   /** I: vocabulary size (tokens) or features per step (dense). */
@@ -21,7 +26,15 @@ export interface RNNOptions {
   /** O: classes (cross-entropy) or regression outputs (mse). Defaults to inputSize. */
   outputSize?: number;
   numLayers?: number;
+  /** The vanilla cell's activation; refused for "lstm" and "gru", whose gate functions are fixed (σ and tanh). */
   nonlinearity?: "tanh" | "relu";
+  /**
+   * LSTM only: after initialisation, set the forget-gate block of bias_ih_l{k} (b_if) to this value and
+   * the one of bias_hh_l{k} (b_hf) to 0 in every layer, so the effective forget bias b_if + b_hf is
+   * exactly this value (1 is the usual choice: Gers et al. 2000, Jozefowicz et al. 2015). Unset: the
+   * init scheme's biases are kept.
+   */
+  forgetBias?: number;
   /** "cross-entropy": softmax + CrossEntropyLoss(reduction="sum"); "mse": linear + MSELoss(reduction="sum"). */
   loss?: "cross-entropy" | "mse";
   init?: InitScheme;
@@ -31,7 +44,8 @@ export interface RNNOptions {
   wasmModule?: WebAssembly.Module;
 }
 
-export type RNNConfig = Required<Omit<RNNOptions, "wasmModule">>;
+/** The normalised options. `nonlinearity` is "tanh" (and unused) for gated cells; `forgetBias` is null when unset. */
+export type RNNConfig = Required<Omit<RNNOptions, "wasmModule" | "forgetBias">> & { forgetBias: number | null };
 
 export interface ForwardResult {
   /** Loss summed over time and batch (steps without a target add nothing). */
@@ -57,6 +71,9 @@ interface WindowPointers {
   dcache: Ptr[];
   h0: Ptr;
   dh0: Ptr;
+  /** (L,B,H) initial cell state and its gradient (LSTM); 0 for other cells (−1 in the relative layout). */
+  c0: Ptr;
+  dc0: Ptr;
   inputs: Ptr;
   targets: Ptr;
   mask: Ptr;
@@ -69,6 +86,8 @@ interface WindowPointers {
 interface StreamPointers {
   B: number;
   state: Ptr;
+  /** (L,B,H) cell state of the streams (LSTM); 0 for other cells (−1 in the relative layout). */
+  cellState: Ptr;
   cache: Ptr[];
   inputs: Ptr;
   logits: Ptr;
@@ -76,7 +95,7 @@ interface StreamPointers {
   bytes: number;
 }
 
-const cells: Record<string, CellSpec> = { rnn: rnnCell };
+const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
 
 /**
  * A stacked recurrent network with a linear head, trained by backpropagation through time.
@@ -154,6 +173,14 @@ export class RNN {
       }
       view(layer.biasIh).fill(0);
       view(layer.biasHh).fill(0);
+    }
+    const forgetBias = this.config.forgetBias;
+    if (forgetBias !== null) {
+      // LSTM gate blocks i, f, g, o: the forget gate is rows [H, 2H) of each bias
+      for (const layer of this.layout.layers) {
+        view(layer.biasIh).fill(forgetBias, H, 2 * H);
+        view(layer.biasHh).fill(0, H, 2 * H);
+      }
     }
     const bound = 1 / Math.sqrt(H);
     if (scheme === "pytorch") uniformFill(view(this.layout.headWeight), rng, bound);
@@ -262,18 +289,15 @@ export class RNN {
     return out;
   }
 
-  /** (L, B, H) copy of the hidden state after the last step of the last forward, to carry into the next window. */
+  /** (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window. */
   finalState(out?: Float32Array): Float32Array {
-    const { T, B, w } = this.lastWindow("finalState");
-    const { hiddenSize: H, numLayers: L } = this.config;
-    const result = out ?? new Float32Array(L * B * H);
-    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × hiddenSize = ${L * B * H}`);
-    const f = this.arena.f32();
-    for (let l = 0; l < L; l++) {
-      const from = (w.cache[l] >> 2) + (T - 1) * B * H;
-      result.set(f.subarray(from, from + B * H), l * B * H);
-    }
-    return result;
+    return this.finalStateOf(0, "finalState", out);
+  }
+
+  /** LSTM: (L, B, H) copy of the cell state c_T after the last step of the last forward (PyTorch's c_n). */
+  finalCellState(out?: Float32Array): Float32Array {
+    this.requireCellState("finalCellState");
+    return this.finalStateOf(1, "finalCellState", out);
   }
 
   /** (L, B, H) copy of ∂E/∂h0 from the last backward. */
@@ -281,6 +305,38 @@ export class RNN {
     const { B, w } = this.lastWindow("initialStateGradient");
     const n = this.config.numLayers * B * this.config.hiddenSize;
     return this.arena.f32().slice(w.dh0 >> 2, (w.dh0 >> 2) + n);
+  }
+
+  /** LSTM: (L, B, H) copy of ∂E/∂c0 from the last backward. */
+  initialCellStateGradient(): Float32Array {
+    this.requireCellState("initialCellStateGradient");
+    const { B, w } = this.lastWindow("initialCellStateGradient");
+    const n = this.config.numLayers * B * this.config.hiddenSize;
+    return this.arena.f32().slice(w.dc0 >> 2, (w.dc0 >> 2) + n);
+  }
+
+  /** Whether the cell carries a cell state c beside h (LSTM). */
+  get hasCellState(): boolean {
+    return this.cell.states === 2;
+  }
+
+  private finalStateOf(s: number, what: string, out?: Float32Array): Float32Array {
+    const { T, B, w } = this.lastWindow(what);
+    const { hiddenSize: H, numLayers: L } = this.config;
+    const result = out ?? new Float32Array(L * B * H);
+    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × hiddenSize = ${L * B * H}`);
+    const f = this.arena.f32();
+    const at = this.cell.stateOffset(s, T * B, H) + (T - 1) * B * H;
+    for (let l = 0; l < L; l++) {
+      const from = (w.cache[l] >> 2) + at;
+      result.set(f.subarray(from, from + B * H), l * B * H);
+    }
+    return result;
+  }
+
+  private requireCellState(what: string): void {
+    this.assertLive();
+    if (this.cell.states !== 2) throw new BpttError("INVALID_STATE", `${what}() is for LSTM models, whose state is (h, c); this model's cell is "${this.config.cell}", whose only state is h`);
   }
 
   /** (L, T) copy of ‖∂E/∂h_t‖₂ (over the batch) per layer and step, from the last backward. */
@@ -298,24 +354,42 @@ export class RNN {
   // ---------------------------------------------------------------- streaming inference
 
   /**
-   * Start `batchSize` independent streams for `step`, from zeros or a given (L, B, H) state.
+   * Start `batchSize` independent streams for `step`, from zeros or a given (L, B, H) hidden state
+   * and, for LSTM, a given (L, B, H) cell state (zeros when absent).
    */
-  resetState(batchSize = 1, state?: ArrayLike<number>): void {
+  resetState(batchSize = 1, state?: ArrayLike<number>, cellState?: ArrayLike<number>): void {
     this.assertLive();
     const B = checkPositiveInt("batchSize", batchSize);
     const { numLayers: L, hiddenSize: H } = this.config;
-    if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+    const formula = `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`;
+    if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * H, formula));
+    if (cellState !== undefined) {
+      if (this.cell.states !== 2) throw invalid(`cellState is the LSTM cell state; this model's cell is "${this.config.cell}", whose only state is h`);
+      checkFiniteArray("cellState", checkLength("cellState", cellState, L * B * H, formula));
+    }
     const s = this.ensureStream(B);
     const f = this.arena.f32();
     if (state === undefined) f.fill(0, s.state >> 2, (s.state >> 2) + L * B * H);
     else f.set(state, s.state >> 2);
+    if (s.cellState !== 0) {
+      if (cellState === undefined) f.fill(0, s.cellState >> 2, (s.cellState >> 2) + L * B * H);
+      else f.set(cellState, s.cellState >> 2);
+    }
   }
 
-  /** (L, B, H) copy of the streaming state. */
+  /** (L, B, H) copy of the streams' hidden state h. */
   getState(): Float32Array {
     const s = this.requireStream("getState");
     const n = this.config.numLayers * s.B * this.config.hiddenSize;
     return this.arena.f32().slice(s.state >> 2, (s.state >> 2) + n);
+  }
+
+  /** LSTM: (L, B, H) copy of the streams' cell state c. */
+  getCellState(): Float32Array {
+    this.requireCellState("getCellState");
+    const s = this.requireStream("getCellState");
+    const n = this.config.numLayers * s.B * this.config.hiddenSize;
+    return this.arena.f32().slice(s.cellState >> 2, (s.cellState >> 2) + n);
   }
 
   /**
@@ -359,9 +433,12 @@ export class RNN {
       this.arena.f32().set(values, s.inputs >> 2);
     }
     const be = this.backend;
+    const cAt = this.cell.stateOffset(1, B, H) * 4;
     for (let l = 0; l < L; l++) {
-      this.cell.forward(be, this.streamArgs[l], 1, B, l === 0 ? I : H, H);
-      be.copy(this.streamArgs[l].h0, s.cache[l], B * H);
+      const args = this.streamArgs[l];
+      this.cell.forward(be, args, 1, B, l === 0 ? I : H, H);
+      be.copy(args.h0, s.cache[l], B * H);
+      if (args.c0 !== 0) be.copy(args.c0, s.cache[l] + cAt, B * H);
     }
     be.linearForward(s.logits, s.cache[L - 1], this.paramPtr(this.layout.headWeight), this.paramPtr(this.layout.headBias), B, c.outputSize, H);
     return s.logits;
@@ -431,6 +508,8 @@ export class RNN {
       dx: first ? 0 : w.dcache[l - 1],
       h0: w.h0 + l * B * c.hiddenSize * 4,
       dh0: w.dh0 + l * B * c.hiddenSize * 4,
+      c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
+      dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
       dhNorms: w.dhNorms + l * w.T * 4,
       Wih: this.paramPtr(slots.weightIh), Whh: this.paramPtr(slots.weightHh), bih: this.paramPtr(slots.biasIh), bhh: this.paramPtr(slots.biasHh),
       dWih: this.gradPtr(slots.weightIh), dWhh: this.gradPtr(slots.weightHh), dbih: this.gradPtr(slots.biasIh), dbhh: this.gradPtr(slots.biasHh),
@@ -465,11 +544,13 @@ export class RNN {
       const cache: Ptr[] = [], dcache: Ptr[] = [];
       for (let l = 0; l < L; l++) {
         cache.push(take(this.cell.cacheFloats(rows, H)));
-        dcache.push(take(rows * H));
+        dcache.push(take(this.cell.dcacheFloats(rows, H)));
       }
+      const lstm = this.cell.states === 2;
       this.windowLayout = {
         rows, T: Tcap, B: Bcap, cache, dcache,
         h0: take(L * Bcap * H), dh0: take(L * Bcap * H),
+        c0: lstm ? take(L * Bcap * H) : -1, dc0: lstm ? take(L * Bcap * H) : -1,
         inputs: take(c.input === "tokens" ? rows : rows * c.inputSize),
         targets: take(c.loss === "cross-entropy" ? rows : rows * O),
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
@@ -489,7 +570,8 @@ export class RNN {
     const w = this.windowLayout!;
     const add = (p: Ptr) => base + p;
     this.window = {
-      ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0), inputs: add(w.inputs),
+      ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
+      c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
       targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
     };
     this.windowAt = base;
@@ -504,10 +586,11 @@ export class RNN {
       const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
       const take = bump();
       const state = take(L * B * H);
+      const cellState = this.cell.states === 2 ? take(L * B * H) : -1;
       const cache: Ptr[] = [];
       for (let l = 0; l < L; l++) cache.push(take(this.cell.cacheFloats(B, H)));
       const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
-      this.streamLayout = { B, state, cache, inputs, logits, probs, bytes: take(0) };
+      this.streamLayout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
       this.arena.define("stream", this.streamLayout.bytes);
       this.streamAt = -1;
     }
@@ -519,7 +602,7 @@ export class RNN {
     if (s === null) return null;
     const base = this.arena.block("stream");
     if (base === this.streamAt && this.stream !== null) return this.stream;
-    this.stream = { ...s, state: base + s.state, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
+    this.stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
     this.streamAt = base;
     const c = this.config, H = c.hiddenSize;
     this.streamArgs = [];
@@ -530,6 +613,7 @@ export class RNN {
         x: l === 0 ? (c.input === "dense" ? this.stream.inputs : 0) : this.stream.cache[l - 1],
         tokens: l === 0 && c.input === "tokens" ? this.stream.inputs : 0,
         dx: 0, h0: this.stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
+        c0: this.stream.cellState === 0 ? 0 : this.stream.cellState + l * s.B * H * 4, dc0: 0,
         Wih: this.paramPtr(slots.weightIh), Whh: this.paramPtr(slots.weightHh), bih: this.paramPtr(slots.biasIh), bhh: this.paramPtr(slots.biasHh),
         dWih: 0, dWhh: 0, dbih: 0, dbhh: 0, act: this.act,
       });
@@ -562,6 +646,10 @@ export class RNN {
       const dst = (w.h0 >> 2) + l * B * H;
       if (batch.h0 === undefined) f.fill(0, dst, dst + B * H);
       else for (let k = 0; k < B * H; k++) f[dst + k] = batch.h0[l * B * H + k];
+      if (w.c0 === 0) continue;
+      const cdst = (w.c0 >> 2) + l * B * H;
+      if (batch.c0 === undefined) f.fill(0, cdst, cdst + B * H);
+      else for (let k = 0; k < B * H; k++) f[cdst + k] = batch.c0[l * B * H + k];
     }
   }
 
@@ -592,8 +680,19 @@ function normalise(o: RNNOptions): RNNConfig {
   if (o === null || typeof o !== "object") throw invalid(`options must be an object { inputSize, hiddenSize, … }; got ${describe(o)}`);
   const input = checkOneOf("input", o.input ?? "tokens", ["tokens", "dense"] as const);
   const inputSize = checkPositiveInt("inputSize", o.inputSize);
+  const cell = checkOneOf("cell", o.cell ?? "rnn", ["rnn", "lstm", "gru"] as const);
+  if (cell !== "rnn" && o.nonlinearity !== undefined) {
+    throw invalid(`nonlinearity applies to the vanilla cell only; cell "${cell}" has fixed gate functions (σ and tanh, as PyTorch's nn.${cell.toUpperCase()}): leave nonlinearity out`);
+  }
+  let forgetBias: number | null = null;
+  if (o.forgetBias !== undefined && o.forgetBias !== null) {
+    if (cell !== "lstm") throw invalid(`forgetBias initialises the LSTM forget gate; cell "${cell}" has none: leave forgetBias out`);
+    if (typeof o.forgetBias !== "number" || !Number.isFinite(o.forgetBias)) throw invalid(`forgetBias must be a finite number; got ${describe(o.forgetBias)}`);
+    forgetBias = o.forgetBias;
+  }
   return {
-    cell: checkOneOf("cell", o.cell ?? "rnn", ["rnn"] as const),
+    cell,
+    forgetBias,
     input,
     inputSize,
     hiddenSize: checkPositiveInt("hiddenSize", o.hiddenSize),

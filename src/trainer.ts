@@ -65,6 +65,8 @@ export class Trainer {
   /** Number of completed steps. */
   stepCount = 0;
   private carried: Float32Array | null = null;
+  /** LSTM: the carried cell state c beside `carried` (h); null for other cells. */
+  private carriedCell: Float32Array | null = null;
   private carriedBatchSize = 0;
 
   constructor(readonly model: RNN, options: TrainerOptions) {
@@ -90,13 +92,14 @@ export class Trainer {
   /** Forget the carried state: the next carryState step starts from zeros. */
   resetState(): void {
     this.carried = null;
+    this.carriedCell = null;
   }
 
   /**
    * Truncated BPTT over long sequences: split a batch of B sequences of length N into windows of
    * `bpttSteps` (the last may be shorter) and take one training step per window, carrying the
-   * hidden state forward without gradient. Full BPTT when bpttSteps ≥ N. Starts from batch.h0
-   * (or zeros); the carried state is left for a following `carryState` step.
+   * hidden state (and an LSTM's cell state) forward without gradient. Full BPTT when bpttSteps ≥ N.
+   * Starts from batch.h0 and batch.c0 (or zeros); the carried state is left for a following `carryState` step.
    */
   trainSequence(batch: Batch, options: { bpttSteps: number; recordStepNorms?: boolean }): StepResult[] {
     if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
@@ -109,6 +112,8 @@ export class Trainer {
     const inputs = new Float64Array(B * W * inWidth), targets = new Float64Array(B * W * outWidth);
     const mask = batch.mask === undefined ? undefined : new Float64Array(B * W);
     this.carried = batch.h0 === undefined ? null : Float32Array.from(batch.h0);
+    const stateSize = c.numLayers * B * c.hiddenSize;
+    this.carriedCell = this.model.hasCellState ? (batch.c0 === undefined ? new Float32Array(stateSize) : Float32Array.from(batch.c0)) : null;
     this.carriedBatchSize = B;
     const results: StepResult[] = [];
     for (let start = 0; start < N; start += W) {
@@ -123,7 +128,7 @@ export class Trainer {
         batchSize: B, seqLen: T, inputs: inputs.subarray(0, B * T * inWidth), targets: targets.subarray(0, B * T * outWidth),
         mask: mask?.subarray(0, B * T),
       };
-      if (this.carried === null) this.carried = new Float32Array(c.numLayers * B * c.hiddenSize);
+      if (this.carried === null) this.carried = new Float32Array(stateSize);
       results.push(this.step(window, { carryState: true, recordStepNorms: options.recordStepNorms }));
     }
     return results;
@@ -138,10 +143,11 @@ export class Trainer {
     let input = batch;
     if (carry && this.carried !== null) {
       if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
+      if (batch.c0 !== undefined) throw invalid("batch.c0 and carryState are exclusive: the carried state is the initial state");
       if (this.carriedBatchSize !== batch.batchSize) {
         throw invalid(`batch.batchSize is ${batch.batchSize} but the carried state holds ${this.carriedBatchSize} sequences; call trainer.resetState() to start new sequences`);
       }
-      input = { ...batch, h0: this.carried };
+      input = { ...batch, h0: this.carried, ...(this.carriedCell === null ? {} : { c0: this.carriedCell }) };
     }
     const stepIndex = this.stepCount + 1;
     const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
@@ -183,6 +189,10 @@ export class Trainer {
       const n = L * batch.batchSize * H;
       if (this.carried === null || this.carried.length !== n) this.carried = new Float32Array(n);
       model.finalState(this.carried);
+      if (model.hasCellState) {
+        if (this.carriedCell === null || this.carriedCell.length !== n) this.carriedCell = new Float32Array(n);
+        model.finalCellState(this.carriedCell);
+      }
       this.carriedBatchSize = batch.batchSize;
     }
     const result: StepResult = { loss: fwd.meanLoss, lossSum: fwd.loss, gradNorm, clipped, tokens: fwd.count, learningRate, ms: now() - started };
@@ -191,13 +201,15 @@ export class Trainer {
   }
 
   /** @internal The state a following carryState step starts from, as a copy (for checkpoints), or null. */
-  carriedState(): { batchSize: number; state: Float32Array } | null {
-    return this.carried === null ? null : { batchSize: this.carriedBatchSize, state: this.carried.slice() };
+  carriedState(): { batchSize: number; state: Float32Array; cellState: Float32Array | null } | null {
+    if (this.carried === null) return null;
+    return { batchSize: this.carriedBatchSize, state: this.carried.slice(), cellState: this.carriedCell?.slice() ?? null };
   }
 
   /** @internal Restore a carried state saved by `carriedState()` (checked by the caller). */
-  restoreCarriedState(carried: { batchSize: number; state: Float32Array } | null): void {
+  restoreCarriedState(carried: { batchSize: number; state: Float32Array; cellState: Float32Array | null } | null): void {
     this.carried = carried === null ? null : carried.state.slice();
+    this.carriedCell = carried === null || carried.cellState === null ? null : carried.cellState.slice();
     this.carriedBatchSize = carried === null ? 0 : carried.batchSize;
   }
 }

@@ -45,14 +45,14 @@ afterAll(() => {
 describe.each(["js", "wasm-release"] as const)("exact resume on %s", (kind) => {
   it(`every optimizer, lines and text: ${N} steps, checkpoint, a fresh process, ${M} more = ${N + M} steps without stopping, bit for bit`, () => {
     const continuous = resumeJobs.map((job) => {
-      const model = modelOn(kind, modelOptions(job.data));
+      const model = modelOn(kind, modelOptions(job.data, job.cell));
       const losses = train(new Trainer(model, { ...job.options, schedule }), sourceFor(job.data), N + M);
       const weights = weightBits(model);
       model.dispose();
       return { losses, weights };
     });
     const childJobs = resumeJobs.map((job, index) => {
-      const model = modelOn(kind, modelOptions(job.data));
+      const model = modelOn(kind, modelOptions(job.data, job.cell));
       const trainer = new Trainer(model, { ...job.options, schedule });
       const source = sourceFor(job.data);
       const losses = train(trainer, source, N);

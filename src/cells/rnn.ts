@@ -4,7 +4,10 @@ import type { CellSpec } from "./cell.js";
 export const rnnCell: CellSpec = {
   kind: "rnn",
   gates: 1,
+  states: 1,
   cacheFloats: (rows, hidden) => rows * hidden,
+  dcacheFloats: (rows, hidden) => rows * hidden,
+  stateOffset: () => 0,
   forward(backend, p, T, B, I, H) {
     backend.rnnForward(p.cache, p.x, p.tokens, p.h0, p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H, p.act);
   },

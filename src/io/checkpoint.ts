@@ -7,6 +7,7 @@
  *   optim.<state>.<parameter name>    the optimizer's state, by PyTorch's state key (momentum_buffer,
  *                                     sum, square_avg, grad_avg, exp_avg, exp_avg_sq, max_exp_avg_sq)
  *   carry.h                           (L, B, H) the hidden state a following carryState step starts from, if any
+ *   carry.c                           (L, B, H) with carry.h for an LSTM: the carried cell state
  * `__metadata__` (strings):
  *   format "bptt-checkpoint", format_version, config (model, JSON), trainer (resolved optimizer,
  *   clipping and reduction options, JSON), schedule ("true" when the run had a learning-rate
@@ -24,11 +25,13 @@ import { Random } from "../random.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Trainer, type TrainerOptions } from "../trainer.js";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from "./safetensors.js";
+import { storedConfig } from "./model-file.js";
 
 /** Version of the checkpoint layout; bumped when its meaning changes. */
 export const CHECKPOINT_FORMAT_VERSION = "1";
 const FORMAT_NAME = "bptt-checkpoint";
 const CARRY = "carry.h";
+const CARRY_CELL = "carry.c";
 
 export interface SaveCheckpointOptions {
   /** The caller's position in its data (any JSON value: cursors, epoch, …), returned as is by loadCheckpoint. */
@@ -64,11 +67,10 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   const { model, options: settings } = trainer;
   const { arena } = model.internals();
   const metadata: Record<string, string> = {};
-  const { backend: _backend, ...config } = model.config;
   const { schedule, ...saved } = settings;
   metadata.format = FORMAT_NAME;
   metadata.format_version = CHECKPOINT_FORMAT_VERSION;
-  metadata.config = JSON.stringify(config);
+  metadata.config = JSON.stringify(storedConfig(model));
   metadata.trainer = JSON.stringify(saved);
   metadata.schedule = schedule === undefined ? "false" : "true";
   metadata.step = String(trainer.stepCount);
@@ -100,6 +102,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   if (carried !== null) {
     const { numLayers: L, hiddenSize: H } = model.config;
     tensors.push({ name: CARRY, shape: [L, carried.batchSize, H], data: carried.state });
+    if (carried.cellState !== null) tensors.push({ name: CARRY_CELL, shape: [L, carried.batchSize, H], data: carried.cellState });
   }
   metadata.checksum = checksum(metadata, tensors);
   return encodeSafetensors(tensors, metadata);
@@ -179,6 +182,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
         throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, hiddenSize] = [${L}, B ≥ 1, ${H}]`);
       }
       expected.set(CARRY, carry.shape);
+      if (model.hasCellState) expected.set(CARRY_CELL, carry.shape);
     }
     for (const name of file.tensors.keys()) {
       if (!expected.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; a ${trainer.options.optimizer} checkpoint of this model holds ${[...expected.keys()].join(", ")}`);
@@ -200,7 +204,8 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
       for (const t of model.layout.tensors) arena.f32().set(file.tensors.get(`optim.${state}.${t.name}`)!.data, base + t.offset);
     }
     trainer.stepCount = step;
-    trainer.restoreCarriedState(carry === undefined ? null : { batchSize: carry.shape[1], state: carry.data });
+    const cellState = carry !== undefined && model.hasCellState ? file.tensors.get(CARRY_CELL)!.data : null;
+    trainer.restoreCarriedState(carry === undefined ? null : { batchSize: carry.shape[1], state: carry.data, cellState });
     return { model, trainer, data, random, tokenizer };
   } catch (error) {
     model.dispose();

@@ -39,13 +39,24 @@ export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
     if (typeof value !== "string") throw new BpttError("INVALID_ARGUMENT", `metadata[${JSON.stringify(key)}] must be a string; got ${describe(value)}`);
     metadata[key] = value;
   }
-  const { backend: _backend, ...config } = model.config;
   metadata.format = "bptt";
   metadata.format_version = MODEL_FORMAT_VERSION;
-  metadata.config = JSON.stringify(config);
+  metadata.config = JSON.stringify(storedConfig(model));
   if (options.tokenizer) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
   const tensors = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
   return encodeSafetensors(tensors, metadata);
+}
+
+/**
+ * The model's configuration as stored in files: without the backend, and with only the options
+ * that apply to its cell, so that it loads back as it is.
+ */
+export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModule"> {
+  const { backend: _backend, ...all } = model.config;
+  const config: Partial<typeof all> = { ...all };
+  if (all.cell !== "rnn") delete config.nonlinearity;
+  if (all.forgetBias === null) delete config.forgetBias;
+  return config as Omit<RNNOptions, "backend" | "wasmModule">;
 }
 
 /**

@@ -20,6 +20,7 @@ export type DataKind = "lines" | "text";
 export interface ResumeJob {
   name: string;
   data: DataKind;
+  cell: "rnn" | "lstm" | "gru";
   options: Omit<TrainerOptions, "schedule">;
 }
 
@@ -31,10 +32,14 @@ const optimizers: Omit<TrainerOptions, "schedule">[] = [
   { optimizer: "adamw", learningRate: 0.01, betas: [0.8, 0.99], clipNorm: 1, reduction: "mean" },
 ];
 
-/** Every optimizer on both kinds of data. */
-export const resumeJobs: ResumeJob[] = optimizers.flatMap((options) => (["lines", "text"] as const).map((data) => ({
-  name: `${options.optimizer} on ${data}`, data, options,
-})));
+/** Every optimizer on both kinds of data with the vanilla cell, and the gated cells on running text (the carried (h, c) matters). */
+export const resumeJobs: ResumeJob[] = [
+  ...optimizers.flatMap((options) => (["lines", "text"] as const).map((data) => ({
+    name: `${options.optimizer} on ${data}`, data, cell: "rnn" as const, options,
+  }))),
+  { name: "lstm, adam on text", data: "text", cell: "lstm", options: optimizers[3] },
+  { name: "gru, sgd on text", data: "text", cell: "gru", options: optimizers[0] },
+];
 
 /** The schedule of every job: a function, which a checkpoint cannot hold, so both processes pass it. */
 export const schedule = (step: number, base: number): number => base / (1 + 0.05 * step);
@@ -53,8 +58,8 @@ export function sourceFor(kind: DataKind): BatchSource {
 }
 
 /** The model of every job (backend chosen by the caller). */
-export function modelOptions(kind: DataKind) {
-  return { inputSize: corpusFor(kind).tokenizer.vocabSize, hiddenSize: 9, numLayers: 2, seed: SEED };
+export function modelOptions(kind: DataKind, cell: ResumeJob["cell"] = "rnn") {
+  return { cell, inputSize: corpusFor(kind).tokenizer.vocabSize, hiddenSize: 9, numLayers: 2, seed: SEED };
 }
 
 /** Train `steps` steps from the source; the summed loss of each. */

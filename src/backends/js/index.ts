@@ -6,6 +6,8 @@ import { clipByValue, copy, fill, scale, sumSquares } from "./vector.js";
 import { linearBackward, linearForward } from "./linear.js";
 import { crossEntropy, mse, softmax } from "./loss.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
+import { lstmBackward, lstmForward } from "./lstm.js";
+import { gruBackward, gruForward } from "./gru.js";
 import { adagradStep, adamStep, adamwStep, rmspropStep, sgdStep } from "./optim.js";
 
 /**
@@ -64,6 +66,24 @@ export class JsBackend implements Backend {
   rnnBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr, dhs: Ptr, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr,
     T: number, B: number, I: number, H: number, act: number): void {
     rnnBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act);
+  }
+  lstmForward(hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void {
+    lstmForward(this.memory, hs, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, bih, bhh, T, B, I, H);
+  }
+  lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void {
+    lstmBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dc0, dhNorms, dgates, dhs, hs, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H);
+  }
+  gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void {
+    gruForward(this.memory, hs, gates, ghs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H);
+  }
+  gruBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dns: Ptr, dhs: Ptr, hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void {
+    gruBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dgates, dns, dhs, hs, gates, ghs, x, tokens, h0, Wih, Whh, T, B, I, H);
   }
   sgdStep(params: Ptr, grads: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number): void {
     sgdStep(this.memory, params, grads, velocity, n, lr, momentum, dampening, weightDecay, nesterov, firstStep);

@@ -10,6 +10,8 @@ const kernelNames = [
   "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
+  "lstmForward", "lstmBackward",
+  "gruForward", "gruBackward",
   "sgdStep", "adagradStep", "rmspropStep", "adamStep", "adamwStep",
 ] as const satisfies readonly KernelName[];
 
@@ -29,6 +31,8 @@ function bindKernels(exports: WebAssembly.Exports): Kernels {
     linearForward: k("linearForward"), linearBackward: k("linearBackward"),
     crossEntropy: k("crossEntropy"), mse: k("mse"), softmax: k("softmax"),
     rnnForward: k("rnnForward"), rnnBackward: k("rnnBackward"),
+    lstmForward: k("lstmForward"), lstmBackward: k("lstmBackward"),
+    gruForward: k("gruForward"), gruBackward: k("gruBackward"),
     sgdStep: k("sgdStep"), adagradStep: k("adagradStep"), rmspropStep: k("rmspropStep"), adamStep: k("adamStep"), adamwStep: k("adamwStep"),
   };
 }

@@ -1,0 +1,51 @@
+// The input side shared by the gated cells (LSTM, GRU): the gate pre-activations of every step
+// of a window from the input as one product before the recurrence, and their parameter and input
+// gradients as whole-window products after the backward sweep.
+//
+//   rows = T·B (time-major),  GH = G·H gate rows of W_ih (G = 4 for LSTM, 3 for GRU),  I input features
+import { REAL_BYTES } from "../precision";
+import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { addInto } from "../ops/vector";
+
+/** (T·B, G·H) rows = x W_ihᵀ, or column tokens[r] of W_ih for one-hot input (shared by LSTM and GRU). */
+// @ts-ignore: decorator
+@inline export function inputProduct(out: usize, x: usize, tokens: usize, Wih: usize, rows: i32, I: i32, GH: i32, who: string): void {
+  if (tokens != 0) {
+    const colStride = <usize>I * REAL_BYTES; // Wih[j, id] = Wih + (j·I + id)·4
+    const rowOut = <usize>GH * REAL_BYTES;
+    for (let r = 0; r < rows; r++) {
+      const id = load<i32>(tokens + (<usize>r << 2));
+      assert(id >= 0 && id < I, who);
+      const o = out + <usize>r * rowOut;
+      let w = Wih + (<usize>id << 2);
+      for (let j = 0; j < GH; j++, w += colStride) store<f32>(o + (<usize>j << 2), load<f32>(w));
+    }
+  } else {
+    matmulNT(out, x, Wih, rows, GH, I, 0);
+  }
+}
+
+/**
+ * The parameter gradients of the input side after a backward sweep (shared by LSTM and GRU):
+ * db_ih += Σ_r δ_r;  dW_ih += δᵀ x (tokens: δ_r added to column tokens[r]);  dx = δ W_ih when dx ≠ 0.
+ * dgates: (rows, G·H) δ;  x: (rows, I) or tokens: (rows).
+ */
+// @ts-ignore: decorator
+@inline export function inputGradients(dx: usize, dWih: usize, dbih: usize, dgates: usize, x: usize, tokens: usize, Wih: usize,
+  rows: i32, I: i32, GH: i32, who: string): void {
+  const rowG = <usize>GH * REAL_BYTES;
+  for (let r = 0; r < rows; r++) addInto(dbih, dgates + <usize>r * rowG, GH);
+  if (tokens != 0) {
+    const colStride = <usize>I * REAL_BYTES;
+    for (let r = 0; r < rows; r++) {
+      const id = load<i32>(tokens + (<usize>r << 2));
+      assert(id >= 0 && id < I, who);
+      const row = dgates + <usize>r * rowG;
+      let w = dWih + (<usize>id << 2);
+      for (let j = 0; j < GH; j++, w += colStride) store<f32>(w, load<f32>(w) + load<f32>(row + (<usize>j << 2)));
+    }
+  } else {
+    matmulTN(dWih, dgates, x, GH, I, rows, 1); // dW_ih += δᵀ x over all rows
+    if (dx != 0) matmulNN(dx, dgates, Wih, rows, I, GH, 0); // dx = δ W_ih
+  }
+}

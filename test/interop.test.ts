@@ -1,0 +1,137 @@
+/**
+ * PyTorch interop through safetensors, both directions, from committed fixtures (no PyTorch needed
+ * to run it; fixtures/make_gated_fixtures.py writes them).
+ *
+ * PyTorch → bptt: fixtures/torch_{rnn,lstm,gru}.safetensors hold the state_dict of an nn.RNN /
+ * nn.LSTM / nn.GRU (batch_first=True, attribute `rnn`) + nn.Linear (`head`), written by hand in
+ * Python; torch_lstm.safetensors mixes F32, F64, F16 and BF16 tensors. Each is loaded with
+ * loadModel(bytes, { config }) and must reproduce PyTorch's outputs, h_n and c_n on the recorded batch.
+ *
+ * bptt → PyTorch: fixtures/bptt_{rnn,lstm,gru}.safetensors were written by saveModel from the seeds
+ * below; the Python script read them, loaded them into PyTorch with load_state_dict(strict=True) and
+ * recorded its outputs in interop.json. Here every backend regenerates each file from its seed
+ * and must produce the committed bytes exactly (so the file PyTorch read is the one bptt writes),
+ * then the loaded model must reproduce PyTorch's outputs. `BPTT_WRITE_FIXTURES=1` rewrites the
+ * files instead (then rerun the Python script).
+ *
+ * Tolerance: the golden bound, |ours − torch| ≤ 3e-5·|torch| + 3e-6: float32 kernels against
+ * float64 PyTorch on exactly the same weights (every stored value is representable in float32).
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { RNN, decodeSafetensors, loadModel, saveModel, type RNNOptions } from "../src/index.js";
+import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+
+interface Record_ {
+  name: string;
+  file: string;
+  config: RNNOptions;
+  dtypes?: Record<string, string>;
+  batchSize: number;
+  seqLen: number;
+  inputs: number[];
+  h0: number[];
+  c0: number[] | null;
+  outputs: number[];
+  finalState: number[];
+  finalCellState: number[] | null;
+}
+
+const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
+const interop = JSON.parse(readFileSync(fixture("interop.json"), "utf8")) as { torch: string; pytorchToBptt: Record_[]; bpttToPytorch: Record_[] };
+
+/** The models bptt writes for PyTorch to read: options and seed (PyTorch's default init scheme unless stated). */
+const BPTT_MODELS: { name: string; options: RNNOptions }[] = [
+  { name: "bptt_rnn", options: { cell: "rnn", input: "tokens", inputSize: 6, hiddenSize: 5, numLayers: 2, nonlinearity: "tanh", seed: 81 } },
+  { name: "bptt_lstm", options: { cell: "lstm", input: "dense", inputSize: 5, hiddenSize: 7, outputSize: 3, numLayers: 2, loss: "mse", forgetBias: 1, seed: 82 } },
+  { name: "bptt_gru", options: { cell: "gru", input: "tokens", inputSize: 6, hiddenSize: 9, numLayers: 1, init: "orthogonal", seed: 83 } },
+];
+
+const TOL = { rtol: 3e-5, atol: 3e-6 };
+
+function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): number {
+  expect(actual.length, `${what}: length`).toBe(expected.length);
+  let worst = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    if (!(diff <= TOL.rtol * Math.abs(expected[i]) + TOL.atol)) expect.fail(`${what}[${i}] is ${actual[i]}; PyTorch gives ${expected[i]}`);
+    if (Math.abs(expected[i]) >= 1e-3) worst = Math.max(worst, diff / Math.abs(expected[i]));
+  }
+  return worst;
+}
+
+/** Worst relative error (over |torch| ≥ 1e-3) per backend and fixture; written to INTEROP_ERRORS=<file> when set. */
+const measured: Record<string, Record<string, number>> = {};
+afterAll(() => {
+  if (process.env.INTEROP_ERRORS) writeFileSync(process.env.INTEROP_ERRORS, JSON.stringify(measured, null, 2) + "\n");
+});
+
+/** Run the recorded batch through a loaded model and compare with PyTorch's record. */
+function compare(kind: string, model: RNN, r: Record_): void {
+  model.forward({ batchSize: r.batchSize, seqLen: r.seqLen, inputs: r.inputs, h0: r.h0, ...(r.c0 ? { c0: r.c0 } : {}) });
+  const errors = [
+    expectClose(model.outputs(), r.outputs, `${r.name} outputs`),
+    expectClose(model.finalState(), r.finalState, `${r.name} h_n`),
+    r.finalCellState ? expectClose(model.finalCellState(), r.finalCellState, `${r.name} c_n`) : 0,
+  ];
+  (measured[kind] ??= {})[r.name] = Math.max(...errors);
+}
+
+if (process.env.BPTT_WRITE_FIXTURES) {
+  describe("writing the bptt → PyTorch fixtures", () => {
+    it.each(BPTT_MODELS.map((m) => [m.name, m] as const))("%s", (_name, m) => {
+      const model = new RNN({ ...m.options, backend: "js" });
+      writeFileSync(fixture(`${m.name}.safetensors`), saveModel(model));
+      model.dispose();
+    });
+  });
+}
+
+describe.each(backendKinds)("PyTorch interop on %s (torch " + interop.torch + ")", (kind) => {
+  const backend = { backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind) } as const;
+
+  it("covers every cell in both directions, and F32, F64, F16 and BF16 tensors", () => {
+    expect(interop.pytorchToBptt.map((r) => r.config.cell).sort()).toEqual(["gru", "lstm", "rnn"]);
+    expect(interop.bpttToPytorch.map((r) => r.name).sort()).toEqual(BPTT_MODELS.map((m) => m.name).sort());
+    const dtypes = new Set(interop.pytorchToBptt.flatMap((r) => Object.values(r.dtypes ?? {})));
+    expect([...dtypes].sort()).toEqual(["BF16", "F16", "F32", "F64"]);
+  });
+
+  describe.each(interop.pytorchToBptt.map((r) => [r.name, r] as const))("PyTorch → bptt: %s", (_name, r) => {
+    it("loads with the stated config, converting each stored dtype, and gives PyTorch's outputs and final states", () => {
+      const bytes = readFileSync(fixture(r.file));
+      const file = decodeSafetensors(bytes);
+      for (const [name, dtype] of Object.entries(r.dtypes!)) expect(file.tensors.get(name)?.dtype, name).toBe(dtype);
+      const { model } = loadModel(bytes, { config: r.config, ...backend });
+      try {
+        expect(model.config.cell).toBe(r.config.cell);
+        compare(kind, model, r);
+      } finally {
+        model.dispose();
+      }
+    });
+  });
+
+  describe.each(BPTT_MODELS.map((m) => [m.name, m] as const))("bptt → PyTorch: %s", (name, m) => {
+    const r = interop.bpttToPytorch.find((x) => x.name === name)!;
+    it("regenerates the committed file bit for bit from its seed", () => {
+      const model = new RNN({ ...m.options, ...backend });
+      try {
+        const bytes = saveModel(model);
+        expect(Buffer.from(bytes).equals(readFileSync(fixture(`${name}.safetensors`))), `${name}.safetensors differs from what saveModel writes`).toBe(true);
+      } finally {
+        model.dispose();
+      }
+    });
+
+    it("gives the outputs PyTorch computed from that file", () => {
+      const { model, metadata } = loadModel(readFileSync(fixture(r.file)), backend);
+      try {
+        expect(JSON.parse(metadata.config)).toEqual(r.config); // what the Python script built its modules from
+        compare(kind, model, r);
+      } finally {
+        model.dispose();
+      }
+    });
+  });
+});
