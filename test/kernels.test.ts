@@ -730,6 +730,32 @@ describe("debug build asserts", () => {
     expect((error as BpttError).message).toMatch(/^rnnForward: token id out of range \[0, I\) at assembly\/cells\/rnn\.ts:\d+:\d+$/);
   });
 
+  test("the abort message and source location match @assemblyscript/loader's reading of the same abort", async () => {
+    // The backend decodes AssemblyScript's abort strings itself (the loader is not bundled: it is
+    // deprecated, fails on modules from another realm, and weighs 5 kB); the loader is the reference.
+    const { instantiate } = await import("@assemblyscript/loader");
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const { exports } = await instantiate<Record<string, (...args: number[]) => number>>(wasmModuleFor("wasm-debug")!, { env: { memory } });
+    const base = Math.ceil(Number(exports.heapBase()) / 16) * 16;
+    new Int32Array(memory.buffer).set([0, 1, 7], base >> 2);
+    let reference = "";
+    try {
+      exports.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh);
+    } catch (e) {
+      reference = (e as Error).message;
+    }
+    const b = makeBackend("wasm-debug");
+    new Int32Array(b.buffer).set([0, 1, 7], base >> 2);
+    let ours = "";
+    try {
+      b.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh);
+    } catch (e) {
+      ours = (e as Error).message;
+    }
+    expect(reference).toMatch(/^abort: rnnForward: token id out of range/);
+    expect(`abort: ${ours}`).toBe(reference);
+  });
+
   test("a crossEntropy target ≥ O aborts", () => {
     const b = makeBackend("wasm-debug");
     const base = Math.ceil(b.heapBase / 16) * 16;
