@@ -25,7 +25,7 @@ import { Random } from "../random.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Trainer, type TrainerOptions } from "../trainer.js";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from "./safetensors.js";
-import { storedConfig } from "./model-file.js";
+import { readVocabulary, storedConfig } from "./model-file.js";
 
 /** Version of the checkpoint layout; bumped when its meaning changes. */
 export const CHECKPOINT_FORMAT_VERSION = "1";
@@ -149,14 +149,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     random.setState(words as number[]);
   }
   const data = meta.data === undefined ? undefined : parseJson<unknown>("data", meta.data);
-  let tokenizer: CharTokenizer | undefined;
-  if (meta.vocabulary !== undefined) {
-    try {
-      tokenizer = CharTokenizer.fromJSON(JSON.parse(meta.vocabulary));
-    } catch (error) {
-      throw format(`__metadata__.vocabulary is not a valid vocabulary: ${(error as Error).message}`);
-    }
-  }
+  const tokenizer = readVocabulary(meta, format);
 
   let model: RNN;
   try {

@@ -78,14 +78,7 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
   } else {
     throw format("the file has no bptt configuration in __metadata__; pass options.config to describe the architecture");
   }
-  let tokenizer: CharTokenizer | undefined;
-  if (meta.vocabulary !== undefined) {
-    try {
-      tokenizer = CharTokenizer.fromJSON(JSON.parse(meta.vocabulary));
-    } catch (error) {
-      throw format(`__metadata__.vocabulary is not a valid vocabulary: ${(error as Error).message}`);
-    }
-  }
+  const tokenizer = readVocabulary(meta, format);
   const model = new RNN({ ...config, backend: options.backend ?? "wasm", wasmModule: options.wasmModule });
   try {
     const expected = model.layout.tensors;
@@ -107,6 +100,16 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
     throw error;
   }
   return { model, tokenizer, metadata: meta };
+}
+
+/** The tokenizer stored as `__metadata__.vocabulary`, if any; a malformed one is a FORMAT error made by `fail`. */
+export function readVocabulary(meta: Record<string, string>, fail: (message: string) => BpttError): CharTokenizer | undefined {
+  if (meta.vocabulary === undefined) return undefined;
+  try {
+    return CharTokenizer.fromJSON(JSON.parse(meta.vocabulary));
+  } catch (error) {
+    throw fail(`__metadata__.vocabulary is not a valid vocabulary: ${(error as Error).message}`);
+  }
 }
 
 function format(message: string): BpttError {
