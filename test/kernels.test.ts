@@ -199,6 +199,41 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
     }
   });
 
+  test("matmuls with one row (the B = 1 matrix–vector paths): N, K in 1..33 and 257, 512, unaligned starts", () => {
+    const p = new Pair(kind);
+    const rng = new Random(21);
+    const sizes = [...Array.from({ length: 33 }, (_, i) => i + 1), 257, 512];
+    for (const kernel of matmuls) {
+      for (let rep = 0; rep < 90; rep++) {
+        const M = pick(rng, [1, 1, 1, 2, 3, 5]), N = pick(rng, sizes), K = pick(rng, sizes);
+        p.reset();
+        const mis = () => rng.int(4) * 4;
+        const A = p.put("A", uniform(rng, M * K), 0, mis());
+        const B = p.put("B", uniform(rng, N * K), 0, mis());
+        const C = p.put("C", uniform(rng, M * N), TOL.matmul, mis());
+        p.run((b) => b[kernel](C, A, B, M, N, K, rep & 1));
+        p.check(`${kernel} M=${M} N=${N} K=${K} accumulate=${rep & 1}`);
+      }
+    }
+  });
+
+  test("matmuls with long K, split into cache panels (K = 63..300, H-sized rows 128..257)", () => {
+    const p = new Pair(kind);
+    const rng = new Random(22);
+    for (let rep = 0; rep < 10; rep++) {
+      const K = pick(rng, [63, 64, 65, 127, 128, 129, 200, 300]);
+      const M = pick(rng, [1, 4, 7, 33, 128]), N = pick(rng, [5, 128, 130, 257]);
+      for (const kernel of matmuls) {
+        p.reset();
+        const A = p.put("A", uniform(rng, M * K));
+        const B = p.put("B", uniform(rng, N * K));
+        const C = p.put("C", uniform(rng, M * N), TOL.matmul);
+        p.run((b) => b[kernel](C, A, B, M, N, K, rep & 1));
+        p.check(`${kernel} M=${M} N=${N} K=${K} accumulate=${rep & 1}`);
+      }
+    }
+  });
+
   test("fill, copy, scale, clipByValue (bit-exact) and sumSquares on every size", () => {
     const p = new Pair(kind);
     const rng = new Random(13);
