@@ -12,7 +12,7 @@ const backend = (process.argv[3] ?? "wasm") as Backend;
 const w = workloads.find((x) => x.id === id);
 if (w === undefined || w.kind === "missing") throw new Error(`profile: no runnable workload ${id}`);
 const runner = w.kind === "train" ? trainingRunner(w, backend) : generationRunner(w, backend);
-const be = runner.model.internals().backend as unknown as Record<string, (...a: number[]) => number>;
+const be = runner.model.internals().backend as unknown as Record<string, (this: unknown, ...a: number[]) => number>;
 const time = new Map<string, number>(), calls = new Map<string, number>();
 const names = ["matmulNT", "matmulNN", "matmulTN", "fill", "copy", "scale", "clipByValue", "sumSquares", "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax", "rnnForward", "rnnBackward", "sgdStep"];
@@ -20,7 +20,7 @@ for (const name of names) {
   const f = be[name];
   be[name] = (...a: number[]) => {
     const t0 = seconds();
-    const r = f(...a);
+    const r = f.apply(be, a);
     time.set(name, (time.get(name) ?? 0) + seconds() - t0);
     calls.set(name, (calls.get(name) ?? 0) + 1);
     return r;
