@@ -5,19 +5,21 @@
  *
  * Order: environment → peak probe → backend agreement checks (exit 1 on disagreement) →
  * per workload: warm up both backends, then time their blocks interleaved (wasm, js, wasm, js, …)
- * so that load from other processes hits both alike → memory report.
+ * so that load from other processes hits both alike → TensorFlow.js (cpu and wasm backends) on
+ * the same workloads, after checking its first loss against bptt's (bench/tfjs.ts) → memory report.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkGeneration, checkTraining, type CheckResult } from "./check.js";
+import { PROBABILITY_TOLERANCE, RELATIVE_TOLERANCE, checkGeneration, checkTraining, type CheckResult } from "./check.js";
 import { referenceFlopsPerToken } from "./flops.js";
 import { heapGrowth, minimumBytes, modelBytes } from "./memory.js";
 import { measurePeak } from "./peak.js";
+import { loadTf, tfGenerationRunner, tfTrainingRunner, type TfBackendName, type TfRunner } from "./tfjs.js";
 import { spread, timeBlock, warmUp, type Spread, type TimingPlan } from "./stats.js";
 import {
-  describeWorkload, flopsPerToken, generationRunner, tokensPerCall, trainingRunner, workloads,
+  SAMPLE_SEED, describeWorkload, flopsPerToken, generationRunner, makeBatches, makeModel, tokensPerCall, trainingRunner, workloads,
   type Backend, type GenerationWorkload, type Runner, type TrainingWorkload,
 } from "./workloads.js";
 
@@ -114,6 +116,85 @@ for (const w of workloads) {
   log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s`);
 }
 
+// ---------------------------------------------------------------- TensorFlow.js
+
+/**
+ * tf.js on the same workloads, one backend after the other (switching backends moves every
+ * tensor, so its blocks cannot interleave with bptt's). Weights come from a bptt model of the
+ * same seed; the first loss (training) or the next-token probabilities (generation) must agree
+ * with bptt's before timing. tf.js's cpu backend needs seconds per W3 step, so the quick run
+ * times W1 and W5 only; timing: ≥ 2 warm-up calls, 5 blocks of ≥ blockSeconds (≥ 1 call).
+ */
+const tfPlan: TimingPlan = { ...plan, warmupSeconds: Math.min(plan.warmupSeconds, 0.5), warmupCalls: 5, minWarmupCalls: 2, repetitions: 5 };
+const TF_GENERATE_LENGTH = 100;
+const tfBackends: TfBackendName[] = ["cpu", "wasm"];
+interface TfRow {
+  id: string;
+  rates: Partial<Record<TfBackendName, Spread>>;
+  notes: Partial<Record<TfBackendName, string>>;
+}
+const tfRows: TfRow[] = [];
+const tfChecks: { id: string; backend: TfBackendName; what: string; difference: number; ok: boolean }[] = [];
+log("TensorFlow.js …");
+const tfSetup = await loadTf();
+for (const w of workloads) {
+  const row: TfRow = { id: w.id, rates: {}, notes: {} };
+  tfRows.push(row);
+  for (const b of tfBackends) {
+    if (w.kind === "missing") {
+      row.notes[b] = w.reason;
+      continue;
+    }
+    if (tfSetup.tf === null || tfSetup.unavailable[b] !== null) {
+      row.notes[b] = `unavailable: ${tfSetup.unavailable[b]}`;
+      continue;
+    }
+    if (quick && w.id !== "W1" && w.kind === "train") {
+      row.notes[b] = "full run only";
+      continue;
+    }
+    const tf = tfSetup.tf;
+    await tf.setBackend(b);
+    const model = makeModel(w, "wasm");
+    let r: TfRunner;
+    let units: number;
+    if (w.kind === "train") {
+      const batches = makeBatches(w);
+      r = tfTrainingRunner(tf, model, batches, 0.01);
+      units = w.T * w.B;
+      const mine = model.forward(batches[0]).loss, theirs = r.firstLoss();
+      const difference = Math.abs(mine - theirs) / Math.abs(mine);
+      tfChecks.push({ id: w.id, backend: b, what: "first loss", difference, ok: difference < RELATIVE_TOLERANCE });
+    } else {
+      const g = tfGenerationRunner(tf, model, TF_GENERATE_LENGTH, SAMPLE_SEED);
+      r = g;
+      units = TF_GENERATE_LENGTH;
+      const tokens = Array.from({ length: 20 }, (_, t) => (t * 7) % w.V);
+      const theirs = g.probabilities(tokens);
+      model.resetState(1);
+      let worst = 0;
+      tokens.forEach((token, t) => {
+        const p = model.stepProbabilities(token, 1);
+        for (let v = 0; v < w.V; v++) worst = Math.max(worst, Math.abs(p[v] - theirs[t][v]));
+      });
+      tfChecks.push({ id: w.id, backend: b, what: "max |Δp| over 20 steps", difference: worst, ok: worst < PROBABILITY_TOLERANCE });
+    }
+    const check = tfChecks[tfChecks.length - 1];
+    log(`check ${w.id} tf.js-${b} ${check.what} vs bptt: difference ${check.difference.toExponential(2)} ${check.ok ? "ok" : "FAILED"}`);
+    if (!check.ok) {
+      console.error(`bench: tf.js (${b}) and bptt disagree on ${w.id} ${check.what} (difference ${check.difference.toExponential(2)}); not timing a different computation`);
+      process.exit(1);
+    }
+    const { calls } = warmUp(r.call, tfPlan);
+    const samples: number[] = [];
+    for (let rep = 0; rep < tfPlan.repetitions; rep++) samples.push(timeBlock(r.call, calls, units));
+    r.dispose();
+    model.dispose();
+    row.rates[b] = spread(samples);
+    log(`  ${w.id} tf.js-${b} ${fmtRate(row.rates[b]!)} tokens/s`);
+  }
+}
+
 // ---------------------------------------------------------------- memory
 
 log("memory …");
@@ -188,6 +269,25 @@ for (const r of rows) {
   const f = r.flopsPerToken!, rw = r.rates!.wasm, rj = r.rates!.js;
   const gw = (rw.median * f) / 1e9, gj = (rj.median * f) / 1e9;
   lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× |`);
+}
+lines.push("");
+lines.push("### Against TensorFlow.js");
+lines.push("");
+lines.push(`TensorFlow.js ${tfSetup.version} on the same model, data and SGD (bench/tfjs.ts): its \`cpu\` backend and \`@tensorflow/tfjs-backend-wasm\` (${tfSetup.wasmFeatures}), ` +
+  "timed one backend after the other; a training call is `optimizer.minimize` (forward on the tape, autodiff backward, SGD update) + `dataSync()` of the loss, a generation call " +
+  `${TF_GENERATE_LENGTH} tokens of step + softmax + \`dataSync()\` + bptt's sampler. Weights copied from bptt; checked first: ` +
+  tfChecks.map((c) => `${c.id} ${c.backend} ${c.difference.toExponential(1)}`).join(", ") + ". " +
+  "On the wasm backend the one-hot input is a one-hot matMul (it has no gradient kernel for gather), extra work bptt does not do. " +
+  `Median (min–max) of ${tfPlan.repetitions} blocks${quick ? "; the quick run times W1 and W5 only" : ""}.`);
+lines.push("");
+lines.push("| workload | tf.js cpu tokens/s | tf.js cpu % peak | tf.js wasm tokens/s | tf.js wasm % peak | bptt Wasm / tf.js wasm | bptt Wasm / tf.js cpu | bptt JS / tf.js wasm |");
+lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const t of tfRows) {
+  const r = rows.find((x) => x.id === t.id)!;
+  const cell = (b: TfBackendName) => t.rates[b] ? fmtRate(t.rates[b]!) : t.notes[b] ?? "—";
+  const pct = (b: TfBackendName) => t.rates[b] && r.flopsPerToken ? `${sig((100 * t.rates[b]!.median * r.flopsPerToken) / 1e9 / peakGflops)} %` : "—";
+  const ratio = (x: Spread | undefined, y: Spread | undefined) => x && y ? `${sig(x.median / y.median)}×` : "—";
+  lines.push(`| ${t.id} | ${cell("cpu")} | ${pct("cpu")} | ${cell("wasm")} | ${pct("wasm")} | ${ratio(r.rates?.wasm, t.rates.wasm)} | ${ratio(r.rates?.wasm, t.rates.cpu)} | ${ratio(r.rates?.js, t.rates.wasm)} |`);
 }
 lines.push("");
 lines.push("FLOP/token against the issue's reference figures: " +
