@@ -15,6 +15,8 @@ import { fileURLToPath } from "node:url";
 import { PROBABILITY_TOLERANCE, RELATIVE_TOLERANCE, checkGeneration, checkTraining, type CheckResult } from "./check.js";
 import { referenceFlopsPerToken } from "./flops.js";
 import { heapGrowth, minimumBytes, modelBytes } from "./memory.js";
+import { Trainer } from "../src/index.js";
+import { handwrittenRunner, handwrittenTrainer } from "./handwritten.js";
 import { measurePeak } from "./peak.js";
 import { loadTf, tfGenerationRunner, tfTrainingRunner, type TfBackendName, type TfRunner } from "./tfjs.js";
 import { spread, timeBlock, warmUp, type Spread, type TimingPlan } from "./stats.js";
@@ -79,18 +81,47 @@ log(`peak probe: ${peak.gflops.median.toFixed(1)} GFLOP/s (${peak.gflops.min.toF
 
 // ---------------------------------------------------------------- throughput
 
+/** "hand": bench/handwritten.ts, a plain Float32Array trainer written for this model only (training rows). */
+type Contender = Backend | "hand";
+
 interface Row {
   id: string;
   description: string;
   missing?: string;
   flopsPerToken?: number;
   tokensPerCall?: number;
-  rates?: Record<Backend, Spread>;
-  calls?: Record<Backend, number>;
+  rates?: Record<Backend, Spread> & { hand?: Spread };
+  calls?: Partial<Record<Contender, number>>;
 }
 
-function runner(w: TrainingWorkload | GenerationWorkload, backend: Backend): Runner {
+function runner(w: TrainingWorkload | GenerationWorkload, backend: Contender): Pick<Runner, "call" | "dispose"> {
+  if (backend === "hand") {
+    const source = makeModel(w, "js"); // weights of the same seed, copied out
+    const r = handwrittenRunner(source, makeBatches(w as TrainingWorkload), 0.01);
+    source.dispose();
+    return r;
+  }
   return w.kind === "train" ? trainingRunner(w, backend) : generationRunner(w, backend);
+}
+
+// the hand-written trainer must compute what bptt computes: first loss and the loss after one step
+const handChecks: { id: string; difference: number }[] = [];
+for (const w of workloads) {
+  if (w.kind !== "train") continue;
+  const batches = makeBatches(w, 2);
+  const mine = makeModel(w, "js"), source = makeModel(w, "js");
+  const hand = handwrittenTrainer(source, 0.01, w.T, w.B);
+  source.dispose();
+  const trainer = new Trainer(mine, { learningRate: 0.01 });
+  const a = [hand.step(batches[0]), hand.loss(batches[1])], b = [trainer.step(batches[0]).lossSum, mine.forward(batches[1]).loss];
+  mine.dispose();
+  const difference = Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.abs(b[i])));
+  handChecks.push({ id: w.id, difference });
+  log(`check ${w.id} hand-written JS vs bptt, first loss and loss after one SGD step: difference ${difference.toExponential(2)} ${difference < RELATIVE_TOLERANCE ? "ok" : "FAILED"}`);
+  if (!(difference < RELATIVE_TOLERANCE)) {
+    console.error(`bench: the hand-written trainer disagrees with bptt on ${w.id}; not timing it`);
+    process.exit(1);
+  }
 }
 
 const rows: Row[] = [];
@@ -101,7 +132,8 @@ for (const w of workloads) {
   }
   log(`${w.id} (${describeWorkload(w)}) …`);
   const units = tokensPerCall(w);
-  const prepared = backends.map((b) => {
+  const contenders: Contender[] = w.kind === "train" ? [...backends, "hand"] : backends;
+  const prepared = contenders.map((b) => {
     const r = runner(w, b);
     const { calls } = warmUp(r.call, plan);
     return { backend: b, runner: r, calls, samples: [] as number[] };
@@ -110,10 +142,10 @@ for (const w of workloads) {
     for (const p of prepared) p.samples.push(timeBlock(p.runner.call, p.calls, units));
   }
   for (const p of prepared) p.runner.dispose();
-  const rates = Object.fromEntries(prepared.map((p) => [p.backend, spread(p.samples)])) as Record<Backend, Spread>;
-  const calls = Object.fromEntries(prepared.map((p) => [p.backend, p.calls])) as Record<Backend, number>;
+  const rates = Object.fromEntries(prepared.map((p) => [p.backend, spread(p.samples)])) as Record<Backend, Spread> & { hand?: Spread };
+  const calls = Object.fromEntries(prepared.map((p) => [p.backend, p.calls]));
   rows.push({ id: w.id, description: describeWorkload(w), flopsPerToken: flopsPerToken(w), tokensPerCall: units, rates, calls });
-  log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s`);
+  log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s${rates.hand ? `, hand-written js ${fmtRate(rates.hand)} tokens/s` : ""}`);
 }
 
 // ---------------------------------------------------------------- TensorFlow.js
@@ -259,17 +291,21 @@ lines.push("");
 lines.push("Tokens/s: median (min–max) over the timed blocks. GFLOP/s and % of peak from the median. FLOP/token counts matrix products only, a multiply–add = 2 FLOPs:");
 lines.push("training 6·H·(H+V) (forward W_hh h, W_hy h; backward dW_hh, W_hhᵀδ, dW_hy, W_hyᵀdy; the one-hot W_ih x is a gather, 0 FLOPs), generation 2·H·(H+V) — see bench/flops.ts.");
 lines.push("");
-lines.push("| workload | setup | FLOP/token | Wasm tokens/s | Wasm GFLOP/s | Wasm % peak | JS tokens/s | JS GFLOP/s | JS % peak | Wasm/JS |");
-lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+lines.push("| workload | setup | FLOP/token | Wasm tokens/s | Wasm GFLOP/s | Wasm % peak | JS tokens/s | JS GFLOP/s | JS % peak | Wasm/JS | hand-written JS tokens/s | JS / hand-written |");
+lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
   if (r.missing !== undefined) {
-    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | — | — | — | — |`);
+    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | — | — | — | — | — | — |`);
     continue;
   }
   const f = r.flopsPerToken!, rw = r.rates!.wasm, rj = r.rates!.js;
   const gw = (rw.median * f) / 1e9, gj = (rj.median * f) / 1e9;
-  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× |`);
+  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× | ${r.rates!.hand ? fmtRate(r.rates!.hand) : "— (training only)"} | ${r.rates!.hand ? `${(rj.median / r.rates!.hand.median).toFixed(2)}×` : "—"} |`);
 }
+lines.push("");
+lines.push("Hand-written JS: bench/handwritten.ts, a plain Float32Array trainer for exactly this model (one array per tensor, per-token loops as one writes them by hand), " +
+  "timed in the same interleaved rounds; it agrees with bptt on the first loss and the loss after one SGD step (" + handChecks.map((c) => `${c.id} ${c.difference.toExponential(1)}`).join(", ") + "). " +
+  "It is the yardstick for the pure-TS backend being a fair baseline.");
 lines.push("");
 lines.push("### Against TensorFlow.js");
 lines.push("");
