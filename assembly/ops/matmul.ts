@@ -70,9 +70,9 @@ import { fill } from "./vector";
   return f32x4.replace_lane(t, 3, t3);
 }
 
-/** c[0..3] (+)= (a·b0, …, a·b3) for one row a and four rows b_r = b + r·rowB (K elements each). */
+/** (a·b0, a·b1, a·b2, a·b3) for one row a and four rows b0 = b, b1 = b + rowB, ... (K elements each). */
 // @ts-ignore: decorator
-@inline function nt1x4(c: usize, a: usize, b: usize, rowB: usize, K: i32, accumulate: i32): void {
+@inline function dot4(a: usize, b: usize, rowB: usize, K: i32): v128 {
   const b1 = b + rowB, b2 = b1 + rowB, b3 = b2 + rowB;
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
   let k = 0;
@@ -85,9 +85,22 @@ import { fill } from "./vector";
     s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + off)));
   }
   let r = hsum4(s0, s1, s2, s3);
-  if (k < K) r = f32x4.add(r, tail4(a, b, rowB, k, K));
-  if (accumulate) r = f32x4.add(v128.load(c), r);
-  v128.store(c, r);
+  if (k < K) {
+    let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
+    for (; k < K; k++, off += 4) {
+      const av = load<f32>(a + off);
+      t0 += av * load<f32>(b + off);
+      t1 += av * load<f32>(b1 + off);
+      t2 += av * load<f32>(b2 + off);
+      t3 += av * load<f32>(b3 + off);
+    }
+    let t = f32x4.splat(t0);
+    t = f32x4.replace_lane(t, 1, t1);
+    t = f32x4.replace_lane(t, 2, t2);
+    t = f32x4.replace_lane(t, 3, t3);
+    r = f32x4.add(r, t);
+  }
+  return r;
 }
 
 /** Rows c and c + rowC, columns 0..3: two rows a, a + rowA against four rows of b — 8 accumulators. */
@@ -124,7 +137,12 @@ import { fill } from "./vector";
 // @ts-ignore: decorator
 @inline function ntRow(c: usize, a: usize, B: usize, rowB: usize, j0: i32, N: i32, K: i32, accumulate: i32): void {
   let j = j0;
-  for (; j + 4 <= N; j += 4) nt1x4(c + (<usize>j << 2), a, B + <usize>j * rowB, rowB, K, accumulate);
+  for (; j + 4 <= N; j += 4) {
+    const cj = c + (<usize>j << 2);
+    let r = dot4(a, B + <usize>j * rowB, rowB, K);
+    if (accumulate) r = f32x4.add(v128.load(cj), r);
+    v128.store(cj, r);
+  }
   for (; j < N; j++) {
     const cj = c + (<usize>j << 2);
     let s = dot(a, B + <usize>j * rowB, K);
@@ -139,6 +157,17 @@ export function matmulNT(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, a
   assert(M >= 0 && N >= 0 && K >= 0, "matmulNT: negative dimension");
   const rowA = <usize>K * REAL_BYTES; // bytes per row of A and of B
   const rowC = <usize>N * REAL_BYTES;
+  const i = M >= 2 ? ntRowPairs(C, A, B, M, N, K, accumulate) : 0;
+  if (i < M) ntRow(C + <usize>i * rowC, A + <usize>i * rowA, B, rowA, 0, N, K, accumulate);
+}
+
+/**
+ * Rows of C two at a time (2×4 blocks); returns the number of rows done. A function of its own:
+ * compiled apart from the single-row (B = 1) loop above, which V8 then runs 5–10 % faster.
+ */
+function ntRowPairs(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): i32 {
+  const rowA = <usize>K * REAL_BYTES;
+  const rowC = <usize>N * REAL_BYTES;
   let i = 0;
   for (; i + 2 <= M; i += 2) {
     const a = A + <usize>i * rowA; // a: (2,K) rows i, i+1 of A
@@ -150,7 +179,7 @@ export function matmulNT(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, a
       ntRow(c + rowC, a + rowA, B, rowA, j, N, K, accumulate);
     }
   }
-  if (i < M) ntRow(C + <usize>i * rowC, A + <usize>i * rowA, B, rowA, 0, N, K, accumulate);
+  return i;
 }
 
 // ---- matmulNN and matmulTN: C (M,N) = Σ_k A[i,k] · B[k,:], A[i,k] at A + i·sAi + k·sAk ----
