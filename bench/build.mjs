@@ -1,13 +1,17 @@
-// Bundles bench/run.ts (and the library sources it imports) into build/bench.mjs for plain node.
+// Bundles bench/run.ts (and the library sources it imports) into build/bench.mjs, and
+// bench/profile.ts into build/profile.mjs, for plain node. TensorFlow.js stays external: it is
+// loaded from node_modules at run time (its wasm backend finds its .wasm files next to itself).
 //   node bench/build.mjs       (part of npm run bench)
+//   node build/profile.mjs W1 wasm     (per-kernel time shares of one workload)
 import { build } from "esbuild";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-await build({
-  entryPoints: [join(root, "bench", "run.ts")],
-  outfile: join(root, "build", "bench.mjs"),
+for (const [entry, out] of [["run.ts", "bench.mjs"], ["profile.ts", "profile.mjs"]]) await build({
+  entryPoints: [join(root, "bench", entry)],
+  outfile: join(root, "build", out),
+  external: ["@tensorflow/*"],
   bundle: true,
   platform: "node",
   format: "esm",

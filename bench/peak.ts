@@ -81,8 +81,8 @@ export interface PeakResult {
   iterations: number;
 }
 
-/** Warm up (the first calls run in V8's baseline tier), then time `repetitions` calls. */
-export function measurePeak(repetitions: number, blockSeconds: number): PeakResult {
+/** A checked, warmed-up probe whose `sample()` times one block and returns its GFLOP/s. */
+export function peakProbe(blockSeconds: number): { sample: () => number; iterations: number } {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(peakModuleBytes()));
   const peak = instance.exports.peak as (iterations: number, m: number, c: number) => number;
   const m = 1 - 2 ** -20, c = 2 ** -20;
@@ -103,13 +103,22 @@ export function measurePeak(repetitions: number, blockSeconds: number): PeakResu
     iterations *= 2;
   }
   peak(iterations, m, c);
+  return {
+    iterations,
+    sample: () => {
+      const t0 = seconds();
+      const sink = peak(iterations, m, c);
+      const dt = seconds() - t0;
+      if (!Number.isFinite(sink)) throw new Error("peak probe: non-finite result");
+      return (iterations * FLOPS_PER_ITERATION) / dt / 1e9;
+    },
+  };
+}
+
+/** Warm up (the first calls run in V8's baseline tier), then time `repetitions` blocks. */
+export function measurePeak(repetitions: number, blockSeconds: number): PeakResult {
+  const probe = peakProbe(blockSeconds);
   const samples: number[] = [];
-  for (let r = 0; r < repetitions; r++) {
-    const t0 = seconds();
-    const sink = peak(iterations, m, c);
-    const dt = seconds() - t0;
-    if (!Number.isFinite(sink)) throw new Error("peak probe: non-finite result");
-    samples.push((iterations * FLOPS_PER_ITERATION) / dt / 1e9);
-  }
-  return { gflops: spread(samples), iterations };
+  for (let r = 0; r < repetitions; r++) samples.push(probe.sample());
+  return { gflops: spread(samples), iterations: probe.iterations };
 }

@@ -5,19 +5,23 @@
  *
  * Order: environment → peak probe → backend agreement checks (exit 1 on disagreement) →
  * per workload: warm up both backends, then time their blocks interleaved (wasm, js, wasm, js, …)
- * so that load from other processes hits both alike → memory report.
+ * so that load from other processes hits both alike → TensorFlow.js (cpu and wasm backends) on
+ * the same workloads, after checking its first loss against bptt's (bench/tfjs.ts) → memory report.
  */
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { checkGeneration, checkTraining, type CheckResult } from "./check.js";
+import { PROBABILITY_TOLERANCE, RELATIVE_TOLERANCE, checkGeneration, checkTraining, type CheckResult } from "./check.js";
 import { referenceFlopsPerToken } from "./flops.js";
 import { heapGrowth, minimumBytes, modelBytes } from "./memory.js";
-import { measurePeak } from "./peak.js";
+import { Trainer } from "../src/index.js";
+import { handwrittenRunner, handwrittenTrainer } from "./handwritten.js";
+import { peakProbe } from "./peak.js";
+import { loadTf, tfGenerationRunner, tfTrainingRunner, type TfBackendName, type TfRunner } from "./tfjs.js";
 import { spread, timeBlock, warmUp, type Spread, type TimingPlan } from "./stats.js";
 import {
-  describeWorkload, flopsPerToken, generationRunner, tokensPerCall, trainingRunner, workloads,
+  SAMPLE_SEED, describeWorkload, flopsPerToken, generationRunner, makeBatches, makeModel, tokensPerCall, trainingRunner, workloads,
   type Backend, type GenerationWorkload, type Runner, type TrainingWorkload,
 } from "./workloads.js";
 
@@ -71,11 +75,19 @@ if (failed.length > 0) {
 
 // ---------------------------------------------------------------- peak probe
 
+// The machine is shared: its speed drifts over a run. The probe therefore times one block at the
+// start and then one more in every timing round of every workload, beside the workloads' blocks,
+// and "% of peak" divides by the median of all its samples.
 log("peak probe …");
-const peak = measurePeak(plan.repetitions, quick ? 0.1 : 0.5);
-log(`peak probe: ${peak.gflops.median.toFixed(1)} GFLOP/s (${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)})`);
+const probe = peakProbe(quick ? 0.1 : 0.25);
+const peakSamples: number[] = [];
+for (let r = 0; r < plan.repetitions; r++) peakSamples.push(probe.sample());
+log(`peak probe: ${spread(peakSamples).median.toFixed(1)} GFLOP/s at the start`);
 
 // ---------------------------------------------------------------- throughput
+
+/** "hand": bench/handwritten.ts, a plain Float32Array trainer written for this model only (training rows). */
+type Contender = Backend | "hand";
 
 interface Row {
   id: string;
@@ -83,12 +95,38 @@ interface Row {
   missing?: string;
   flopsPerToken?: number;
   tokensPerCall?: number;
-  rates?: Record<Backend, Spread>;
-  calls?: Record<Backend, number>;
+  rates?: Record<Backend, Spread> & { hand?: Spread };
+  calls?: Partial<Record<Contender, number>>;
 }
 
-function runner(w: TrainingWorkload | GenerationWorkload, backend: Backend): Runner {
+function runner(w: TrainingWorkload | GenerationWorkload, backend: Contender): Pick<Runner, "call" | "dispose"> {
+  if (backend === "hand") {
+    const source = makeModel(w, "js"); // weights of the same seed, copied out
+    const r = handwrittenRunner(source, makeBatches(w as TrainingWorkload), 0.01);
+    source.dispose();
+    return r;
+  }
   return w.kind === "train" ? trainingRunner(w, backend) : generationRunner(w, backend);
+}
+
+// the hand-written trainer must compute what bptt computes: first loss and the loss after one step
+const handChecks: { id: string; difference: number }[] = [];
+for (const w of workloads) {
+  if (w.kind !== "train") continue;
+  const batches = makeBatches(w, 2);
+  const mine = makeModel(w, "js"), source = makeModel(w, "js");
+  const hand = handwrittenTrainer(source, 0.01, w.T, w.B);
+  source.dispose();
+  const trainer = new Trainer(mine, { learningRate: 0.01 });
+  const a = [hand.step(batches[0]), hand.loss(batches[1])], b = [trainer.step(batches[0]).lossSum, mine.forward(batches[1]).loss];
+  mine.dispose();
+  const difference = Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.abs(b[i])));
+  handChecks.push({ id: w.id, difference });
+  log(`check ${w.id} hand-written JS vs bptt, first loss and loss after one SGD step: difference ${difference.toExponential(2)} ${difference < RELATIVE_TOLERANCE ? "ok" : "FAILED"}`);
+  if (!(difference < RELATIVE_TOLERANCE)) {
+    console.error(`bench: the hand-written trainer disagrees with bptt on ${w.id}; not timing it`);
+    process.exit(1);
+  }
 }
 
 const rows: Row[] = [];
@@ -99,19 +137,103 @@ for (const w of workloads) {
   }
   log(`${w.id} (${describeWorkload(w)}) …`);
   const units = tokensPerCall(w);
-  const prepared = backends.map((b) => {
+  const contenders: Contender[] = w.kind === "train" ? [...backends, "hand"] : backends;
+  const prepared = contenders.map((b) => {
     const r = runner(w, b);
     const { calls } = warmUp(r.call, plan);
     return { backend: b, runner: r, calls, samples: [] as number[] };
   });
   for (let rep = 0; rep < plan.repetitions; rep++) {
     for (const p of prepared) p.samples.push(timeBlock(p.runner.call, p.calls, units));
+    peakSamples.push(probe.sample());
   }
   for (const p of prepared) p.runner.dispose();
-  const rates = Object.fromEntries(prepared.map((p) => [p.backend, spread(p.samples)])) as Record<Backend, Spread>;
-  const calls = Object.fromEntries(prepared.map((p) => [p.backend, p.calls])) as Record<Backend, number>;
+  const rates = Object.fromEntries(prepared.map((p) => [p.backend, spread(p.samples)])) as Record<Backend, Spread> & { hand?: Spread };
+  const calls = Object.fromEntries(prepared.map((p) => [p.backend, p.calls]));
   rows.push({ id: w.id, description: describeWorkload(w), flopsPerToken: flopsPerToken(w), tokensPerCall: units, rates, calls });
-  log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s`);
+  log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s${rates.hand ? `, hand-written js ${fmtRate(rates.hand)} tokens/s` : ""}`);
+}
+
+// ---------------------------------------------------------------- TensorFlow.js
+
+/**
+ * tf.js on the same workloads, one backend after the other (switching backends moves every
+ * tensor, so its blocks cannot interleave with bptt's). Weights come from a bptt model of the
+ * same seed; the first loss (training) or the next-token probabilities (generation) must agree
+ * with bptt's before timing. tf.js's cpu backend needs seconds per W3 step, so the quick run
+ * times W1 and W5 only; timing: ≥ 2 warm-up calls, 5 blocks of ≥ blockSeconds (≥ 1 call).
+ */
+const tfPlan: TimingPlan = { ...plan, warmupSeconds: Math.min(plan.warmupSeconds, 0.5), warmupCalls: 5, minWarmupCalls: 2, repetitions: 5 };
+const TF_GENERATE_LENGTH = 100;
+const tfBackends: TfBackendName[] = ["cpu", "wasm"];
+interface TfRow {
+  id: string;
+  rates: Partial<Record<TfBackendName, Spread>>;
+  notes: Partial<Record<TfBackendName, string>>;
+}
+const tfRows: TfRow[] = [];
+const tfChecks: { id: string; backend: TfBackendName; what: string; difference: number; ok: boolean }[] = [];
+log("TensorFlow.js …");
+const tfSetup = await loadTf();
+for (const w of workloads) {
+  const row: TfRow = { id: w.id, rates: {}, notes: {} };
+  tfRows.push(row);
+  for (const b of tfBackends) {
+    if (w.kind === "missing") {
+      row.notes[b] = w.reason;
+      continue;
+    }
+    if (tfSetup.tf === null || tfSetup.unavailable[b] !== null) {
+      row.notes[b] = `unavailable: ${tfSetup.unavailable[b]}`;
+      continue;
+    }
+    if (quick && w.id !== "W1" && w.kind === "train") {
+      row.notes[b] = "full run only";
+      continue;
+    }
+    const tf = tfSetup.tf;
+    await tf.setBackend(b);
+    const model = makeModel(w, "wasm");
+    let r: TfRunner;
+    let units: number;
+    if (w.kind === "train") {
+      const batches = makeBatches(w);
+      r = tfTrainingRunner(tf, model, batches, 0.01);
+      units = w.T * w.B;
+      const mine = model.forward(batches[0]).loss, theirs = r.firstLoss();
+      const difference = Math.abs(mine - theirs) / Math.abs(mine);
+      tfChecks.push({ id: w.id, backend: b, what: "first loss", difference, ok: difference < RELATIVE_TOLERANCE });
+    } else {
+      const g = tfGenerationRunner(tf, model, TF_GENERATE_LENGTH, SAMPLE_SEED);
+      r = g;
+      units = TF_GENERATE_LENGTH;
+      const tokens = Array.from({ length: 20 }, (_, t) => (t * 7) % w.V);
+      const theirs = g.probabilities(tokens);
+      model.resetState(1);
+      let worst = 0;
+      tokens.forEach((token, t) => {
+        const p = model.stepProbabilities(token, 1);
+        for (let v = 0; v < w.V; v++) worst = Math.max(worst, Math.abs(p[v] - theirs[t][v]));
+      });
+      tfChecks.push({ id: w.id, backend: b, what: "max |Δp| over 20 steps", difference: worst, ok: worst < PROBABILITY_TOLERANCE });
+    }
+    const check = tfChecks[tfChecks.length - 1];
+    log(`check ${w.id} tf.js-${b} ${check.what} vs bptt: difference ${check.difference.toExponential(2)} ${check.ok ? "ok" : "FAILED"}`);
+    if (!check.ok) {
+      console.error(`bench: tf.js (${b}) and bptt disagree on ${w.id} ${check.what} (difference ${check.difference.toExponential(2)}); not timing a different computation`);
+      process.exit(1);
+    }
+    const { calls } = warmUp(r.call, tfPlan);
+    const samples: number[] = [];
+    for (let rep = 0; rep < tfPlan.repetitions; rep++) {
+      samples.push(timeBlock(r.call, calls, units));
+      peakSamples.push(probe.sample());
+    }
+    r.dispose();
+    model.dispose();
+    row.rates[b] = spread(samples);
+    log(`  ${w.id} tf.js-${b} ${fmtRate(row.rates[b]!)} tokens/s`);
+  }
 }
 
 // ---------------------------------------------------------------- memory
@@ -162,6 +284,7 @@ function kib(bytes: number): string {
   return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
+const peak = { gflops: spread(peakSamples) };
 const peakGflops = peak.gflops.median;
 const lines: string[] = [];
 lines.push(`# bptt benchmark`);
@@ -171,23 +294,46 @@ lines.push(`- CPU: ${env.cpu}`);
 lines.push(`- Node ${env.node}, V8 ${env.v8}, ${env.platform}`);
 lines.push(`- 1-minute load average at start ${env.loadAtStart.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} (other processes share the ${cpuList.length} cores; the peak probe runs under the same conditions)`);
 lines.push(`- mode: ${env.mode} — warm-up ≥ ${plan.minWarmupCalls} calls, up to ${plan.warmupCalls} calls or ${plan.warmupSeconds} s; ${plan.repetitions} timed blocks of ≥ ${plan.blockSeconds} s per backend, Wasm and JS blocks interleaved`);
-lines.push(`- peak probe (f32x4 mul+add in registers, 12 accumulators, same run): **${peakGflops.toFixed(1)} GFLOP/s** (min–max ${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)})`);
+lines.push(`- peak probe (f32x4 mul+add in registers, 12 accumulators; ${peakSamples.length} blocks spread over the run, one per timing round): **${peakGflops.toFixed(1)} GFLOP/s** median (min–max ${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)}); "% peak" divides by the median`);
 lines.push(`- checked before timing: Wasm and JS agree on the first loss and first gradient norm (relative difference < 1e-4) and on next-token probabilities (< 1e-5): ` +
   checks.map((c) => `${c.id} ${c.difference.toExponential(1)}`).join(", "));
 lines.push("");
 lines.push("Tokens/s: median (min–max) over the timed blocks. GFLOP/s and % of peak from the median. FLOP/token counts matrix products only, a multiply–add = 2 FLOPs:");
 lines.push("training 6·H·(H+V) (forward W_hh h, W_hy h; backward dW_hh, W_hhᵀδ, dW_hy, W_hyᵀdy; the one-hot W_ih x is a gather, 0 FLOPs), generation 2·H·(H+V) — see bench/flops.ts.");
 lines.push("");
-lines.push("| workload | setup | FLOP/token | Wasm tokens/s | Wasm GFLOP/s | Wasm % peak | JS tokens/s | JS GFLOP/s | JS % peak | Wasm/JS |");
-lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+lines.push("| workload | setup | FLOP/token | Wasm tokens/s | Wasm GFLOP/s | Wasm % peak | JS tokens/s | JS GFLOP/s | JS % peak | Wasm/JS | hand-written JS tokens/s | JS / hand-written |");
+lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const r of rows) {
   if (r.missing !== undefined) {
-    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | — | — | — | — |`);
+    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | — | — | — | — | — | — |`);
     continue;
   }
   const f = r.flopsPerToken!, rw = r.rates!.wasm, rj = r.rates!.js;
   const gw = (rw.median * f) / 1e9, gj = (rj.median * f) / 1e9;
-  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× |`);
+  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× | ${r.rates!.hand ? fmtRate(r.rates!.hand) : "— (training only)"} | ${r.rates!.hand ? `${(rj.median / r.rates!.hand.median).toFixed(2)}×` : "—"} |`);
+}
+lines.push("");
+lines.push("Hand-written JS: bench/handwritten.ts, a plain Float32Array trainer for exactly this model (one array per tensor, per-token loops as one writes them by hand), " +
+  "timed in the same interleaved rounds; it agrees with bptt on the first loss and the loss after one SGD step (" + handChecks.map((c) => `${c.id} ${c.difference.toExponential(1)}`).join(", ") + "). " +
+  "It is the yardstick for the pure-TS backend being a fair baseline.");
+lines.push("");
+lines.push("### Against TensorFlow.js");
+lines.push("");
+lines.push(`TensorFlow.js ${tfSetup.version} on the same model, data and SGD (bench/tfjs.ts): its \`cpu\` backend and \`@tensorflow/tfjs-backend-wasm\` (${tfSetup.wasmFeatures}), ` +
+  "timed one backend after the other; a training call is `optimizer.minimize` (forward on the tape, autodiff backward, SGD update) + `dataSync()` of the loss, a generation call " +
+  `${TF_GENERATE_LENGTH} tokens of step + softmax + \`dataSync()\` + bptt's sampler. Weights copied from bptt; checked first: ` +
+  tfChecks.map((c) => `${c.id} ${c.backend} ${c.difference.toExponential(1)}`).join(", ") + ". " +
+  "On the wasm backend the one-hot input is a one-hot matMul (it has no gradient kernel for gather), extra work bptt does not do. " +
+  `Median (min–max) of ${tfPlan.repetitions} blocks${quick ? "; the quick run times W1 and W5 only" : ""}.`);
+lines.push("");
+lines.push("| workload | tf.js cpu tokens/s | tf.js cpu % peak | tf.js wasm tokens/s | tf.js wasm % peak | bptt Wasm / tf.js wasm | bptt Wasm / tf.js cpu | bptt JS / tf.js wasm |");
+lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const t of tfRows) {
+  const r = rows.find((x) => x.id === t.id)!;
+  const cell = (b: TfBackendName) => t.rates[b] ? fmtRate(t.rates[b]!) : t.notes[b] ?? "—";
+  const pct = (b: TfBackendName) => t.rates[b] && r.flopsPerToken ? `${sig((100 * t.rates[b]!.median * r.flopsPerToken) / 1e9 / peakGflops)} %` : "—";
+  const ratio = (x: Spread | undefined, y: Spread | undefined) => x && y ? `${sig(x.median / y.median)}×` : "—";
+  lines.push(`| ${t.id} | ${cell("cpu")} | ${pct("cpu")} | ${cell("wasm")} | ${pct("wasm")} | ${ratio(r.rates?.wasm, t.rates.wasm)} | ${ratio(r.rates?.wasm, t.rates.cpu)} | ${ratio(r.rates?.js, t.rates.wasm)} |`);
 }
 lines.push("");
 lines.push("FLOP/token against the issue's reference figures: " +

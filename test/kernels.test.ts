@@ -202,6 +202,41 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
     }
   });
 
+  test("matmuls with one row (the B = 1 matrix–vector paths): N, K in 1..33 and 257, 512, unaligned starts", () => {
+    const p = new Pair(kind);
+    const rng = new Random(21);
+    const sizes = [...Array.from({ length: 33 }, (_, i) => i + 1), 257, 512];
+    for (const kernel of matmuls) {
+      for (let rep = 0; rep < 90; rep++) {
+        const M = pick(rng, [1, 1, 1, 2, 3, 5]), N = pick(rng, sizes), K = pick(rng, sizes);
+        p.reset();
+        const mis = () => rng.int(4) * 4;
+        const A = p.put("A", uniform(rng, M * K), 0, mis());
+        const B = p.put("B", uniform(rng, N * K), 0, mis());
+        const C = p.put("C", uniform(rng, M * N), TOL.matmul, mis());
+        p.run((b) => b[kernel](C, A, B, M, N, K, rep & 1));
+        p.check(`${kernel} M=${M} N=${N} K=${K} accumulate=${rep & 1}`);
+      }
+    }
+  });
+
+  test("matmuls with long K, split into cache panels (K = 63..300, H-sized rows 128..257)", () => {
+    const p = new Pair(kind);
+    const rng = new Random(22);
+    for (let rep = 0; rep < 10; rep++) {
+      const K = pick(rng, [63, 64, 65, 127, 128, 129, 200, 300]);
+      const M = pick(rng, [1, 4, 7, 33, 128]), N = pick(rng, [5, 128, 130, 257]);
+      for (const kernel of matmuls) {
+        p.reset();
+        const A = p.put("A", uniform(rng, M * K));
+        const B = p.put("B", uniform(rng, N * K));
+        const C = p.put("C", uniform(rng, M * N), TOL.matmul);
+        p.run((b) => b[kernel](C, A, B, M, N, K, rep & 1));
+        p.check(`${kernel} M=${M} N=${N} K=${K} accumulate=${rep & 1}`);
+      }
+    }
+  });
+
   test("fill, copy, scale, clipByValue (bit-exact) and sumSquares on every size", () => {
     const p = new Pair(kind);
     const rng = new Random(13);
@@ -315,7 +350,8 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       p.reset();
       const x = useTokens ? 0 : p.put("x", uniform(rng, T * B * I));
       const tokens = useTokens ? p.put("tokens", ints(rng, T * B, 0, I)) : 0;
-      const h0 = p.put("h0", uniform(rng, B * H, -0.5, 0.5));
+      // every fifth window starts from h0 = 0 (with −0 mixed in): the kernels skip the products with it
+      const h0 = p.put("h0", rep % 5 === 2 ? Float32Array.from({ length: B * H }, (_, k) => (k % 3 === 0 ? -0 : 0)) : uniform(rng, B * H, -0.5, 0.5));
       const Wih = p.put("Wih", uniform(rng, H * I, -scale, scale));
       const Whh = p.put("Whh", uniform(rng, H * H, -scale, scale));
       const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));

@@ -53,6 +53,22 @@ const TANH: i32 = 0;
 }
 
 /**
+ * Whether all n values are ±0 (a NaN is not zero, so it still reaches the products it would
+ * poison). The products with h0 are skipped when it is zero: exact, since they add only zeros
+ * for finite weights, and the parameters are finite (setParameter and every training step check).
+ */
+// @ts-ignore: decorator
+@inline function allZero(x: usize, n: i32): bool {
+  let any = i32x4.splat(0);
+  let i = 0;
+  let off: usize = 0;
+  for (; i + 4 <= n; i += 4, off += 16) any = v128.or(any, f32x4.ne(v128.load(x + off), f32x4.splat(0)));
+  let zero = !v128.any_true(any);
+  for (; i < n; i++, off += 4) zero = zero && load<f32>(x + off) == 0;
+  return zero;
+}
+
+/**
  * h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) for t = 0 … T−1, overwriting hs.
  * hs: (T,B,H) out; x: (T,B,I) or 0; tokens: (T,B) or 0; h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H).
  */
@@ -78,10 +94,11 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
   } else {
     matmulNT(hs, x, Wih, rows, H, I, 0);
   }
+  const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ
   for (let t = 0; t < T; t++) {
     const ht = hs + <usize>t * stepBytes; // (B,H)
     const hPrev = t == 0 ? h0 : ht - stepBytes; // (B,H)
-    matmulNT(ht, hPrev, Whh, B, H, H, 1); // a_t += h_{t−1} W_hhᵀ
+    if (t > 0 || !h0Zero) matmulNT(ht, hPrev, Whh, B, H, H, 1); // a_t += h_{t−1} W_hhᵀ
     for (let b = 0; b < B; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
   }
 }
@@ -144,7 +161,7 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   }
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
   if (T > 1) matmulTN(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1);
-  matmulTN(dWhh, dhs, h0, H, H, B, 1);
+  if (!allZero(h0, BH)) matmulTN(dWhh, dhs, h0, H, H, B, 1); // a pass over all of dW_hh that adds 0 when h0 = 0
   for (let r = 0; r < rows; r++) {
     const row = dhs + <usize>r * rowH;
     addInto(dbih, row, H);

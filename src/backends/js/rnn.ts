@@ -26,11 +26,16 @@ export function rnnForward(m: JsMemory, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, W
     const hPrev = t === 0 ? h0 : ht - B * H * 4;
     matmulNT(m, ht, hPrev, Whh, B, H, H, 1);
     const base = ht >> 2;
+    const relu = act === Activation.Relu;
     for (let b = 0; b < B; b++) {
       const row = base + b * H;
-      for (let j = 0; j < H; j++) {
-        const a = f[row + j] + f[bi + j] + f[bh + j];
-        f[row + j] = act === Activation.Relu ? (a > 0 ? a : 0) : Math.tanh(a);
+      if (relu) {
+        for (let j = 0; j < H; j++) {
+          const a = f[row + j] + f[bi + j] + f[bh + j];
+          f[row + j] = a > 0 ? a : 0;
+        }
+      } else {
+        for (let j = 0; j < H; j++) f[row + j] = Math.tanh(f[row + j] + f[bi + j] + f[bh + j]);
       }
     }
   }
@@ -51,11 +56,19 @@ export function rnnBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Pt
   for (let t = T - 1; t >= 0; t--) {
     const d = (dhs >> 2) + t * BH, h = (hs >> 2) + t * BH;
     let norm2 = 0;
-    for (let k = 0; k < BH; k++) {
-      const g = f[d + k] + f[carry + k];
-      norm2 += g * g;
-      const y = f[h + k];
-      f[d + k] = act === Activation.Relu ? (y > 0 ? g : 0) : g * (1 - y * y);
+    if (act === Activation.Relu) {
+      for (let k = 0; k < BH; k++) {
+        const g = f[d + k] + f[carry + k];
+        norm2 += g * g;
+        f[d + k] = f[h + k] > 0 ? g : 0;
+      }
+    } else {
+      for (let k = 0; k < BH; k++) {
+        const g = f[d + k] + f[carry + k];
+        norm2 += g * g;
+        const y = f[h + k];
+        f[d + k] = g * (1 - y * y);
+      }
     }
     if (dhNorms !== 0) f[(dhNorms >> 2) + t] = Math.sqrt(norm2);
     matmulNN(m, dh0, dhs + t * BH * 4, Whh, B, H, H, 0);
