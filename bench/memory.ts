@@ -3,7 +3,7 @@
  * theoretical minimum of one training window, and the JS heap's growth over many steps.
  */
 import type { RNN } from "../src/index.js";
-import type { TrainingWorkload } from "./workloads.js";
+import { gatesOf, type TrainingWorkload } from "./workloads.js";
 
 export interface MinimumBytes {
   parameters: number;
@@ -26,9 +26,12 @@ export interface MinimumBytes {
  */
 export function minimumBytes(w: TrainingWorkload): MinimumBytes {
   const { V, H, T, B } = w;
-  const P = H * V + H * H + 2 * H + V * H + V;
+  const G = gatesOf(w);
+  const P = G * H * V + G * H * H + 2 * G * H + V * H + V;
   const parameters = 4 * P, gradients = 4 * P, optimizer = 0;
-  const activations = 4 * ((T + 1) * B * H + T * B * V + 2 * T * B + B * H);
+  // vanilla: h_0 … h_T; LSTM: also the four gates and c_t of every step, and c_0
+  const cache = G === 1 ? (T + 1) * B * H : T * B * (G * H + 2 * H) + 2 * B * H;
+  const activations = 4 * (cache + T * B * V + 2 * T * B + B * H);
   return { parameters, gradients, optimizer, activations, total: parameters + gradients + optimizer + activations };
 }
 

@@ -1,6 +1,7 @@
 /**
- * The benchmark workloads: a vanilla tanh RNN over random tokens (uniform in [0, V) from a fixed
- * seed), cross-entropy summed over time, trained by full BPTT + plain SGD, or sampled from.
+ * The benchmark workloads: a vanilla tanh RNN (or an LSTM for W4) over random tokens (uniform in
+ * [0, V) from a fixed seed), cross-entropy summed over time, trained by full BPTT + plain SGD, or
+ * sampled from.
  */
 import { RNN, Random, Trainer, generate, type Batch } from "../src/index.js";
 import { generationFlopsPerToken, trainingFlopsPerToken } from "./flops.js";
@@ -10,6 +11,8 @@ export type Backend = "wasm" | "js";
 export interface TrainingWorkload {
   kind: "train";
   id: string;
+  /** The recurrent cell; "rnn" (vanilla tanh) unless given. */
+  cell?: "rnn" | "lstm";
   V: number;
   H: number;
   T: number;
@@ -38,7 +41,7 @@ export const workloads: Workload[] = [
   { kind: "train", id: "W1", V: 65, H: 128, T: 25, B: 1 },
   { kind: "train", id: "W2", V: 65, H: 512, T: 25, B: 1 },
   { kind: "train", id: "W3", V: 65, H: 256, T: 32, B: 32 },
-  { kind: "missing", id: "W4", description: "LSTM", reason: "LSTM not implemented yet" },
+  { kind: "train", id: "W4", cell: "lstm", V: 65, H: 128, T: 25, B: 1 },
   { kind: "generate", id: "W5", V: 65, H: 256, length: 500 },
 ];
 
@@ -51,18 +54,24 @@ const BATCHES = 8;
 export function describeWorkload(w: Workload): string {
   if (w.kind === "missing") return w.description;
   if (w.kind === "generate") return `generate, V=${w.V} H=${w.H}`;
-  return `train, V=${w.V} H=${w.H} T=${w.T} B=${w.B}`;
+  return `train${w.cell === "lstm" ? " LSTM" : ""}, V=${w.V} H=${w.H} T=${w.T} B=${w.B}`;
 }
 
 export function flopsPerToken(w: TrainingWorkload | GenerationWorkload): number {
-  return w.kind === "train" ? trainingFlopsPerToken(w.V, w.H) : generationFlopsPerToken(w.V, w.H);
+  return w.kind === "train" ? trainingFlopsPerToken(w.V, w.H, gatesOf(w)) : generationFlopsPerToken(w.V, w.H);
 }
 
 export function tokensPerCall(w: TrainingWorkload | GenerationWorkload): number {
   return w.kind === "train" ? w.T * w.B : w.length;
 }
 
-export function makeModel(w: { V: number; H: number }, backend: Backend): RNN {
+/** Gate blocks G of the workload's cell: its recurrent weights are (G·H, H). */
+export function gatesOf(w: { cell?: "rnn" | "lstm" }): number {
+  return w.cell === "lstm" ? 4 : 1;
+}
+
+export function makeModel(w: { V: number; H: number; cell?: "rnn" | "lstm" }, backend: Backend): RNN {
+  if (w.cell === "lstm") return new RNN({ cell: "lstm", inputSize: w.V, hiddenSize: w.H, loss: "cross-entropy", seed: MODEL_SEED, backend });
   return new RNN({ inputSize: w.V, hiddenSize: w.H, nonlinearity: "tanh", loss: "cross-entropy", seed: MODEL_SEED, backend });
 }
 
