@@ -29,6 +29,8 @@ describe("bptt train / sample", () => {
     const [rnn, bigram] = [Number(m![1]), Number(m![2])];
     expect(bigram).toBeGreaterThan(2.3); // add-1 bigram on this split: ≈ 2.44 nats
     expect(rnn).toBeLessThan(bigram - 0.15);
+    // early stopping on the validation split: the best checkpoint among every 250th step is kept
+    expect(log).toMatch(/validation loss per character: best \d\.\d+ at step (250|500|750|1000|1250|1500)\b/);
     const { model, tokenizer, metadata } = loadModel(readFileSync(out), { backend: "js" });
     expect(tokenizer!.vocabSize).toBe(model.config.inputSize);
     expect(Number(metadata.held_out_loss)).toBeCloseTo(rnn, 4);

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { BigramModel } from "../baseline/bigram.js";
 import { loadNames, splitHoldout } from "../data/names.js";
-import { invalid } from "../errors.js";
+import { checkFinite, invalid } from "../errors.js";
 import { generate } from "../generate.js";
 import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { saveModel } from "../io/model-file.js";
@@ -25,6 +25,8 @@ export const trainFlags: Record<string, FlagSpec> = {
   seconds: { type: "number", default: 60, help: "training time budget" },
   steps: { type: "number", default: 0, help: "stop after this many steps (0: time budget only)" },
   "held-out": { type: "number", default: 0.1, help: "fraction held out for evaluation" },
+  validation: { type: "number", default: 0.05, help: "fraction of the training data kept aside to pick the best weights (early stopping; 0: off)" },
+  "eval-steps": { type: "number", default: 250, help: "evaluate on the validation data every this many steps" },
   seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
   out: { type: "string", default: "model.safetensors", help: "where to write the trained model" },
@@ -40,6 +42,10 @@ export const trainUsage = `Usage: bptt train [file] [options]
 
 Trains a character-level RNN on a text file (default: the bundled English first names),
 prints progress, samples, the held-out loss next to a bigram baseline, and saves the model.
+The weights saved are those with the lowest loss on a validation split carved from the training
+data (--validation), checked every --eval-steps steps (early stopping); the learning rate halves
+when that loss has not improved for two checks. A --resume carries the rate's state but not the
+best weights seen before the stop.
 
 With --steps the learning rate decays by step count, so a run stopped (by --seconds or --stop-at)
 with --checkpoint and continued with --resume (--steps counts the steps of all sessions) ends
@@ -49,26 +55,29 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const { positional, flags } = parseArgs(argv, trainFlags);
   if (flags.help) return log(helpText(trainUsage, trainFlags));
   const seed = flags.seed as number;
-  const corpus = loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed);
+  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed), flags.validation as number);
   const V = corpus.tokenizer.vocabSize;
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
   let started = 0;
   // the learning rate decays linearly to 5 % of its start over the budget: by steps when --steps is
   // given (reproducible, so a resumed run is exact), else over the time budget
   const progress = (step: number) => Math.min(1, maxSteps > 0 ? step / maxSteps : (performance.now() - started) / budget);
-  const schedule = (step: number, lr: number) => lr * (1 - 0.95 * progress(step));
+  // on top of the decay, the rate halves whenever the validation loss has not improved for two evaluations
+  const plateau = { factor: 1, patience: 0, bestLoss: Infinity };
+  const schedule = (step: number, lr: number) => lr * plateau.factor * (1 - 0.95 * progress(step));
   const source = new BatchSource(corpus.train, corpus.kind, flags.batch as number, flags["seq-len"] as number, seed);
   const checkpoint = flags.checkpoint as string;
   let model: RNN, trainer: Trainer;
   if (flags.resume) {
     if (checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
     const loaded = loadCheckpoint(readFileSync(checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
-    const position = loaded.data as { cursors: number[] } | undefined;
+    const position = loaded.data as { cursors: number[]; plateau?: typeof plateau } | undefined;
     try {
       if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
         throw invalid(`${checkpoint} was not written by bptt train on this data; resume with the same file, --format and --held-out`);
       }
       source.seek(position);
+      if (position.plateau !== undefined) Object.assign(plateau, position.plateau);
       source.random.setState(loaded.random.getState());
     } catch (error) {
       loaded.model.dispose();
@@ -101,9 +110,28 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   let tokens = 0, step = first, smooth = 0, lastPrint = 0;
   const tty = typeof process !== "undefined" && process.stderr.isTTY;
   const stopAt = flags["stop-at"] as number;
+  const evalSteps = flags["eval-steps"] as number;
+  const best = { loss: Infinity, step: 0, weights: null as Float32Array[] | null };
+  const validate = () => {
+    if (corpus.validation.length === 0) return;
+    const loss = evaluate(model, corpus.kind, corpus.validation, flags.batch as number);
+    if (loss < best.loss) {
+      best.loss = loss;
+      best.step = step;
+      best.weights = model.parameters().map((p) => p.data.slice());
+    }
+    if (loss < plateau.bestLoss) {
+      plateau.bestLoss = loss;
+      plateau.patience = 0;
+    } else if (++plateau.patience >= 2) {
+      plateau.factor /= 2;
+      plateau.patience = 0;
+    }
+  };
   while (performance.now() - started < budget && (maxSteps === 0 || step < maxSteps) && (stopAt <= 0 || step < stopAt)) {
     const r = trainer.step(source.next(), { carryState: source.continuous });
     step++;
+    if (evalSteps > 0 && step % evalSteps === 0) validate();
     tokens += r.tokens;
     smooth = step === first + 1 ? r.loss : 0.98 * smooth + 0.02 * r.loss;
     const elapsed = performance.now() - started;
@@ -117,6 +145,17 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const seconds = (performance.now() - started) / 1000;
   if (tty) process.stderr.write("\n");
   log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
+  // the checkpoint continues the run as it is; the model written (and evaluated below) has the best weights
+  if (checkpoint !== "") {
+    writeFileSync(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau }, random: source.random, tokenizer: corpus.tokenizer }));
+    log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
+  }
+  validate();
+  if (best.weights !== null) {
+    const params = model.parameters();
+    best.weights.forEach((w, i) => params[i].data.set(w));
+    log(`validation loss per character: best ${best.loss.toFixed(4)} at step ${best.step}${best.step === step ? " (the last)" : ""}; the model keeps those weights`);
+  }
 
   const samples = sampleLines(model, corpus, flags.samples as number, flags.temperature as number, seed);
   log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
@@ -126,7 +165,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   if (heldOutTransitions(corpus) > 0) {
     const rnnLoss = heldOutLoss(model, corpus, flags.batch as number);
     const bigram = new BigramModel(V, 1);
-    bigram.fit(corpus.train);
+    bigram.fit(corpus.train); // the data the RNN was trained on
     const bigramLoss = bigram.meanNegLogLikelihood(corpus.heldOut);
     log(`\nheld-out loss per character (nats): RNN ${rnnLoss.toFixed(4)}  bigram (add-1) ${bigramLoss.toFixed(4)}  (RNN ${rnnLoss < bigramLoss ? "better" : "worse"} by ${Math.abs(bigramLoss - rnnLoss).toFixed(4)})`);
     metadata.held_out_loss = rnnLoss.toFixed(6);
@@ -138,11 +177,22 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const out = flags.out as string;
   writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata }));
   log(`wrote ${out}`);
-  if (checkpoint !== "") {
-    writeFileSync(checkpoint, saveCheckpoint(trainer, { data: source.position(), random: source.random, tokenizer: corpus.tokenizer }));
-    log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
-  }
+
   model.dispose();
+}
+
+/** Keep the last `fraction` of the (already shuffled) training examples, or of the training text, aside for validation. */
+function splitValidation(corpus: Corpus, fraction: number): Corpus & { validation: Int32Array[] } {
+  checkFinite("--validation", fraction, 0, 0.5);
+  if (fraction === 0) return { ...corpus, validation: [] };
+  if (corpus.kind === "lines") {
+    const n = Math.round(corpus.train.length * fraction);
+    if (n === 0 || n >= corpus.train.length) return { ...corpus, validation: [] };
+    return { ...corpus, train: corpus.train.slice(0, -n), validation: corpus.train.slice(-n) };
+  }
+  const ids = corpus.train[0], cut = Math.floor(ids.length * (1 - fraction));
+  if (cut < 2 || ids.length - cut < 2) return { ...corpus, validation: [] };
+  return { ...corpus, train: [ids.subarray(0, cut)], validation: [ids.subarray(cut)] };
 }
 
 function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number): Corpus {
@@ -166,19 +216,24 @@ function heldOutTransitions(corpus: Corpus): number {
 
 /** Mean negative log-likelihood per character of the held-out data (no update). */
 export function heldOutLoss(model: RNN, corpus: Corpus, batchSize: number): number {
+  return evaluate(model, corpus.kind, corpus.heldOut, batchSize);
+}
+
+/** Mean negative log-likelihood per character of `sequences` (no update). */
+function evaluate(model: RNN, kind: Corpus["kind"], sequences: Int32Array[], batchSize: number): number {
   let sum = 0, count = 0;
-  if (corpus.kind === "lines") {
-    const longest = Math.max(...corpus.heldOut.map((s) => s.length - 1));
+  if (kind === "lines") {
+    const longest = Math.max(...sequences.map((s) => s.length - 1));
     const inputs = new Int32Array(batchSize * longest), targets = new Int32Array(batchSize * longest);
-    for (let k = 0; k < corpus.heldOut.length; k += batchSize) {
-      const group = corpus.heldOut.slice(k, k + batchSize);
+    for (let k = 0; k < sequences.length; k += batchSize) {
+      const group = sequences.slice(k, k + batchSize);
       const T = Math.max(...group.map((s) => s.length - 1));
       const r = model.forward(fillPadded(group, T, inputs, targets));
       sum += r.loss;
       count += r.count;
     }
   } else {
-    const ids = corpus.heldOut[0], T = 256;
+    const ids = sequences[0], T = 256;
     let h0: Float32Array | undefined;
     for (let at = 0; at + 1 < ids.length; at += T) {
       const n = Math.min(T, ids.length - 1 - at);
