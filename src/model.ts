@@ -120,6 +120,9 @@ export class RNN {
   private stream: StreamPointers | null = null;
   private streamAt = -1;
   private streamArgs: LayerPointers[] = [];
+  /** The live probabilities view stepProbabilities returns, and the f32 view it was cut from. */
+  private probsView: Float32Array | null = null;
+  private probsViewOf: Float32Array | null = null;
   /** Shape of the last forward pass, or null when backward has nothing to work on. */
   private last: { T: number; B: number; hasTargets: boolean } | null = null;
   private disposed = false;
@@ -231,11 +234,21 @@ export class RNN {
    */
   forward(batch: Batch): ForwardResult {
     this.assertLive();
+    validateBatch(batch, this.config, false);
+    return this.forwardValidated(batch, batch.h0, batch.c0);
+  }
+
+  /**
+   * @internal forward() over a batch already checked by validateBatch, starting from h0/c0 (which
+   * take the place of batch.h0/c0, finite and of length L·B·H): the trainer validates once per step
+   * and passes its carried state without building a new batch object.
+   */
+  forwardValidated(batch: Batch, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): ForwardResult {
+    this.assertLive();
     const c = this.config;
-    validateBatch(batch, c, false);
     const { batchSize: B, seqLen: T } = batch;
     const w = this.ensureWindow(T, B);
-    this.stage(batch, w);
+    this.stage(batch, w, h0, c0);
     const I = c.inputSize, H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
     const be = this.backend;
     for (let l = 0; l < L; l++) this.cell.forward(be, this.layerArgs[l], T, B, l === 0 ? I : H, H);
@@ -413,14 +426,24 @@ export class RNN {
     const s = this.stream!;
     const O = this.config.outputSize;
     this.backend.softmax(s.probs, logits, s.B, O, 1 / temperature);
-    return this.arena.f32().subarray(s.probs >> 2, (s.probs >> 2) + s.B * O);
+    // one view per (memory buffer, stream block): sampling loops allocate nothing per token
+    const f = this.arena.f32();
+    if (this.probsView === null || this.probsViewOf !== f || this.probsView.byteOffset !== s.probs || this.probsView.length !== s.B * O) {
+      this.probsView = f.subarray(s.probs >> 2, (s.probs >> 2) + s.B * O);
+      this.probsViewOf = f;
+    }
+    return this.probsView;
   }
 
   private stepLive(input: number | ArrayLike<number>): Ptr {
     const s = this.requireStream("step");
     const c = this.config, B = s.B, H = c.hiddenSize, L = c.numLayers, I = c.inputSize;
-    const values = typeof input === "number" ? [input] : input;
-    if (c.input === "tokens") {
+    if (c.input === "tokens" && B === 1 && typeof input === "number") {
+      // the sampling loop's case (one stream, one id): no array built
+      if (!Number.isInteger(input) || input < 0 || input >= I) throw invalid(`input[0] is ${describe(input)}; expected a token id, an integer in [0, ${I})`);
+      this.arena.i32()[s.inputs >> 2] = input;
+    } else if (c.input === "tokens") {
+      const values = typeof input === "number" ? [input] : input;
       checkLength("input", values, B, `one token id per stream = ${B}`);
       for (let b = 0; b < B; b++) {
         const id = values[b];
@@ -429,6 +452,7 @@ export class RNN {
       const ids = this.arena.i32();
       for (let b = 0; b < B; b++) ids[(s.inputs >> 2) + b] = values[b];
     } else {
+      const values = typeof input === "number" ? [input] : input;
       checkFiniteArray("input", checkLength("input", values, B * I, `batchSize × inputSize = ${B} × ${I}`));
       this.arena.f32().set(values, s.inputs >> 2);
     }
@@ -622,7 +646,7 @@ export class RNN {
   }
 
   /** Write a batch into the window block: transposed to time-major, masks folded into targets. */
-  private stage(batch: Batch, w: WindowPointers): void {
+  private stage(batch: Batch, w: WindowPointers, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): void {
     const c = this.config, B = batch.batchSize, T = batch.seqLen, H = c.hiddenSize, L = c.numLayers;
     const f = this.arena.f32(), ids = this.arena.i32();
     const I = c.inputSize, O = c.outputSize;
@@ -644,12 +668,12 @@ export class RNN {
     }
     for (let l = 0; l < L; l++) {
       const dst = (w.h0 >> 2) + l * B * H;
-      if (batch.h0 === undefined) f.fill(0, dst, dst + B * H);
-      else for (let k = 0; k < B * H; k++) f[dst + k] = batch.h0[l * B * H + k];
+      if (h0 === undefined) f.fill(0, dst, dst + B * H);
+      else for (let k = 0; k < B * H; k++) f[dst + k] = h0[l * B * H + k];
       if (w.c0 === 0) continue;
       const cdst = (w.c0 >> 2) + l * B * H;
-      if (batch.c0 === undefined) f.fill(0, cdst, cdst + B * H);
-      else for (let k = 0; k < B * H; k++) f[cdst + k] = batch.c0[l * B * H + k];
+      if (c0 === undefined) f.fill(0, cdst, cdst + B * H);
+      else for (let k = 0; k < B * H; k++) f[cdst + k] = c0[l * B * H + k];
     }
   }
 

@@ -140,20 +140,22 @@ export class Trainer {
     if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid("batch.targets is missing; training needs targets");
     validateBatch(batch, model.config, true);
     const carry = options.carryState === true;
-    let input = batch;
+    let h0 = batch.h0, c0 = batch.c0;
     if (carry && this.carried !== null) {
       if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
       if (batch.c0 !== undefined) throw invalid("batch.c0 and carryState are exclusive: the carried state is the initial state");
       if (this.carriedBatchSize !== batch.batchSize) {
         throw invalid(`batch.batchSize is ${batch.batchSize} but the carried state holds ${this.carriedBatchSize} sequences; call trainer.resetState() to start new sequences`);
       }
-      input = { ...batch, h0: this.carried, ...(this.carriedCell === null ? {} : { c0: this.carriedCell }) };
+      h0 = this.carried;
+      c0 = this.carriedCell ?? undefined;
     }
     const stepIndex = this.stepCount + 1;
     const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
     checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
     const L = model.config.numLayers, H = model.config.hiddenSize;
-    const fwd = model.forward(input);
+    // validated once above; the carried state is the trainer's own (finite, L·B·H floats)
+    const fwd = model.forwardValidated(batch, h0, c0);
     if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);
     model.zeroGrad();
     model.backward();
