@@ -21,6 +21,13 @@ export function sgdStep(params: usize, grads: usize, velocity: usize, n: i32, lr
   let i = 0;
   let off: usize = 0;
   if (momentum == 0) {
+    for (; i + 8 <= n; i += 8, off += 32) { // two vectors per iteration (one stack check per 8)
+      const p0 = v128.load(params + off), p1 = v128.load(params + off, 16);
+      const g0 = f32x4.add(v128.load(grads + off), f32x4.mul(vwd, p0));
+      const g1 = f32x4.add(v128.load(grads + off, 16), f32x4.mul(vwd, p1));
+      v128.store(params + off, f32x4.sub(p0, f32x4.mul(vlr, g0)));
+      v128.store(params + off, f32x4.sub(p1, f32x4.mul(vlr, g1)), 16);
+    }
     for (; i + 4 <= n; i += 4, off += 16) {
       const p = v128.load(params + off);
       const g = f32x4.add(v128.load(grads + off), f32x4.mul(vwd, p));
