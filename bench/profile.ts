@@ -15,7 +15,7 @@ const runner = w.kind === "train" ? trainingRunner(w, backend) : generationRunne
 const be = runner.model.internals().backend as unknown as Record<string, (this: unknown, ...a: number[]) => number>;
 const time = new Map<string, number>(), calls = new Map<string, number>();
 const names = ["matmulNT", "matmulNN", "matmulTN", "fill", "copy", "scale", "clipByValue", "sumSquares", "linearForward", "linearBackward",
-  "crossEntropy", "mse", "softmax", "rnnForward", "rnnBackward", "sgdStep"];
+  "crossEntropy", "mse", "softmax", "rnnForward", "rnnBackward", "lstmForward", "lstmBackward", "gruForward", "gruBackward", "sgdStep"];
 for (const name of names) {
   const f = be[name];
   be[name] = (...a: number[]) => {

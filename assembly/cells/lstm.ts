@@ -31,7 +31,7 @@
 import { REAL_BYTES } from "../precision";
 import { addSquaresF64, hsumF64, sigmoidf, sigmoidX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
-import { addInto, fill } from "../ops/vector";
+import { addInto, allZero, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
 
 /** One batch row of one step: the gate activations, c_t, tanh(c_t) and h_t from the pre-activations in `gate`. */
@@ -85,11 +85,12 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG; // one (B,H) and one (B,4H) slab
   // input side for all steps at once: gates (T·B, 4H) = x W_ihᵀ, or gathered columns of W_ih
   inputProduct(gates, x, tokens, Wih, T * B, I, G4, "lstmForward: token id out of range [0, I)");
+  const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ, as rnnForward
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * stepG; // (B,4H)
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH; // (B,H)
-    matmulNT(gt, hPrev, Whh, B, G4, H, 1); // a_t += h_{t−1} W_hhᵀ
+    if (t > 0 || !h0Zero) matmulNT(gt, hPrev, Whh, B, G4, H, 1); // a_t += h_{t−1} W_hhᵀ
     const at = <usize>t * stepH;
     for (let b = 0; b < B; b++) {
       const rb = <usize>b * rowH;
@@ -179,7 +180,7 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   }
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0;  db_hh += Σ δ
   if (T > 1) matmulTN(dWhh, dgates + stepG, hs, G4, H, (T - 1) * B, 1);
-  matmulTN(dWhh, dgates, h0, G4, H, B, 1);
+  if (!allZero(h0, B * H)) matmulTN(dWhh, dgates, h0, G4, H, B, 1); // a pass over all of dW_hh that adds 0 when h0 = 0
   for (let r = 0; r < rows; r++) addInto(dbhh, dgates + <usize>r * rowG, G4);
   inputGradients(dx, dWih, dbih, dgates, x, tokens, Wih, rows, I, G4, "lstmBackward: token id out of range [0, I)");
 }

@@ -28,7 +28,7 @@
 import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
-import { addInto, fill } from "../ops/vector";
+import { addInto, allZero, fill } from "../ops/vector";
 
 const TANH: i32 = 0;
 
@@ -50,22 +50,6 @@ const TANH: i32 = 0;
     }
     for (; j < H; j++, off += 4) store<f32>(row + off, reluf(load<f32>(row + off) + load<f32>(bih + off) + load<f32>(bhh + off)));
   }
-}
-
-/**
- * Whether all n values are ±0 (a NaN is not zero, so it still reaches the products it would
- * poison). The products with h0 are skipped when it is zero: exact, since they add only zeros
- * for finite weights, and the parameters are finite (setParameter and every training step check).
- */
-// @ts-ignore: decorator
-@inline function allZero(x: usize, n: i32): bool {
-  let any = i32x4.splat(0);
-  let i = 0;
-  let off: usize = 0;
-  for (; i + 4 <= n; i += 4, off += 16) any = v128.or(any, f32x4.ne(v128.load(x + off), f32x4.splat(0)));
-  let zero = !v128.any_true(any);
-  for (; i < n; i++, off += 4) zero = zero && load<f32>(x + off) == 0;
-  return zero;
 }
 
 /**

@@ -77,6 +77,22 @@ export function sumSquares(x: usize, n: i32): f64 {
 
 // ---- row helpers shared by the losses and the cells (not exported from the module) ----
 
+/**
+ * Whether all n values are ±0 (a NaN is not zero, so it still reaches the products it would
+ * poison). The products with h0 are skipped when it is zero: exact, since they add only zeros
+ * for finite weights, and the parameters are finite (setParameter and every training step check).
+ */
+// @ts-ignore: decorator
+@inline export function allZero(x: usize, n: i32): bool {
+  let any = i32x4.splat(0);
+  let i = 0;
+  let off: usize = 0;
+  for (; i + 4 <= n; i += 4, off += 16) any = v128.or(any, f32x4.ne(v128.load(x + off), f32x4.splat(0)));
+  let zero = !v128.any_true(any);
+  for (; i < n; i++, off += 4) zero = zero && load<f32>(x + off) == 0;
+  return zero;
+}
+
 /** y[i] += x[i] for i < n. */
 // @ts-ignore: decorator
 @inline export function addInto(y: usize, x: usize, n: i32): void {
