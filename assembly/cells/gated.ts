@@ -5,7 +5,7 @@
 //   rows = T·B (time-major),  GH = G·H gate rows of W_ih (G = 4 for LSTM, 3 for GRU),  I input features
 import { REAL_BYTES } from "../precision";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
-import { addInto } from "../ops/vector";
+import { addInto, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 /** (T·B, G·H) rows = x W_ihᵀ, or column tokens[r] of W_ih for one-hot input (shared by LSTM and GRU). */
 // @ts-ignore: decorator
@@ -16,9 +16,7 @@ import { addInto } from "../ops/vector";
     for (let r = 0; r < rows; r++) {
       const id = load<i32>(tokens + (<usize>r << 2));
       assert(id >= 0 && id < I, who);
-      const o = out + <usize>r * rowOut;
-      let w = Wih + (<usize>id << 2);
-      for (let j = 0; j < GH; j++, w += colStride) store<f32>(o + (<usize>j << 2), load<f32>(w));
+      gatherColumn(out + <usize>r * rowOut, Wih + (<usize>id << 2), colStride, GH);
     }
   } else {
     matmulNT(out, x, Wih, rows, GH, I, 0);
@@ -40,9 +38,7 @@ import { addInto } from "../ops/vector";
     for (let r = 0; r < rows; r++) {
       const id = load<i32>(tokens + (<usize>r << 2));
       assert(id >= 0 && id < I, who);
-      const row = dgates + <usize>r * rowG;
-      let w = dWih + (<usize>id << 2);
-      for (let j = 0; j < GH; j++, w += colStride) store<f32>(w, load<f32>(w) + load<f32>(row + (<usize>j << 2)));
+      scatterAddColumn(dWih + (<usize>id << 2), colStride, dgates + <usize>r * rowG, GH);
     }
   } else {
     matmulTN(dWih, dgates, x, GH, I, rows, 1); // dW_ih += δᵀ x over all rows

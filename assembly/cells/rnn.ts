@@ -28,7 +28,7 @@
 import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
-import { addInto, allZero, fill } from "../ops/vector";
+import { addInto, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 const TANH: i32 = 0;
 
@@ -71,9 +71,7 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
     for (let r = 0; r < rows; r++) {
       const id = load<i32>(tokens + (<usize>r << 2));
       assert(id >= 0 && id < I, "rnnForward: token id out of range [0, I)");
-      const out = hs + <usize>r * rowH;
-      let w = Wih + (<usize>id << 2);
-      for (let j = 0; j < H; j++, w += colStride) store<f32>(out + (<usize>j << 2), load<f32>(w));
+      gatherColumn(hs + <usize>r * rowH, Wih + (<usize>id << 2), colStride, H);
     }
   } else {
     matmulNT(hs, x, Wih, rows, H, I, 0);
@@ -157,9 +155,7 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
     for (let r = 0; r < rows; r++) {
       const id = load<i32>(tokens + (<usize>r << 2));
       assert(id >= 0 && id < I, "rnnBackward: token id out of range [0, I)");
-      const row = dhs + <usize>r * rowH;
-      let w = dWih + (<usize>id << 2);
-      for (let j = 0; j < H; j++, w += colStride) store<f32>(w, load<f32>(w) + load<f32>(row + (<usize>j << 2)));
+      scatterAddColumn(dWih + (<usize>id << 2), colStride, dhs + <usize>r * rowH, H);
     }
   } else {
     matmulTN(dWih, dhs, x, H, I, rows, 1); // dW_ih += δᵀ x over all T·B rows

@@ -116,3 +116,33 @@ export function sumSquares(x: usize, n: i32): f64 {
   for (; i < n; i++, off += 4) m = max(m, load<f32>(x + off));
   return m;
 }
+
+/** out[j] = col[j·stride] for j < n: one column of a row-major matrix (the one-hot input's W_ih column), 4 per iteration. */
+// @ts-ignore: decorator
+@inline export function gatherColumn(out: usize, col: usize, stride: usize, n: i32): void {
+  let j = 0;
+  let w = col;
+  for (; j + 4 <= n; j += 4, w += stride << 2) {
+    let v = f32x4.splat(load<f32>(w));
+    v = f32x4.replace_lane(v, 1, load<f32>(w + stride));
+    v = f32x4.replace_lane(v, 2, load<f32>(w + 2 * stride));
+    v = f32x4.replace_lane(v, 3, load<f32>(w + 3 * stride));
+    v128.store(out + (<usize>j << 2), v);
+  }
+  for (; j < n; j++, w += stride) store<f32>(out + (<usize>j << 2), load<f32>(w));
+}
+
+/** col[j·stride] += x[j] for j < n (the one-hot input's dW_ih column), 4 per iteration, each the same f32 add. */
+// @ts-ignore: decorator
+@inline export function scatterAddColumn(col: usize, stride: usize, x: usize, n: i32): void {
+  let j = 0;
+  let w = col;
+  for (; j + 4 <= n; j += 4, w += stride << 2) {
+    const v = v128.load(x + (<usize>j << 2));
+    store<f32>(w, load<f32>(w) + f32x4.extract_lane(v, 0));
+    store<f32>(w + stride, load<f32>(w + stride) + f32x4.extract_lane(v, 1));
+    store<f32>(w + 2 * stride, load<f32>(w + 2 * stride) + f32x4.extract_lane(v, 2));
+    store<f32>(w + 3 * stride, load<f32>(w + 3 * stride) + f32x4.extract_lane(v, 3));
+  }
+  for (; j < n; j++, w += stride) store<f32>(w, load<f32>(w) + load<f32>(x + (<usize>j << 2)));
+}
