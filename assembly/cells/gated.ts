@@ -5,7 +5,7 @@
 //   rows = T·B (time-major),  GH = G·H gate rows of W_ih (G = 4 for LSTM, 3 for GRU),  I input features
 import { REAL_BYTES } from "../precision";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
-import { addInto, gatherColumn, scatterAddColumn } from "../ops/vector";
+import { addInto, addRowsInto2, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 /** (T·B, G·H) rows = x W_ihᵀ, or column tokens[r] of W_ih for one-hot input (shared by LSTM and GRU). */
 // @ts-ignore: decorator
@@ -25,14 +25,15 @@ import { addInto, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 /**
  * The parameter gradients of the input side after a backward sweep (shared by LSTM and GRU):
- * db_ih += Σ_r δ_r;  dW_ih += δᵀ x (tokens: δ_r added to column tokens[r]);  dx = δ W_ih when dx ≠ 0.
+ * db_ih += Σ_r δ_r, and db_hh += Σ_r δ_r too when dbhh ≠ 0 (LSTM; GRU adds its own first);  dW_ih += δᵀ x (tokens: δ_r added to column tokens[r]);  dx = δ W_ih when dx ≠ 0.
  * dgates: (rows, G·H) δ;  x: (rows, I) or tokens: (rows).
  */
 // @ts-ignore: decorator
-@inline export function inputGradients(dx: usize, dWih: usize, dbih: usize, dgates: usize, x: usize, tokens: usize, Wih: usize,
+@inline export function inputGradients(dx: usize, dWih: usize, dbih: usize, dbhh: usize, dgates: usize, x: usize, tokens: usize, Wih: usize,
   rows: i32, I: i32, GH: i32, who: string): void {
   const rowG = <usize>GH * REAL_BYTES;
-  for (let r = 0; r < rows; r++) addInto(dbih, dgates + <usize>r * rowG, GH);
+  if (dbhh != 0) addRowsInto2(dbih, dbhh, dgates, rows, GH); // db_ih += Σ_r δ_r;  db_hh += Σ_r δ_r
+  else for (let r = 0; r < rows; r++) addInto(dbih, dgates + <usize>r * rowG, GH); // GRU: its db_hh takes δ before the n block changes
   if (tokens != 0) {
     const colStride = <usize>I * REAL_BYTES;
     for (let r = 0; r < rows; r++) {

@@ -179,5 +179,5 @@ export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   for (let r = 0; r < rows; r++) addInto(dbhh, dgates + <usize>r * rowG, G3);
   // input side: the n block becomes δn (b_in and W_in x sit outside the reset product)
   for (let r = 0; r < rows; r++) memory.copy(dgates + <usize>r * rowG + 2 * rowH, dns + <usize>r * rowH, rowH);
-  inputGradients(dx, dWih, dbih, dgates, x, tokens, Wih, rows, I, G3, "gruBackward: token id out of range [0, I)");
+  inputGradients(dx, dWih, dbih, 0, dgates, x, tokens, Wih, rows, I, G3, "gruBackward: token id out of range [0, I)");
 }

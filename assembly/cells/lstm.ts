@@ -181,6 +181,5 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0;  db_hh += Σ δ
   if (T > 1) matmulTN(dWhh, dgates + stepG, hs, G4, H, (T - 1) * B, 1);
   if (!allZero(h0, B * H)) matmulTN(dWhh, dgates, h0, G4, H, B, 1); // a pass over all of dW_hh that adds 0 when h0 = 0
-  for (let r = 0; r < rows; r++) addInto(dbhh, dgates + <usize>r * rowG, G4);
-  inputGradients(dx, dWih, dbih, dgates, x, tokens, Wih, rows, I, G4, "lstmBackward: token id out of range [0, I)");
+  inputGradients(dx, dWih, dbih, dbhh, dgates, x, tokens, Wih, rows, I, G4, "lstmBackward: token id out of range [0, I)");
 }

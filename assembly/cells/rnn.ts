@@ -28,7 +28,7 @@
 import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
-import { addInto, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
+import { addRowsInto2, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 const TANH: i32 = 0;
 
@@ -144,11 +144,7 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
   if (T > 1) matmulTN(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1);
   if (!allZero(h0, BH)) matmulTN(dWhh, dhs, h0, H, H, B, 1); // a pass over all of dW_hh that adds 0 when h0 = 0
-  for (let r = 0; r < rows; r++) {
-    const row = dhs + <usize>r * rowH;
-    addInto(dbih, row, H);
-    addInto(dbhh, row, H);
-  }
+  addRowsInto2(dbih, dbhh, dhs, rows, H); // db_ih += Σ δ_t, db_hh += Σ δ_t
   if (tokens != 0) {
     // one-hot x_t: δ_t x_tᵀ adds δ_t to column tokens[t,b] of dW_ih
     const colStride = <usize>I * REAL_BYTES;

@@ -146,3 +146,37 @@ export function sumSquares(x: usize, n: i32): f64 {
   }
   for (; j < n; j++, w += stride) store<f32>(w, load<f32>(w) + load<f32>(x + (<usize>j << 2)));
 }
+
+/**
+ * a[j] += Σ_r x[r][j] and b[j] += Σ_r x[r][j] over `rows` rows of n (row stride n): the two bias
+ * gradients of a cell. Each 4-column block is summed in registers row after row, in the same order
+ * as adding row by row into a and b (bit for bit), reading x once and a, b once.
+ */
+// @ts-ignore: decorator
+@inline export function addRowsInto2(a: usize, b: usize, x: usize, rows: i32, n: i32): void {
+  const stride = <usize>n << 2;
+  let j = 0;
+  let off: usize = 0;
+  for (; j + 4 <= n; j += 4, off += 16) {
+    let va = v128.load(a + off), vb = v128.load(b + off);
+    let p = x + off;
+    for (let r = 0; r < rows; r++, p += stride) {
+      const v = v128.load(p);
+      va = f32x4.add(va, v);
+      vb = f32x4.add(vb, v);
+    }
+    v128.store(a + off, va);
+    v128.store(b + off, vb);
+  }
+  for (; j < n; j++, off += 4) {
+    let sa = load<f32>(a + off), sb = load<f32>(b + off);
+    let p = x + off;
+    for (let r = 0; r < rows; r++, p += stride) {
+      const s = load<f32>(p);
+      sa += s;
+      sb += s;
+    }
+    store<f32>(a + off, sa);
+    store<f32>(b + off, sb);
+  }
+}
