@@ -19,6 +19,7 @@ import { BpttError } from "../src/errors.js";
 import { Random } from "../src/random.js";
 import { releaseWasmBase64 } from "../src/generated/wasm-release.js";
 import { makeBackend, wasmModuleFor, type BackendKind } from "./helpers/backends.js";
+import { BackendPair, relativeError as maxErr } from "./helpers/pair.js";
 
 const wasmKinds = ["wasm-release", "wasm-debug"] as const satisfies readonly BackendKind[];
 const SIZES = [1, 3, 4, 5, 7, 8, 13, 16, 17, 33];
@@ -51,98 +52,12 @@ afterAll(() => {
   console.log(`max |wasm − js| / (1 + |js|) per kernel:\n${rows.join("\n")}`);
 });
 
-// ---- a pair of backends with the same tensors at the same offsets ----
+// ---- a pair of backends with the same tensors at the same offsets (test/helpers/pair.ts), reporting into `worst` ----
 
-type Data = Float32Array | Int32Array;
-interface Tensor { name: string; ptr: Ptr; n: number; int: boolean; tol: number }
-const GUARD = 16;
-const SENTINEL = -7777.25;
-
-class Pair {
-  readonly ref: Backend = new JsBackend();
-  readonly dut: Backend;
-  private readonly base: number;
-  private next = 0;
-  private tensors: Tensor[] = [];
-
-  constructor(readonly kind: BackendKind) {
-    this.dut = makeBackend(kind);
-    this.base = Math.ceil(Math.max(this.ref.heapBase, this.dut.heapBase) / 16) * 16;
-    this.reset();
+class Pair extends BackendPair {
+  constructor(kind: BackendKind) {
+    super(kind, (kernel, error) => record(`${kind} ${kernel}`, error));
   }
-
-  /** Forget all tensors (memory is reused). */
-  reset(): void {
-    this.next = this.base;
-    this.tensors = [];
-  }
-
-  /**
-   * Place `data` in both memories; `misalign` shifts the start by 4, 8 or 12 bytes off 16-byte
-   * alignment. `tol` is the tolerance for this tensor when comparing the memories.
-   */
-  put(name: string, data: Data, tol = TOL.exact, misalign = 0): Ptr {
-    const ptr = this.next + misalign;
-    const bytes = data.length * 4;
-    const end = ptr + bytes + GUARD;
-    this.next = Math.ceil(end / 16) * 16;
-    for (const b of [this.ref, this.dut]) {
-      b.reserve(this.next);
-      new Float32Array(b.buffer, ptr + bytes, GUARD / 4).fill(SENTINEL);
-      if (data instanceof Int32Array) new Int32Array(b.buffer, ptr, data.length).set(data);
-      else new Float32Array(b.buffer, ptr, data.length).set(data);
-    }
-    this.tensors.push({ name, ptr, n: data.length, int: data instanceof Int32Array, tol });
-    return ptr;
-  }
-
-  /** A tensor of n zeros. */
-  zeros(name: string, n: number, tol = TOL.exact, misalign = 0): Ptr {
-    return this.put(name, new Float32Array(n), tol, misalign);
-  }
-
-  /** Copy of a tensor from one side. */
-  get(ptr: Ptr, n: number, side: "ref" | "dut" = "dut"): Float32Array {
-    return new Float32Array(this[side].buffer, ptr, n).slice();
-  }
-
-  /** Overwrite a tensor on the dut side with the reference's bits (isolates one kernel from another). */
-  sync(ptr: Ptr, n: number): void {
-    new Float32Array(this.dut.buffer, ptr, n).set(new Float32Array(this.ref.buffer, ptr, n));
-  }
-
-  /** Run on both; return both results. */
-  run<R>(f: (b: Backend) => R): [ref: R, dut: R] {
-    return [f(this.ref), f(this.dut)];
-  }
-
-  /** Compare every tensor and guard: within each tensor's tolerance, guards and int data exactly. */
-  check(label: string): void {
-    for (const t of this.tensors) {
-      const name = `${label} ${t.name}`;
-      if (t.int) {
-        expect(Array.from(new Int32Array(this.dut.buffer, t.ptr, t.n)), name).toEqual(Array.from(new Int32Array(this.ref.buffer, t.ptr, t.n)));
-      } else {
-        const err = maxErr(new Float32Array(this.dut.buffer, t.ptr, t.n), new Float32Array(this.ref.buffer, t.ptr, t.n));
-        record(`${this.kind} ${label.split(" ")[0]}`, err);
-        if (!(err <= t.tol)) expect.fail(`${name}: max relative error ${err} > ${t.tol}`);
-      }
-      const guard = Array.from(new Float32Array(this.dut.buffer, t.ptr + t.n * 4, GUARD / 4));
-      expect(guard, `${name}: guard bytes after the tensor were overwritten`).toEqual([SENTINEL, SENTINEL, SENTINEL, SENTINEL]);
-    }
-  }
-}
-
-/** max_i |a − b| / (1 + |b|); NaN in both at the same place counts as equal, NaN in one as ∞. */
-function maxErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (Number.isNaN(a[i]) && Number.isNaN(b[i])) continue;
-    if (a[i] === b[i]) continue; // also equal infinities
-    const e = Math.abs(a[i] - b[i]) / (1 + Math.abs(b[i]));
-    m = Math.max(m, Number.isNaN(e) ? Infinity : e);
-  }
-  return m;
 }
 
 function uniform(rng: Random, n: number, lo = -1, hi = 1): Float32Array {
@@ -510,7 +425,7 @@ test("js reference: crossEntropy in place gives the same loss and gradient as ou
 // ---- hand-derived oracles, on every build ----
 
 describe.each(["js", ...wasmKinds] as const)("%s: hand-derived oracles", (kind) => {
-  function setup(): { b: Backend; put: (d: Data) => Ptr; read: (p: Ptr, n: number) => number[] } {
+  function setup(): { b: Backend; put: (d: Float32Array | Int32Array) => Ptr; read: (p: Ptr, n: number) => number[] } {
     const b = makeBackend(kind);
     let next = Math.ceil(b.heapBase / 16) * 16;
     b.reserve(next + 4096);

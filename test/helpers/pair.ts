@@ -34,7 +34,8 @@ export class BackendPair {
   private next = 0;
   private placed: Placed[] = [];
 
-  constructor(readonly kind: BackendKind) {
+  /** `onError(kernel, error)` also receives every comparison's error (for reports across pairs). */
+  constructor(readonly kind: BackendKind, private readonly onError?: (kernel: string, error: number) => void) {
     this.dut = makeBackend(kind);
     this.base = Math.ceil(Math.max(this.ref.heapBase, this.dut.heapBase) / 16) * 16;
     this.reset();
@@ -61,10 +62,19 @@ export class BackendPair {
     return ptr;
   }
 
-  /** Run a kernel call on both backends. */
-  run(call: (b: Backend) => void): void {
-    call(this.ref);
-    call(this.dut);
+  /** A tensor of n zeros. */
+  zeros(name: string, n: number, tol = 0, misalign = 0): Ptr {
+    return this.put(name, new Float32Array(n), tol, misalign);
+  }
+
+  /** A copy of a tensor from one side. */
+  get(ptr: Ptr, n: number, side: "ref" | "dut" = "dut"): Float32Array {
+    return new Float32Array(this[side].buffer, ptr, n).slice();
+  }
+
+  /** Run a kernel call on both backends; both results. */
+  run<R>(call: (b: Backend) => R): [ref: R, dut: R] {
+    return [call(this.ref), call(this.dut)];
   }
 
   /** Give the device the reference's bits of a tensor (so the next kernel starts from identical inputs). */
@@ -81,6 +91,7 @@ export class BackendPair {
         const err = relativeError(new Float32Array(this.dut.buffer, t.ptr, t.n), new Float32Array(this.ref.buffer, t.ptr, t.n));
         const key = label.split(" ")[0];
         this.worst.set(key, Math.max(this.worst.get(key) ?? 0, err));
+        this.onError?.(key, err);
         if (!(err <= t.tol)) expect.fail(`${what}: max |wasm − js| / (1 + |js|) = ${err} > ${t.tol}`);
       }
       const guard = Array.from(new Float32Array(this.dut.buffer, t.ptr + t.n * 4, GUARD_FLOATS));
