@@ -84,23 +84,8 @@ import { fill } from "./vector";
     s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + off)));
     s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + off)));
   }
-  let r = hsum4(s0, s1, s2, s3);
-  if (k < K) {
-    let t0: f32 = 0, t1: f32 = 0, t2: f32 = 0, t3: f32 = 0;
-    for (; k < K; k++, off += 4) {
-      const av = load<f32>(a + off);
-      t0 += av * load<f32>(b + off);
-      t1 += av * load<f32>(b1 + off);
-      t2 += av * load<f32>(b2 + off);
-      t3 += av * load<f32>(b3 + off);
-    }
-    let t = f32x4.splat(t0);
-    t = f32x4.replace_lane(t, 1, t1);
-    t = f32x4.replace_lane(t, 2, t2);
-    t = f32x4.replace_lane(t, 3, t3);
-    r = f32x4.add(r, t);
-  }
-  return r;
+  const r = hsum4(s0, s1, s2, s3);
+  return k < K ? f32x4.add(r, tail4(a, b, rowB, k, K)) : r;
 }
 
 /** Rows c and c + rowC, columns 0..3: two rows a, a + rowA against four rows of b — 8 accumulators. */
