@@ -8,83 +8,87 @@ import type { Backend, Ptr } from "./backend.js";
  * buffer changed (a grow detaches old views, and writes through them would be silently lost).
  */
 export class Arena {
-  private readonly names: string[] = [];
-  private readonly sizes: number[] = [];
-  private readonly offsets: number[] = [];
-  private viewsOf: ArrayBuffer | null = null;
-  private f32View = new Float32Array(0);
-  private i32View = new Int32Array(0);
-  private bytesView = new Uint8Array(0);
+  readonly #names: string[] = [];
+  readonly #sizes: number[] = [];
+  readonly #offsets: number[] = [];
+  #viewsOf: ArrayBuffer | null = null;
+  #f32View = new Float32Array(0);
+  #i32View = new Int32Array(0);
+  #bytesView = new Uint8Array(0);
 
-  constructor(private readonly backend: Backend) {}
+  readonly #backend: Backend;
+
+  constructor(backend: Backend) {
+    this.#backend = backend;
+  }
 
   /** Define or resize a block of `bytes`; returns true when any block moved. Contents are kept (a grown block's tail is zeroed). */
   define(name: string, bytes: number): boolean {
     const size = align16(bytes);
-    let index = this.names.indexOf(name);
+    let index = this.#names.indexOf(name);
     if (index < 0) {
-      index = this.names.length;
+      index = this.#names.length;
       const offset = this.end();
-      this.names.push(name);
-      this.sizes.push(0);
-      this.offsets.push(offset);
+      this.#names.push(name);
+      this.#sizes.push(0);
+      this.#offsets.push(offset);
     }
-    const oldSize = this.sizes[index];
+    const oldSize = this.#sizes[index];
     if (oldSize === size) return false;
-    const oldOffsets = this.offsets.slice();
-    this.sizes[index] = size;
-    for (let i = index + 1; i < this.names.length; i++) this.offsets[i] = this.offsets[i - 1] + this.sizes[i - 1];
-    this.backend.reserve(this.end());
+    const oldOffsets = this.#offsets.slice();
+    this.#sizes[index] = size;
+    for (let i = index + 1; i < this.#names.length; i++) this.#offsets[i] = this.#offsets[i - 1] + this.#sizes[i - 1];
+    this.#backend.reserve(this.end());
     const bytesView = this.bytes();
     // move later blocks, last first when moving up and first first when moving down (memmove per block)
     const delta = size - oldSize;
     const order = [];
-    for (let i = index + 1; i < this.names.length; i++) order.push(i);
+    for (let i = index + 1; i < this.#names.length; i++) order.push(i);
     if (delta > 0) order.reverse();
-    for (const i of order) bytesView.copyWithin(this.offsets[i], oldOffsets[i], oldOffsets[i] + this.sizes[i]);
-    if (size > oldSize) bytesView.fill(0, this.offsets[index] + oldSize, this.offsets[index] + size);
-    return index + 1 < this.names.length;
+    for (const i of order) bytesView.copyWithin(this.#offsets[i], oldOffsets[i], oldOffsets[i] + this.#sizes[i]);
+    if (size > oldSize) bytesView.fill(0, this.#offsets[index] + oldSize, this.#offsets[index] + size);
+    return index + 1 < this.#names.length;
   }
 
   /** Byte offset of a block. */
   block(name: string): Ptr {
-    const index = this.names.indexOf(name);
+    const index = this.#names.indexOf(name);
     if (index < 0) throw new Error(`arena has no block ${name}`);
-    return this.offsets[index];
+    return this.#offsets[index];
   }
 
   has(name: string): boolean {
-    return this.names.includes(name);
+    return this.#names.includes(name);
   }
 
   /** Bytes in use, from the start of the memory to the end of the last block. */
   end(): number {
-    const n = this.names.length;
-    return n === 0 ? align16(this.backend.heapBase) : this.offsets[n - 1] + this.sizes[n - 1];
+    const n = this.#names.length;
+    return n === 0 ? align16(this.#backend.heapBase) : this.#offsets[n - 1] + this.#sizes[n - 1];
   }
 
   f32(): Float32Array {
-    this.refresh();
-    return this.f32View;
+    this.#refresh();
+    return this.#f32View;
   }
 
   i32(): Int32Array {
-    this.refresh();
-    return this.i32View;
+    this.#refresh();
+    return this.#i32View;
   }
 
   bytes(): Uint8Array {
-    this.refresh();
-    return this.bytesView;
+    this.#refresh();
+    return this.#bytesView;
   }
 
-  private refresh(): void {
-    const buffer = this.backend.buffer;
-    if (buffer === this.viewsOf) return;
-    this.viewsOf = buffer;
-    this.f32View = new Float32Array(buffer);
-    this.i32View = new Int32Array(buffer);
-    this.bytesView = new Uint8Array(buffer);
+  #refresh(): void {
+    const buffer = this.#backend.buffer;
+    if (buffer === this.#viewsOf) return;
+    this.#viewsOf = buffer;
+    this.#f32View = new Float32Array(buffer);
+    this.#i32View = new Int32Array(buffer);
+    this.#bytesView = new Uint8Array(buffer);
   }
 }
 

@@ -4,7 +4,7 @@
  * so that every JavaScript engine draws bit-identical numbers from the same seed.
  */
 export class Random {
-  private s = new Uint32Array(4);
+  #s = new Uint32Array(4);
 
   constructor(seed = 0) {
     this.seed(seed);
@@ -18,24 +18,24 @@ export class Random {
       let x = z;
       x = Math.imul(x ^ (x >>> 16), 0x85ebca6b) >>> 0;
       x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35) >>> 0;
-      this.s[i] = (x ^ (x >>> 16)) >>> 0;
+      this.#s[i] = (x ^ (x >>> 16)) >>> 0;
     }
-    if ((this.s[0] | this.s[1] | this.s[2] | this.s[3]) === 0) this.s[0] = 1;
+    if ((this.#s[0] | this.#s[1] | this.#s[2] | this.#s[3]) === 0) this.#s[0] = 1;
   }
 
   /** The full state, for checkpoints. */
   getState(): number[] {
-    return Array.from(this.s);
+    return Array.from(this.#s);
   }
 
   setState(state: readonly number[]): void {
     if (state.length !== 4) throw new Error("Random state has 4 words");
-    for (let i = 0; i < 4; i++) this.s[i] = state[i] >>> 0;
+    for (let i = 0; i < 4; i++) this.#s[i] = state[i] >>> 0;
   }
 
   /** A uniform 32-bit unsigned integer. */
   nextUint32(): number {
-    const s = this.s;
+    const s = this.#s;
     const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
     const t = (s[1] << 9) >>> 0;
     s[2] ^= s[0];

@@ -64,10 +64,10 @@ export class Trainer {
   readonly options: Readonly<TrainerSettings>;
   /** Number of completed steps. */
   stepCount = 0;
-  private carried: Float32Array | null = null;
+  #carried: Float32Array | null = null;
   /** LSTM: the carried cell state c beside `carried` (h); null for other cells. */
-  private carriedCell: Float32Array | null = null;
-  private carriedBatchSize = 0;
+  #carriedCell: Float32Array | null = null;
+  #carriedBatchSize = 0;
 
   constructor(readonly model: RNN, options: TrainerOptions) {
     if (options === null || typeof options !== "object") throw invalid(`trainer options must be an object { learningRate, … }; got ${describe(options)}`);
@@ -91,8 +91,8 @@ export class Trainer {
 
   /** Forget the carried state: the next carryState step starts from zeros. */
   resetState(): void {
-    this.carried = null;
-    this.carriedCell = null;
+    this.#carried = null;
+    this.#carriedCell = null;
   }
 
   /**
@@ -111,10 +111,10 @@ export class Trainer {
     const outWidth = c.loss === "cross-entropy" ? 1 : c.outputSize;
     const inputs = new Float64Array(B * W * inWidth), targets = new Float64Array(B * W * outWidth);
     const mask = batch.mask === undefined ? undefined : new Float64Array(B * W);
-    this.carried = batch.h0 === undefined ? null : Float32Array.from(batch.h0);
+    this.#carried = batch.h0 === undefined ? null : Float32Array.from(batch.h0);
     const stateSize = c.numLayers * B * c.hiddenSize;
-    this.carriedCell = this.model.hasCellState ? (batch.c0 === undefined ? new Float32Array(stateSize) : Float32Array.from(batch.c0)) : null;
-    this.carriedBatchSize = B;
+    this.#carriedCell = this.model.hasCellState ? (batch.c0 === undefined ? new Float32Array(stateSize) : Float32Array.from(batch.c0)) : null;
+    this.#carriedBatchSize = B;
     const results: StepResult[] = [];
     for (let start = 0; start < N; start += W) {
       const T = Math.min(W, N - start);
@@ -128,7 +128,7 @@ export class Trainer {
         batchSize: B, seqLen: T, inputs: inputs.subarray(0, B * T * inWidth), targets: targets.subarray(0, B * T * outWidth),
         mask: mask?.subarray(0, B * T),
       };
-      if (this.carried === null) this.carried = new Float32Array(stateSize);
+      if (this.#carried === null) this.#carried = new Float32Array(stateSize);
       results.push(this.step(window, { carryState: true, recordStepNorms: options.recordStepNorms }));
     }
     return results;
@@ -141,14 +141,14 @@ export class Trainer {
     validateBatch(batch, model.config, true);
     const carry = options.carryState === true;
     let h0 = batch.h0, c0 = batch.c0;
-    if (carry && this.carried !== null) {
+    if (carry && this.#carried !== null) {
       if (batch.h0 !== undefined) throw invalid("batch.h0 and carryState are exclusive: the carried state is the initial state");
       if (batch.c0 !== undefined) throw invalid("batch.c0 and carryState are exclusive: the carried state is the initial state");
-      if (this.carriedBatchSize !== batch.batchSize) {
-        throw invalid(`batch.batchSize is ${batch.batchSize} but the carried state holds ${this.carriedBatchSize} sequences; call trainer.resetState() to start new sequences`);
+      if (this.#carriedBatchSize !== batch.batchSize) {
+        throw invalid(`batch.batchSize is ${batch.batchSize} but the carried state holds ${this.#carriedBatchSize} sequences; call trainer.resetState() to start new sequences`);
       }
-      h0 = this.carried;
-      c0 = this.carriedCell ?? undefined;
+      h0 = this.#carried;
+      c0 = this.#carriedCell ?? undefined;
     }
     const stepIndex = this.stepCount + 1;
     const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
@@ -189,13 +189,13 @@ export class Trainer {
 
     if (carry) {
       const n = L * batch.batchSize * H;
-      if (this.carried === null || this.carried.length !== n) this.carried = new Float32Array(n);
-      model.finalState(this.carried);
+      if (this.#carried === null || this.#carried.length !== n) this.#carried = new Float32Array(n);
+      model.finalState(this.#carried);
       if (model.hasCellState) {
-        if (this.carriedCell === null || this.carriedCell.length !== n) this.carriedCell = new Float32Array(n);
-        model.finalCellState(this.carriedCell);
+        if (this.#carriedCell === null || this.#carriedCell.length !== n) this.#carriedCell = new Float32Array(n);
+        model.finalCellState(this.#carriedCell);
       }
-      this.carriedBatchSize = batch.batchSize;
+      this.#carriedBatchSize = batch.batchSize;
     }
     const result: StepResult = { loss: fwd.meanLoss, lossSum: fwd.loss, gradNorm, clipped, tokens: fwd.count, learningRate, ms: now() - started };
     if (options.recordStepNorms) result.stepNorms = model.stepGradientNorms();
@@ -204,15 +204,15 @@ export class Trainer {
 
   /** @internal The state a following carryState step starts from, as a copy (for checkpoints), or null. */
   carriedState(): { batchSize: number; state: Float32Array; cellState: Float32Array | null } | null {
-    if (this.carried === null) return null;
-    return { batchSize: this.carriedBatchSize, state: this.carried.slice(), cellState: this.carriedCell?.slice() ?? null };
+    if (this.#carried === null) return null;
+    return { batchSize: this.#carriedBatchSize, state: this.#carried.slice(), cellState: this.#carriedCell?.slice() ?? null };
   }
 
   /** @internal Restore a carried state saved by `carriedState()` (checked by the caller). */
   restoreCarriedState(carried: { batchSize: number; state: Float32Array; cellState: Float32Array | null } | null): void {
-    this.carried = carried === null ? null : carried.state.slice();
-    this.carriedCell = carried === null || carried.cellState === null ? null : carried.cellState.slice();
-    this.carriedBatchSize = carried === null ? 0 : carried.batchSize;
+    this.#carried = carried === null ? null : carried.state.slice();
+    this.#carriedCell = carried === null || carried.cellState === null ? null : carried.cellState.slice();
+    this.#carriedBatchSize = carried === null ? 0 : carried.batchSize;
   }
 }
 

@@ -12,8 +12,8 @@ export interface CharTokenizerJSON {
 }
 
 export class CharTokenizer {
-  private readonly vocab: readonly string[];
-  private readonly ids: Map<string, number>;
+  readonly #vocab: readonly string[];
+  readonly #ids: Map<string, number>;
 
   /**
    * Build a vocabulary from every distinct character of `text` (plus `options.extra`, e.g. a
@@ -43,17 +43,17 @@ export class CharTokenizer {
       if (earlier !== undefined) throw invalid(`chars[${i}] = ${show(ch)} repeats chars[${earlier}]; each character may appear once`);
       ids.set(ch, i);
     });
-    this.vocab = chars.slice();
-    this.ids = ids;
+    this.#vocab = chars.slice();
+    this.#ids = ids;
   }
 
   get vocabSize(): number {
-    return this.vocab.length;
+    return this.#vocab.length;
   }
 
   /** The vocabulary in id order (a copy). */
   get chars(): string[] {
-    return this.vocab.slice();
+    return this.#vocab.slice();
   }
 
   /** One id per character of `text`. */
@@ -62,10 +62,10 @@ export class CharTokenizer {
     const out = new Int32Array(text.length); // an upper bound: astral characters take two code units
     let n = 0;
     for (const ch of text) {
-      const id = this.ids.get(ch);
+      const id = this.#ids.get(ch);
       if (id === undefined) {
         throw invalid(
-          `cannot encode ${show(ch)} at index ${n}: not in the vocabulary of ${this.vocab.length} characters` +
+          `cannot encode ${show(ch)} at index ${n}: not in the vocabulary of ${this.#vocab.length} characters` +
             ` (build the tokenizer from text that contains it, or pass it in options.extra)`,
         );
       }
@@ -82,16 +82,16 @@ export class CharTokenizer {
     let text = "";
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i];
-      if (!Number.isInteger(id) || id < 0 || id >= this.vocab.length) {
-        throw invalid(`cannot decode ids[${i}] = ${describe(id)}: expected an integer id in [0, ${this.vocab.length})`);
+      if (!Number.isInteger(id) || id < 0 || id >= this.#vocab.length) {
+        throw invalid(`cannot decode ids[${i}] = ${describe(id)}: expected an integer id in [0, ${this.#vocab.length})`);
       }
-      text += this.vocab[id];
+      text += this.#vocab[id];
     }
     return text;
   }
 
   toJSON(): CharTokenizerJSON {
-    return { type: "char", chars: this.vocab.slice() };
+    return { type: "char", chars: this.#vocab.slice() };
   }
 
   /** Restore from `toJSON()`'s object or its JSON string; a malformed value throws `FORMAT`. */

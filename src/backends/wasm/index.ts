@@ -65,7 +65,7 @@ export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
   /** First byte above the module's static data, 16-byte aligned. */
   readonly heapBase: number;
-  private memory: WebAssembly.Memory | undefined;
+  #memory: WebAssembly.Memory | undefined;
 
   /**
    * @param module the compiled kernel module (`defaultModule()` or one given to `init`)
@@ -98,17 +98,17 @@ export class WasmBackend implements Backend {
     }
     Object.assign(this, bindKernels(instance.exports));
     this.heapBase = (heapBase as () => number)() >>> 0;
-    this.memory = memory;
+    this.#memory = memory;
   }
 
   /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
   get buffer(): ArrayBuffer {
-    return this.live().buffer;
+    return this.#live().buffer;
   }
 
   /** Makes at least `bytes` bytes addressable (growing by whole 64 KiB pages); existing data is kept. */
   reserve(bytes: number): void {
-    const memory = this.live();
+    const memory = this.#live();
     if (!Number.isFinite(bytes) || bytes < 0) {
       throw new BpttError("INVALID_ARGUMENT", `reserve: bytes must be a finite number ≥ 0; got ${bytes}`);
     }
@@ -125,12 +125,12 @@ export class WasmBackend implements Backend {
 
   /** Drops the memory and the bound exports (the last references to the instance); every later call throws DISPOSED. */
   dispose(): void {
-    this.memory = undefined;
+    this.#memory = undefined;
     Object.assign(this, disposedKernels);
   }
 
-  private live(): WebAssembly.Memory {
-    if (this.memory === undefined) throw new BpttError("DISPOSED", "the wasm backend was disposed");
-    return this.memory;
+  #live(): WebAssembly.Memory {
+    if (this.#memory === undefined) throw new BpttError("DISPOSED", "the wasm backend was disposed");
+    return this.#memory;
   }
 }
