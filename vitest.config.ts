@@ -7,6 +7,7 @@ export default defineConfig({
     exclude: ["test/runtimes/**", "**/node_modules/**"],
     // builds build/*.wasm and src/generated/ when missing or older than assembly/
     globalSetup: ["test/setup/build-wasm.ts"],
+    setupFiles: ["test/setup/entries.ts"],
     testTimeout: 60_000,
   },
 });

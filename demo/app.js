@@ -1,7 +1,8 @@
 // The demo page: trains a character RNN on the bundled names in a worker (bptt/worker), and shows
 // live the loss curve, tokens/s of WebAssembly vs pure TS, names sampled at a chosen temperature,
 // and a heat-map of the gradient norm per time step. window.__demo exposes the state to the test.
-import { CharTokenizer, Random, generate, init, loadModel } from "/dist/index.js";
+import { CharTokenizer, Random, generate, init } from "/dist/index.js";
+import { loadModel } from "/dist/io.js";
 import { trainInWorker } from "/dist/train-worker.js";
 
 const $ = (id) => document.getElementById(id);

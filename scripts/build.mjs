@@ -1,9 +1,13 @@
 // Builds the package into dist/:
-//   dist/index.js     ESM library, minified (+ .map), the release Wasm embedded as base64 (no configuration, no file access)
-//   dist/index.cjs    the same for require()
-//   dist/core.js      the same API with no Wasm embedded: call init(module | bytes) first (Cloudflare Workers, Vercel Edge)
-//   dist/worker.js    the `workerd` condition: core.js plus `import module from "./bptt.wasm"` handed to init()
-//   dist/train-worker.js  bptt/worker: train in a Web Worker or worker_threads, with progress and cancellation
+//   dist/index.js     the main entry `bptt` (ESM, minified + .map): the release Wasm embedded (no configuration, no file access)
+//   dist/core.js      `bptt/core`: the same API with no Wasm embedded: call init(module | bytes) first (Vercel Edge, hosts without compile from bytes)
+//   dist/io.js        `bptt/io`: safetensors, model files, checkpoints
+//   dist/js.js        `bptt/js`: the pure-TypeScript backend (importing it makes backend "js" available)
+//   dist/gradcheck.js `bptt/gradcheck`: finite-difference gradient checks
+//   dist/train-worker.js  `bptt/worker`: train in a Web Worker or worker_threads, with progress and cancellation
+//                     (the ESM entries share one copy of the library in dist/core.js: scripts/esm-entries.mjs)
+//   dist/worker.js    the `workerd` condition of `bptt`: core.js plus `import module from "./bptt.wasm"` handed to init()
+//   dist/bptt.cjs     the CommonJS library, one bundle behind dist/{index,io,js,gradcheck}.cjs (require)
 //   dist/cli.js       the `bptt` command (Node), with the bundled names data inlined
 //   dist/bptt.wasm    the release module, for hosts that hand in a precompiled WebAssembly.Module
 //   dist/types/       .d.ts declarations
@@ -11,9 +15,11 @@
 //   node scripts/build.mjs          (npm run build)
 import * as esbuild from "esbuild";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { entryFiles } from "./entry-files.mjs";
+import { buildEsmEntries } from "./esm-entries.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 process.chdir(root);
@@ -21,28 +27,21 @@ execFileSync(process.execPath, ["scripts/build-wasm.mjs"], { stdio: "inherit" })
 
 rmSync("dist", { recursive: true, force: true });
 mkdirSync("dist", { recursive: true });
-// es2022: esbuild's default target would emit Uint8Array.fromBase64, which Node 20 lacks
-const common = { bundle: true, target: "es2022", logLevel: "warning", legalComments: "none" };
-const library = { ...common, platform: "neutral", minify: true, sourcemap: true };
+// es2022: esbuild's default target would emit Uint8Array.fromBase64, which Node 20 lacks.
+// charset utf8: the embedded module is one character per byte; escaping every non-ASCII one would double it
+const common = { bundle: true, target: "es2022", logLevel: "warning", legalComments: "none", charset: "utf8" };
+const library = { ...common, platform: "neutral", minify: true };
 
-/** Resolves the embedded base64 module to an empty string: for the builds that load the Wasm as a file. */
-const noEmbed = {
-  name: "no-embedded-wasm",
-  setup(build) {
-    build.onResolve({ filter: /generated\/wasm-release\.js$/ }, () => ({ path: "wasm-release", namespace: "no-embed" }));
-    build.onLoad({ filter: /.*/, namespace: "no-embed" }, () => ({ contents: "export const releaseWasmBase64 = \"\";", loader: "js" }));
-  },
-};
-
-await esbuild.build({ ...library, entryPoints: ["src/index.ts"], outfile: "dist/index.js", format: "esm" });
-await esbuild.build({ ...library, entryPoints: ["src/index.ts"], outfile: "dist/index.cjs", format: "cjs", sourcemap: false });
-await esbuild.build({ ...library, entryPoints: ["src/index.ts"], outfile: "dist/core.js", format: "esm", plugins: [noEmbed] });
-// bptt/worker imports the library from its sibling ./index.js (the same module instance as the page's
-// `import "bptt"`, sharing what init() prepared), so it adds only itself
-await esbuild.build({ ...library, entryPoints: ["src/worker/index.ts"], outfile: "dist/train-worker.js", format: "esm",
-  plugins: [{ name: "library-sibling", setup(build) {
-    build.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: "./index.js", external: true }));
-  } }] });
+await buildEsmEntries(root, library, {
+  index: "src/index.ts", io: "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", "train-worker": "src/worker/index.ts",
+});
+await esbuild.build({ ...library, entryPoints: ["src/cjs.ts"], outfile: "dist/bptt.cjs", format: "cjs" });
+writeFileSync("dist/index.cjs", "// require(\"bptt\")\nmodule.exports = require(\"./bptt.cjs\").main;\n");
+writeFileSync("dist/io.cjs", "// require(\"bptt/io\")\nmodule.exports = require(\"./bptt.cjs\").io;\n");
+writeFileSync("dist/gradcheck.cjs", "// require(\"bptt/gradcheck\")\nmodule.exports = require(\"./bptt.cjs\").gradcheck;\n");
+writeFileSync("dist/js.cjs",
+  "// require(\"bptt/js\"): makes backend \"js\" available, as importing bptt/js does\n" +
+  "const { js } = require(\"./bptt.cjs\");\njs.provide();\nmodule.exports = { JsBackend: js.JsBackend };\n");
 writeFileSync("dist/worker.js",
   "// The workerd entry: Cloudflare Workers forbid compiling Wasm from bytes, so the module is imported\n" +
   "// as a module binding (a WebAssembly.Module) and adopted by init() before any model is made.\n" +
@@ -56,6 +55,8 @@ await esbuild.build({
 });
 copyFileSync("build/bptt.release.wasm", "dist/bptt.wasm");
 execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", "tsconfig.build.json"], { stdio: "inherit" });
-// declarations of the embedded base64 modules are the modules again as literal types (50 kB), and nothing public uses them
+// the declaration of the embedded module is the module again as a literal type, and nothing public uses it
 rmSync("dist/types/generated", { recursive: true, force: true });
-console.log("build: dist/index.js, dist/index.cjs, dist/core.js, dist/worker.js, dist/train-worker.js, dist/cli.js, dist/bptt.wasm, dist/types/");
+const mainFiles = entryFiles("dist", "index.js");
+const mainBytes = mainFiles.reduce((n, f) => n + statSync(join("dist", f)).size, 0);
+console.log(`build: dist/ — the main entry is ${mainFiles.join(" + ")}: ${mainBytes} B with the embedded Wasm (test/runtimes/size.test.ts checks the budget)`);

@@ -1,6 +1,6 @@
 import { Activation, type Backend, type Ptr } from "./backend.js";
 import { Arena, align16 } from "./arena.js";
-import { createBackend, type BackendKind } from "./backends/index.js";
+import { checkBackend, createBackend, type BackendKind } from "./backends/index.js";
 import { IGNORE_INDEX, checkFiniteArray, checkLength, validateBatch, type Batch } from "./batch.js";
 import type { CellSpec, LayerPointers } from "./cells/cell.js";
 import { gruCell } from "./cells/gru.js";
@@ -106,42 +106,42 @@ export class RNN {
   static readonly ignoreIndex = IGNORE_INDEX;
   readonly config: RNNConfig;
   readonly layout: ParameterLayout;
-  private readonly cell: CellSpec;
-  private backend: Backend;
-  private readonly arena: Arena;
-  private readonly act: number;
+  readonly #cell: CellSpec;
+  #backend: Backend;
+  readonly #arena: Arena;
+  readonly #act: number;
   /** Window and stream layouts relative to their blocks, and their absolute pointers (recomputed when a block moves). */
-  private windowLayout: WindowPointers | null = null;
-  private window: WindowPointers | null = null;
-  private windowAt = -1;
-  private windowB = 0;
-  private layerArgs: LayerPointers[] = [];
-  private streamLayout: StreamPointers | null = null;
-  private stream: StreamPointers | null = null;
-  private streamAt = -1;
-  private streamArgs: LayerPointers[] = [];
+  #windowLayout: WindowPointers | null = null;
+  #window: WindowPointers | null = null;
+  #windowAt = -1;
+  #windowB = 0;
+  #layerArgs: LayerPointers[] = [];
+  #streamLayout: StreamPointers | null = null;
+  #stream: StreamPointers | null = null;
+  #streamAt = -1;
+  #streamArgs: LayerPointers[] = [];
   /** The live probabilities view stepProbabilities returns, and the f32 view it was cut from. */
-  private probsView: Float32Array | null = null;
-  private probsViewOf: Float32Array | null = null;
+  #probsView: Float32Array | null = null;
+  #probsViewOf: Float32Array | null = null;
   /** Shape of the last forward pass, or null when backward has nothing to work on. */
-  private last: { T: number; B: number; hasTargets: boolean } | null = null;
-  private disposed = false;
+  #last: { T: number; B: number; hasTargets: boolean } | null = null;
+  #disposed = false;
 
   constructor(options: RNNOptions) {
     this.config = normalise(options);
     const c = this.config;
-    this.cell = cells[c.cell];
-    this.act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
-    this.layout = parameterLayout(this.cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize);
-    this.backend = createBackend(c.backend, options.wasmModule);
-    this.arena = new Arena(this.backend);
-    this.arena.define("params", this.layout.span * 4);
-    this.arena.define("grads", this.layout.span * 4);
+    this.#cell = cells[c.cell];
+    this.#act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
+    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize);
+    this.#backend = createBackend(c.backend, options.wasmModule);
+    this.#arena = new Arena(this.#backend);
+    this.#arena.define("params", this.layout.span * 4);
+    this.#arena.define("grads", this.layout.span * 4);
     this.initialise(c.init, c.seed);
   }
 
   get backendName(): "wasm" | "js" {
-    return this.backend.name;
+    return this.#backend.name;
   }
 
   /** Total number of trainable parameters. */
@@ -153,13 +153,13 @@ export class RNN {
 
   /** Re-draw every parameter with a scheme and seed (see src/init.ts). */
   initialise(scheme: InitScheme, seed: number): void {
-    this.assertLive();
+    this.#assertLive();
     checkOneOf("init", scheme, initSchemes);
     const rng = new Random(seed);
-    const f = this.arena.f32();
-    const base = this.arena.block("params") >> 2;
+    const f = this.#arena.f32();
+    const base = this.#arena.block("params") >> 2;
     const view = (t: TensorSlot) => f.subarray(base + t.offset, base + t.offset + t.size);
-    const H = this.config.hiddenSize, G = this.cell.gates;
+    const H = this.config.hiddenSize, G = this.#cell.gates;
     for (const layer of this.layout.layers) {
       const I = layer.inputSize;
       if (scheme === "pytorch") {
@@ -199,31 +199,31 @@ export class RNN {
    * or the model is disposed; take fresh views after such calls.
    */
   parameters(): NamedTensor[] {
-    return this.views("params");
+    return this.#views("params");
   }
 
   /** The gradients, by the parameters' names, as live views (same lifetime as `parameters()`). */
   gradients(): NamedTensor[] {
-    return this.views("grads");
+    return this.#views("grads");
   }
 
   /** A copy of one parameter. */
   getParameter(name: string): Float32Array {
-    return this.tensorView("params", this.slot(name)).slice();
+    return this.#tensorView("params", this.#slot(name)).slice();
   }
 
   /** A copy of one gradient. */
   getGradient(name: string): Float32Array {
-    return this.tensorView("grads", this.slot(name)).slice();
+    return this.#tensorView("grads", this.#slot(name)).slice();
   }
 
   /** Overwrite one parameter with `values` (validated: length and finiteness) — a copy in. */
   setParameter(name: string, values: ArrayLike<number>): void {
-    this.assertLive();
-    const slot = this.slot(name);
+    this.#assertLive();
+    const slot = this.#slot(name);
     const data = checkLength(`values for ${name}`, values, slot.size, `[${slot.shape.join(", ")}]`);
     checkFiniteArray(`values for ${name}`, data);
-    this.tensorView("params", slot).set(data);
+    this.#tensorView("params", slot).set(data);
   }
 
   // ---------------------------------------------------------------- training passes
@@ -233,7 +233,7 @@ export class RNN {
    * gradient. Caches what backward needs. Throws (changing nothing) on invalid input.
    */
   forward(batch: Batch): ForwardResult {
-    this.assertLive();
+    this.#assertLive();
     validateBatch(batch, this.config, false);
     return this.forwardValidated(batch, batch.h0, batch.c0);
   }
@@ -244,32 +244,32 @@ export class RNN {
    * and passes its carried state without building a new batch object.
    */
   forwardValidated(batch: Batch, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): ForwardResult {
-    this.assertLive();
+    this.#assertLive();
     const c = this.config;
     const { batchSize: B, seqLen: T } = batch;
-    const w = this.ensureWindow(T, B);
-    this.stage(batch, w, h0, c0);
+    const w = this.#ensureWindow(T, B);
+    this.#stage(batch, w, h0, c0);
     const I = c.inputSize, H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
-    const be = this.backend;
-    for (let l = 0; l < L; l++) this.cell.forward(be, this.layerArgs[l], T, B, l === 0 ? I : H, H);
+    const be = this.#backend;
+    for (let l = 0; l < L; l++) this.#cell.forward(be, this.#layerArgs[l], T, B, l === 0 ? I : H, H);
     const top = w.cache[L - 1];
-    be.linearForward(w.logits, top, this.paramPtr(this.layout.headWeight), this.paramPtr(this.layout.headBias), rows, O, H);
+    be.linearForward(w.logits, top, this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, H);
     let loss = 0, count = 0;
     const hasTargets = batch.targets !== undefined;
     if (hasTargets) {
-      count = this.countTargets(batch);
+      count = this.#countTargets(batch);
       loss = c.loss === "cross-entropy"
         ? be.crossEntropy(w.dlogits, w.logits, w.targets, rows, O)
         : be.mse(w.dlogits, w.logits, w.targets, w.mask, rows, O);
     }
-    this.last = { T, B, hasTargets };
+    this.#last = { T, B, hasTargets };
     return { loss, count, meanLoss: count > 0 ? loss / count : 0 };
   }
 
   /** Set every gradient to zero (one call over one contiguous block). */
   zeroGrad(): void {
-    this.assertLive();
-    this.backend.fill(this.arena.block("grads"), this.layout.span, 0);
+    this.#assertLive();
+    this.#backend.fill(this.#arena.block("grads"), this.layout.span, 0);
   }
 
   /**
@@ -277,25 +277,25 @@ export class RNN {
    * gradients, and writes ∂E/∂h0 and the per-step gradient norms.
    */
   backward(): void {
-    this.assertLive();
-    if (this.last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
-    if (!this.last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
-    const { T, B } = this.last;
-    const w = this.currentWindow(B), c = this.config, be = this.backend;
+    this.#assertLive();
+    if (this.#last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
+    if (!this.#last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
+    const { T, B } = this.#last;
+    const w = this.#currentWindow(B), c = this.config, be = this.#backend;
     const H = c.hiddenSize, O = c.outputSize, L = c.numLayers;
-    be.linearBackward(w.dcache[L - 1], this.gradPtr(this.layout.headWeight), this.gradPtr(this.layout.headBias), w.dlogits, w.cache[L - 1],
-      this.paramPtr(this.layout.headWeight), T * B, O, H);
-    for (let l = L - 1; l >= 0; l--) this.cell.backward(be, this.layerArgs[l], T, B, l === 0 ? c.inputSize : H, H);
+    be.linearBackward(w.dcache[L - 1], this.#gradPtr(this.layout.headWeight), this.#gradPtr(this.layout.headBias), w.dlogits, w.cache[L - 1],
+      this.#paramPtr(this.layout.headWeight), T * B, O, H);
+    for (let l = L - 1; l >= 0; l--) this.#cell.backward(be, this.#layerArgs[l], T, B, l === 0 ? c.inputSize : H, H);
   }
 
   // ---------------------------------------------------------------- results of the last pass
 
   /** (B, T, O) copy of the last forward's outputs: logits (cross-entropy) or predictions (mse), batch-first. */
   outputs(): Float32Array {
-    const { T, B, w } = this.lastWindow("outputs");
+    const { T, B, w } = this.#lastWindow("outputs");
     const O = this.config.outputSize;
     const out = new Float32Array(B * T * O);
-    const f = this.arena.f32(), base = w.logits >> 2;
+    const f = this.#arena.f32(), base = w.logits >> 2;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
     }
@@ -304,42 +304,42 @@ export class RNN {
 
   /** (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window. */
   finalState(out?: Float32Array): Float32Array {
-    return this.finalStateOf(0, "finalState", out);
+    return this.#finalStateOf(0, "finalState", out);
   }
 
   /** LSTM: (L, B, H) copy of the cell state c_T after the last step of the last forward (PyTorch's c_n). */
   finalCellState(out?: Float32Array): Float32Array {
-    this.requireCellState("finalCellState");
-    return this.finalStateOf(1, "finalCellState", out);
+    this.#requireCellState("finalCellState");
+    return this.#finalStateOf(1, "finalCellState", out);
   }
 
   /** (L, B, H) copy of ∂E/∂h0 from the last backward. */
   initialStateGradient(): Float32Array {
-    const { B, w } = this.lastWindow("initialStateGradient");
+    const { B, w } = this.#lastWindow("initialStateGradient");
     const n = this.config.numLayers * B * this.config.hiddenSize;
-    return this.arena.f32().slice(w.dh0 >> 2, (w.dh0 >> 2) + n);
+    return this.#arena.f32().slice(w.dh0 >> 2, (w.dh0 >> 2) + n);
   }
 
   /** LSTM: (L, B, H) copy of ∂E/∂c0 from the last backward. */
   initialCellStateGradient(): Float32Array {
-    this.requireCellState("initialCellStateGradient");
-    const { B, w } = this.lastWindow("initialCellStateGradient");
+    this.#requireCellState("initialCellStateGradient");
+    const { B, w } = this.#lastWindow("initialCellStateGradient");
     const n = this.config.numLayers * B * this.config.hiddenSize;
-    return this.arena.f32().slice(w.dc0 >> 2, (w.dc0 >> 2) + n);
+    return this.#arena.f32().slice(w.dc0 >> 2, (w.dc0 >> 2) + n);
   }
 
   /** Whether the cell carries a cell state c beside h (LSTM). */
   get hasCellState(): boolean {
-    return this.cell.states === 2;
+    return this.#cell.states === 2;
   }
 
-  private finalStateOf(s: number, what: string, out?: Float32Array): Float32Array {
-    const { T, B, w } = this.lastWindow(what);
+  #finalStateOf(s: number, what: string, out?: Float32Array): Float32Array {
+    const { T, B, w } = this.#lastWindow(what);
     const { hiddenSize: H, numLayers: L } = this.config;
     const result = out ?? new Float32Array(L * B * H);
     if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × hiddenSize = ${L * B * H}`);
-    const f = this.arena.f32();
-    const at = this.cell.stateOffset(s, T * B, H) + (T - 1) * B * H;
+    const f = this.#arena.f32();
+    const at = this.#cell.stateOffset(s, T * B, H) + (T - 1) * B * H;
     for (let l = 0; l < L; l++) {
       const from = (w.cache[l] >> 2) + at;
       result.set(f.subarray(from, from + B * H), l * B * H);
@@ -347,16 +347,16 @@ export class RNN {
     return result;
   }
 
-  private requireCellState(what: string): void {
-    this.assertLive();
-    if (this.cell.states !== 2) throw new BpttError("INVALID_STATE", `${what}() is for LSTM models, whose state is (h, c); this model's cell is "${this.config.cell}", whose only state is h`);
+  #requireCellState(what: string): void {
+    this.#assertLive();
+    if (this.#cell.states !== 2) throw new BpttError("INVALID_STATE", `${what}() is for LSTM models, whose state is (h, c); this model's cell is "${this.config.cell}", whose only state is h`);
   }
 
   /** (L, T) copy of ‖∂E/∂h_t‖₂ (over the batch) per layer and step, from the last backward. */
   stepGradientNorms(): Float32Array {
-    const { T, w } = this.lastWindow("stepGradientNorms");
+    const { T, w } = this.#lastWindow("stepGradientNorms");
     const out = new Float32Array(this.config.numLayers * T);
-    const f = this.arena.f32();
+    const f = this.#arena.f32();
     for (let l = 0; l < this.config.numLayers; l++) {
       const from = (w.dhNorms >> 2) + l * w.T;
       out.set(f.subarray(from, from + T), l * T);
@@ -371,17 +371,17 @@ export class RNN {
    * and, for LSTM, a given (L, B, H) cell state (zeros when absent).
    */
   resetState(batchSize = 1, state?: ArrayLike<number>, cellState?: ArrayLike<number>): void {
-    this.assertLive();
+    this.#assertLive();
     const B = checkPositiveInt("batchSize", batchSize);
     const { numLayers: L, hiddenSize: H } = this.config;
     const formula = `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`;
     if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * H, formula));
     if (cellState !== undefined) {
-      if (this.cell.states !== 2) throw invalid(`cellState is the LSTM cell state; this model's cell is "${this.config.cell}", whose only state is h`);
+      if (this.#cell.states !== 2) throw invalid(`cellState is the LSTM cell state; this model's cell is "${this.config.cell}", whose only state is h`);
       checkFiniteArray("cellState", checkLength("cellState", cellState, L * B * H, formula));
     }
-    const s = this.ensureStream(B);
-    const f = this.arena.f32();
+    const s = this.#ensureStream(B);
+    const f = this.#arena.f32();
     if (state === undefined) f.fill(0, s.state >> 2, (s.state >> 2) + L * B * H);
     else f.set(state, s.state >> 2);
     if (s.cellState !== 0) {
@@ -392,17 +392,17 @@ export class RNN {
 
   /** (L, B, H) copy of the streams' hidden state h. */
   getState(): Float32Array {
-    const s = this.requireStream("getState");
+    const s = this.#requireStream("getState");
     const n = this.config.numLayers * s.B * this.config.hiddenSize;
-    return this.arena.f32().slice(s.state >> 2, (s.state >> 2) + n);
+    return this.#arena.f32().slice(s.state >> 2, (s.state >> 2) + n);
   }
 
   /** LSTM: (L, B, H) copy of the streams' cell state c. */
   getCellState(): Float32Array {
-    this.requireCellState("getCellState");
-    const s = this.requireStream("getCellState");
+    this.#requireCellState("getCellState");
+    const s = this.#requireStream("getCellState");
     const n = this.config.numLayers * s.B * this.config.hiddenSize;
-    return this.arena.f32().slice(s.cellState >> 2, (s.cellState >> 2) + n);
+    return this.#arena.f32().slice(s.cellState >> 2, (s.cellState >> 2) + n);
   }
 
   /**
@@ -410,9 +410,9 @@ export class RNN {
    * Returns a (B, O) copy of the outputs (logits or predictions).
    */
   step(input: number | ArrayLike<number>): Float32Array {
-    const ptr = this.stepLive(input);
-    const n = this.requireStream("step").B * this.config.outputSize;
-    return this.arena.f32().slice(ptr >> 2, (ptr >> 2) + n);
+    const ptr = this.#stepLive(input);
+    const n = this.#requireStream("step").B * this.config.outputSize;
+    return this.#arena.f32().slice(ptr >> 2, (ptr >> 2) + n);
   }
 
   /**
@@ -422,26 +422,26 @@ export class RNN {
   stepProbabilities(input: number | ArrayLike<number>, temperature = 1): Float32Array {
     if (this.config.loss !== "cross-entropy") throw new BpttError("INVALID_STATE", "stepProbabilities() needs a cross-entropy model");
     if (!(temperature > 0) || !Number.isFinite(temperature)) throw invalid(`temperature must be a finite number > 0; got ${describe(temperature)}`);
-    const logits = this.stepLive(input);
-    const s = this.stream!;
+    const logits = this.#stepLive(input);
+    const s = this.#stream!;
     const O = this.config.outputSize;
-    this.backend.softmax(s.probs, logits, s.B, O, 1 / temperature);
+    this.#backend.softmax(s.probs, logits, s.B, O, 1 / temperature);
     // one view per (memory buffer, stream block): sampling loops allocate nothing per token
-    const f = this.arena.f32();
-    if (this.probsView === null || this.probsViewOf !== f || this.probsView.byteOffset !== s.probs || this.probsView.length !== s.B * O) {
-      this.probsView = f.subarray(s.probs >> 2, (s.probs >> 2) + s.B * O);
-      this.probsViewOf = f;
+    const f = this.#arena.f32();
+    if (this.#probsView === null || this.#probsViewOf !== f || this.#probsView.byteOffset !== s.probs || this.#probsView.length !== s.B * O) {
+      this.#probsView = f.subarray(s.probs >> 2, (s.probs >> 2) + s.B * O);
+      this.#probsViewOf = f;
     }
-    return this.probsView;
+    return this.#probsView;
   }
 
-  private stepLive(input: number | ArrayLike<number>): Ptr {
-    const s = this.requireStream("step");
+  #stepLive(input: number | ArrayLike<number>): Ptr {
+    const s = this.#requireStream("step");
     const c = this.config, B = s.B, H = c.hiddenSize, L = c.numLayers, I = c.inputSize;
     if (c.input === "tokens" && B === 1 && typeof input === "number") {
       // the sampling loop's case (one stream, one id): no array built
       if (!Number.isInteger(input) || input < 0 || input >= I) throw invalid(`input[0] is ${describe(input)}; expected a token id, an integer in [0, ${I})`);
-      this.arena.i32()[s.inputs >> 2] = input;
+      this.#arena.i32()[s.inputs >> 2] = input;
     } else if (c.input === "tokens") {
       const values = typeof input === "number" ? [input] : input;
       checkLength("input", values, B, `one token id per stream = ${B}`);
@@ -449,22 +449,22 @@ export class RNN {
         const id = values[b];
         if (!Number.isInteger(id) || id < 0 || id >= I) throw invalid(`input[${b}] is ${describe(id)}; expected a token id, an integer in [0, ${I})`);
       }
-      const ids = this.arena.i32();
+      const ids = this.#arena.i32();
       for (let b = 0; b < B; b++) ids[(s.inputs >> 2) + b] = values[b];
     } else {
       const values = typeof input === "number" ? [input] : input;
       checkFiniteArray("input", checkLength("input", values, B * I, `batchSize × inputSize = ${B} × ${I}`));
-      this.arena.f32().set(values, s.inputs >> 2);
+      this.#arena.f32().set(values, s.inputs >> 2);
     }
-    const be = this.backend;
-    const cAt = this.cell.stateOffset(1, B, H) * 4;
+    const be = this.#backend;
+    const cAt = this.#cell.stateOffset(1, B, H) * 4;
     for (let l = 0; l < L; l++) {
-      const args = this.streamArgs[l];
-      this.cell.forward(be, args, 1, B, l === 0 ? I : H, H);
+      const args = this.#streamArgs[l];
+      this.#cell.forward(be, args, 1, B, l === 0 ? I : H, H);
       be.copy(args.h0, s.cache[l], B * H);
       if (args.c0 !== 0) be.copy(args.c0, s.cache[l] + cAt, B * H);
     }
-    be.linearForward(s.logits, s.cache[L - 1], this.paramPtr(this.layout.headWeight), this.paramPtr(this.layout.headBias), B, c.outputSize, H);
+    be.linearForward(s.logits, s.cache[L - 1], this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), B, c.outputSize, H);
     return s.logits;
   }
 
@@ -472,57 +472,57 @@ export class RNN {
 
   /** Release the model's memory (and its Wasm instance). Every later call throws. */
   dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.backend.dispose();
-    this.window = this.windowLayout = this.stream = this.streamLayout = null;
-    this.last = null;
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#backend.dispose();
+    this.#window = this.#windowLayout = this.#stream = this.#streamLayout = null;
+    this.#last = null;
   }
 
   get isDisposed(): boolean {
-    return this.disposed;
+    return this.#disposed;
   }
 
   /** @internal The backend and arena, for the trainer's kernels over the parameter blocks. */
   internals(): { backend: Backend; arena: Arena } {
-    this.assertLive();
-    return { backend: this.backend, arena: this.arena };
+    this.#assertLive();
+    return { backend: this.#backend, arena: this.#arena };
   }
 
   /** Bytes of memory the model's arena uses. */
   get memoryBytes(): number {
-    return this.arena.end();
+    return this.#arena.end();
   }
 
-  private assertLive(): void {
-    if (this.disposed) throw new BpttError("DISPOSED", "this model was disposed");
+  #assertLive(): void {
+    if (this.#disposed) throw new BpttError("DISPOSED", "this model was disposed");
   }
 
-  private slot(name: string): TensorSlot {
+  #slot(name: string): TensorSlot {
     const slot = this.layout.tensors.find((t) => t.name === name);
     if (!slot) throw invalid(`no parameter named ${JSON.stringify(name)}; the parameters are ${this.layout.tensors.map((t) => t.name).join(", ")}`);
     return slot;
   }
 
-  private tensorView(block: "params" | "grads", slot: TensorSlot): Float32Array {
-    this.assertLive();
-    const base = (this.arena.block(block) >> 2) + slot.offset;
-    return this.arena.f32().subarray(base, base + slot.size);
+  #tensorView(block: "params" | "grads", slot: TensorSlot): Float32Array {
+    this.#assertLive();
+    const base = (this.#arena.block(block) >> 2) + slot.offset;
+    return this.#arena.f32().subarray(base, base + slot.size);
   }
 
-  private views(block: "params" | "grads"): NamedTensor[] {
-    return this.layout.tensors.map((t) => ({ name: t.name, shape: t.shape.slice(), data: this.tensorView(block, t) }));
+  #views(block: "params" | "grads"): NamedTensor[] {
+    return this.layout.tensors.map((t) => ({ name: t.name, shape: t.shape.slice(), data: this.#tensorView(block, t) }));
   }
 
-  private paramPtr(slot: TensorSlot): Ptr {
-    return this.arena.block("params") + slot.offset * 4;
+  #paramPtr(slot: TensorSlot): Ptr {
+    return this.#arena.block("params") + slot.offset * 4;
   }
 
-  private gradPtr(slot: TensorSlot): Ptr {
-    return this.arena.block("grads") + slot.offset * 4;
+  #gradPtr(slot: TensorSlot): Ptr {
+    return this.#arena.block("grads") + slot.offset * 4;
   }
 
-  private layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
+  #layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
     const c = this.config, slots = this.layout.layers[l];
     const first = l === 0;
     return {
@@ -535,21 +535,21 @@ export class RNN {
       c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
       dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
       dhNorms: w.dhNorms + l * w.T * 4,
-      Wih: this.paramPtr(slots.weightIh), Whh: this.paramPtr(slots.weightHh), bih: this.paramPtr(slots.biasIh), bhh: this.paramPtr(slots.biasHh),
-      dWih: this.gradPtr(slots.weightIh), dWhh: this.gradPtr(slots.weightHh), dbih: this.gradPtr(slots.biasIh), dbhh: this.gradPtr(slots.biasHh),
-      act: this.act,
+      Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), bih: this.#paramPtr(slots.biasIh), bhh: this.#paramPtr(slots.biasHh),
+      dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh), dbih: this.#gradPtr(slots.biasIh), dbhh: this.#gradPtr(slots.biasHh),
+      act: this.#act,
     };
   }
 
-  private lastWindow(what: string): { T: number; B: number; w: WindowPointers } {
-    this.assertLive();
-    if (this.last === null) throw new BpttError("INVALID_STATE", `${what}() needs a forward() first`);
-    return { T: this.last.T, B: this.last.B, w: this.currentWindow(this.last.B) };
+  #lastWindow(what: string): { T: number; B: number; w: WindowPointers } {
+    this.#assertLive();
+    if (this.#last === null) throw new BpttError("INVALID_STATE", `${what}() needs a forward() first`);
+    return { T: this.#last.T, B: this.#last.B, w: this.#currentWindow(this.#last.B) };
   }
 
-  private requireStream(what: string): StreamPointers {
-    this.assertLive();
-    const stream = this.currentStream();
+  #requireStream(what: string): StreamPointers {
+    this.#assertLive();
+    const stream = this.#currentStream();
     if (stream === null) throw new BpttError("INVALID_STATE", `${what}() needs resetState(batchSize) first`);
     return stream;
   }
@@ -559,19 +559,19 @@ export class RNN {
    * so a training loop of constant (or shrinking) shape never reallocates: the rows of a smaller
    * (T', B') window are time-major and contiguous, so each tensor needs capacity for T'·B' rows only.
    */
-  private ensureWindow(T: number, B: number): WindowPointers {
-    const cur = this.windowLayout;
+  #ensureWindow(T: number, B: number): WindowPointers {
+    const cur = this.#windowLayout;
     if (cur === null || T * B > cur.rows || T > cur.T || B > cur.B) {
       const rows = Math.max(T * B, cur?.rows ?? 0), Tcap = Math.max(T, cur?.T ?? 0), Bcap = Math.max(B, cur?.B ?? 0);
       const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
       const take = bump();
       const cache: Ptr[] = [], dcache: Ptr[] = [];
       for (let l = 0; l < L; l++) {
-        cache.push(take(this.cell.cacheFloats(rows, H)));
-        dcache.push(take(this.cell.dcacheFloats(rows, H)));
+        cache.push(take(this.#cell.cacheFloats(rows, H)));
+        dcache.push(take(this.#cell.dcacheFloats(rows, H)));
       }
-      const lstm = this.cell.states === 2;
-      this.windowLayout = {
+      const lstm = this.#cell.states === 2;
+      this.#windowLayout = {
         rows, T: Tcap, B: Bcap, cache, dcache,
         h0: take(L * Bcap * H), dh0: take(L * Bcap * H),
         c0: lstm ? take(L * Bcap * H) : -1, dc0: lstm ? take(L * Bcap * H) : -1,
@@ -580,75 +580,75 @@ export class RNN {
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
         dhNorms: take(L * Tcap), bytes: take(0),
       };
-      this.arena.define("window", this.windowLayout.bytes);
-      this.last = null;
-      this.windowAt = -1;
+      this.#arena.define("window", this.#windowLayout.bytes);
+      this.#last = null;
+      this.#windowAt = -1;
     }
-    return this.currentWindow(B);
+    return this.#currentWindow(B);
   }
 
   /** Absolute window pointers and per-layer kernel arguments, recomputed only when the block moved or B changed. */
-  private currentWindow(B: number): WindowPointers {
-    const base = this.arena.block("window");
-    if (base === this.windowAt && B === this.windowB && this.window !== null) return this.window;
-    const w = this.windowLayout!;
+  #currentWindow(B: number): WindowPointers {
+    const base = this.#arena.block("window");
+    if (base === this.#windowAt && B === this.#windowB && this.#window !== null) return this.#window;
+    const w = this.#windowLayout!;
     const add = (p: Ptr) => base + p;
-    this.window = {
+    this.#window = {
       ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
       c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
       targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
     };
-    this.windowAt = base;
-    this.windowB = B;
-    this.layerArgs = [];
-    for (let l = 0; l < this.config.numLayers; l++) this.layerArgs.push(this.layerPointers(this.window, l, B));
-    return this.window;
+    this.#windowAt = base;
+    this.#windowB = B;
+    this.#layerArgs = [];
+    for (let l = 0; l < this.config.numLayers; l++) this.#layerArgs.push(this.#layerPointers(this.#window, l, B));
+    return this.#window;
   }
 
-  private ensureStream(B: number): StreamPointers {
-    if (this.streamLayout === null || this.streamLayout.B !== B) {
+  #ensureStream(B: number): StreamPointers {
+    if (this.#streamLayout === null || this.#streamLayout.B !== B) {
       const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
       const take = bump();
       const state = take(L * B * H);
-      const cellState = this.cell.states === 2 ? take(L * B * H) : -1;
+      const cellState = this.#cell.states === 2 ? take(L * B * H) : -1;
       const cache: Ptr[] = [];
-      for (let l = 0; l < L; l++) cache.push(take(this.cell.cacheFloats(B, H)));
+      for (let l = 0; l < L; l++) cache.push(take(this.#cell.cacheFloats(B, H)));
       const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
-      this.streamLayout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
-      this.arena.define("stream", this.streamLayout.bytes);
-      this.streamAt = -1;
+      this.#streamLayout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
+      this.#arena.define("stream", this.#streamLayout.bytes);
+      this.#streamAt = -1;
     }
-    return this.currentStream()!;
+    return this.#currentStream()!;
   }
 
-  private currentStream(): StreamPointers | null {
-    const s = this.streamLayout;
+  #currentStream(): StreamPointers | null {
+    const s = this.#streamLayout;
     if (s === null) return null;
-    const base = this.arena.block("stream");
-    if (base === this.streamAt && this.stream !== null) return this.stream;
-    this.stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
-    this.streamAt = base;
+    const base = this.#arena.block("stream");
+    if (base === this.#streamAt && this.#stream !== null) return this.#stream;
+    this.#stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
+    this.#streamAt = base;
     const c = this.config, H = c.hiddenSize;
-    this.streamArgs = [];
+    this.#streamArgs = [];
     for (let l = 0; l < c.numLayers; l++) {
       const slots = this.layout.layers[l];
-      this.streamArgs.push({
-        cache: this.stream.cache[l], dcache: 0,
-        x: l === 0 ? (c.input === "dense" ? this.stream.inputs : 0) : this.stream.cache[l - 1],
-        tokens: l === 0 && c.input === "tokens" ? this.stream.inputs : 0,
-        dx: 0, h0: this.stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
-        c0: this.stream.cellState === 0 ? 0 : this.stream.cellState + l * s.B * H * 4, dc0: 0,
-        Wih: this.paramPtr(slots.weightIh), Whh: this.paramPtr(slots.weightHh), bih: this.paramPtr(slots.biasIh), bhh: this.paramPtr(slots.biasHh),
-        dWih: 0, dWhh: 0, dbih: 0, dbhh: 0, act: this.act,
+      this.#streamArgs.push({
+        cache: this.#stream.cache[l], dcache: 0,
+        x: l === 0 ? (c.input === "dense" ? this.#stream.inputs : 0) : this.#stream.cache[l - 1],
+        tokens: l === 0 && c.input === "tokens" ? this.#stream.inputs : 0,
+        dx: 0, h0: this.#stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
+        c0: this.#stream.cellState === 0 ? 0 : this.#stream.cellState + l * s.B * H * 4, dc0: 0,
+        Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), bih: this.#paramPtr(slots.biasIh), bhh: this.#paramPtr(slots.biasHh),
+        dWih: 0, dWhh: 0, dbih: 0, dbhh: 0, act: this.#act,
       });
     }
-    return this.stream;
+    return this.#stream;
   }
 
   /** Write a batch into the window block: transposed to time-major, masks folded into targets. */
-  private stage(batch: Batch, w: WindowPointers, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): void {
+  #stage(batch: Batch, w: WindowPointers, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): void {
     const c = this.config, B = batch.batchSize, T = batch.seqLen, H = c.hiddenSize, L = c.numLayers;
-    const f = this.arena.f32(), ids = this.arena.i32();
+    const f = this.#arena.f32(), ids = this.#arena.i32();
     const I = c.inputSize, O = c.outputSize;
     const inputs = batch.inputs, targets = batch.targets, mask = batch.mask;
     for (let b = 0; b < B; b++) {
@@ -677,7 +677,7 @@ export class RNN {
     }
   }
 
-  private countTargets(batch: Batch): number {
+  #countTargets(batch: Batch): number {
     const { targets, mask } = batch;
     const n = batch.batchSize * batch.seqLen;
     let count = 0;
@@ -726,7 +726,7 @@ function normalise(o: RNNOptions): RNNConfig {
     loss: checkOneOf("loss", o.loss ?? "cross-entropy", ["cross-entropy", "mse"] as const),
     init: checkOneOf("init", o.init ?? "pytorch", initSchemes),
     seed: checkSeed(o.seed ?? 0),
-    backend: checkOneOf("backend", o.backend ?? "wasm", ["wasm", "js"] as const),
+    backend: checkBackend(o.backend),
   };
 }
 

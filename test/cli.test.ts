@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadModel } from "../src/index.js";
+import { loadModel } from "../src/io.js";
 import { sample } from "../src/cli/sample.js";
 import { train } from "../src/cli/train.js";
 import { expectError } from "./helpers/errors.js";

@@ -26,7 +26,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { gradientCheck, type Batch, type GradientCheckResult, type RNN } from "../src/index.js";
+import { type Batch, type RNN } from "../src/index.js";
+import { gradientCheck, type GradientCheckResult } from "../src/gradcheck.js";
 import { backendKinds } from "./helpers/backends.js";
 import { modelOn, randomBatch } from "./helpers/models.js";
 

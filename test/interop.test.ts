@@ -19,7 +19,8 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { RNN, decodeSafetensors, loadModel, saveModel, type RNNOptions } from "../src/index.js";
+import { RNN, type RNNOptions } from "../src/index.js";
+import { decodeSafetensors, loadModel, saveModel } from "../src/io.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
 
 interface Record_ {

@@ -10,7 +10,8 @@
  * SIMD/tail paths in the input-side products, so |a − b| ≤ 1e-5·|b| + 1e-6 there.
  */
 import { describe, expect, it } from "vitest";
-import { BpttError, Trainer, generate, loadModel, saveModel, type Batch, type RNN } from "../src/index.js";
+import { BpttError, Trainer, generate, type Batch, type RNN } from "../src/index.js";
+import { loadModel, saveModel } from "../src/io.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
 import { bits, modelOn, randomBatch } from "./helpers/models.js";
 

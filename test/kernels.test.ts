@@ -14,10 +14,10 @@ import { afterAll, describe, expect, test } from "vitest";
 import { Activation, type Backend, type Ptr } from "../src/backend.js";
 import { JsBackend } from "../src/backends/js/index.js";
 import { WasmBackend } from "../src/backends/wasm/index.js";
-import { decodeBase64, defaultModule, init, isWasmModule } from "../src/backends/wasm/loader.js";
+import { decodeEmbedded, defaultModule, init, isWasmModule } from "../src/backends/wasm/loader.js";
 import { BpttError } from "../src/errors.js";
 import { Random } from "../src/random.js";
-import { releaseWasmBase64 } from "../src/generated/wasm-release.js";
+import { releaseWasm } from "../src/generated/wasm-release.js";
 import { makeBackend, wasmModuleFor, type BackendKind } from "./helpers/backends.js";
 import { BackendPair, relativeError as maxErr } from "./helpers/pair.js";
 
@@ -719,7 +719,7 @@ describe("debug build asserts", () => {
 
 describe("loader", () => {
   test("decodes the embedded module, compiles it once, and accepts precompiled modules from any realm", async () => {
-    const bytes = decodeBase64(releaseWasmBase64);
+    const bytes = decodeEmbedded(releaseWasm);
     expect(Array.from(bytes.subarray(0, 4))).toEqual([0, 0x61, 0x73, 0x6d]); // "\0asm"
     const m1 = defaultModule();
     expect(defaultModule()).toBe(m1); // cached
@@ -744,7 +744,7 @@ describe("loader", () => {
 
   test("the embedded release module is byte-identical to build/bptt.release.wasm", () => {
     const built = readFileSync(new URL("../build/bptt.release.wasm", import.meta.url));
-    expect(Buffer.from(decodeBase64(releaseWasmBase64)).equals(built)).toBe(true);
+    expect(Buffer.from(decodeEmbedded(releaseWasm)).equals(built)).toBe(true);
     expect(isWasmModule(wasmModuleFor("wasm-release"))).toBe(true);
     expect(isWasmModule(built)).toBe(false);
   });

@@ -1,4 +1,7 @@
 import { BpttError } from "../errors.js";
+// the embedded Wasm module (the main entry provides it), and --backend js
+import "../index.js";
+import "../js.js";
 import { sample } from "./sample.js";
 import { train } from "./train.js";
 

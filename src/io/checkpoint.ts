@@ -17,7 +17,7 @@
  *
  * A schedule is a function and cannot be saved: pass the same one to loadCheckpoint again.
  */
-import type { BackendKind } from "../backends/index.js";
+import { checkBackend, type BackendKind } from "../backends/index.js";
 import { BpttError, describe, invalid } from "../errors.js";
 import { RNN, type RNNOptions } from "../model.js";
 import { optimizerStateNames } from "../optimizers.js";
@@ -118,6 +118,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   if (options.schedule !== undefined && typeof options.schedule !== "function") {
     throw invalid(`options.schedule must be a function (step, baseLearningRate) => learningRate; got ${describe(options.schedule)}`);
   }
+  checkBackend(options.backend);
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
   if (meta.format !== FORMAT_NAME) throw format(`__metadata__.format is ${describe(meta.format)}; a checkpoint has "${FORMAT_NAME}" (use loadModel for a model file)`);

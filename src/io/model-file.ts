@@ -1,4 +1,4 @@
-import type { BackendKind } from "../backends/index.js";
+import { checkBackend, type BackendKind } from "../backends/index.js";
 import { BpttError, describe } from "../errors.js";
 import { RNN, type RNNOptions } from "../model.js";
 import { CharTokenizer } from "../text/tokenizer.js";
@@ -64,6 +64,7 @@ export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModu
  * configuration before a model is built, so a bad file never yields a half-loaded model.
  */
 export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedModel {
+  checkBackend(options.backend);
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
   let config: RNNOptions;

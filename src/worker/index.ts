@@ -11,7 +11,10 @@
  * Everything that crosses is structured-cloneable: the job, progress events, and the trained model
  * as safetensors bytes (`loadModel(result.model)`).
  */
-import { BpttError, Random, RNN, Trainer, init, loadModel, saveModel } from "../index.js";
+import { BpttError, Random, RNN, Trainer, init } from "../index.js";
+import { loadModel, saveModel } from "../io.js";
+// jobs may ask for backend "js"
+import "../js.js";
 import type { RNNOptions, TrainerOptions } from "../index.js";
 
 export interface TrainingJob {

@@ -7,7 +7,8 @@
  *   jobs.json: [{ job: index into resumeJobs, checkpoint: path, backend: "js" | "wasm", wasm?: path, steps }]
  */
 import { readFileSync } from "node:fs";
-import { loadCheckpoint } from "../../src/index.js";
+import { loadCheckpoint } from "../../src/io.js";
+import "../../src/js.js";
 import { resumeJobs, schedule, sourceFor, train, weightBits } from "./resume-task.js";
 
 interface ChildJob { job: number; checkpoint: string; backend: "js" | "wasm"; wasm?: string; steps: number }

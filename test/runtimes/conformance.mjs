@@ -4,8 +4,9 @@
 // saved file as a checksum, so the harness compares them exactly (the kernels never call the host's
 // Math, so every engine must agree to the bit).
 //
-//   conformance(bptt) → { losses, gradNorms, clipped, savedBytes, savedChecksum, reloadedLoss, tokens }
-//   `bptt` is the module namespace (or the require() object) of the package under test.
+//   conformance(bptt, io) → { losses, gradNorms, clipped, savedBytes, savedChecksum, reloadedLoss, tokens }
+//   `bptt` and `io` are the module namespaces (or the require() objects) of the package under test's
+//   main entry and of bptt/io.
 
 /** Hex of a number's float64 bit pattern: equal strings ⇔ identical bits. */
 function bits(x) {
@@ -21,8 +22,9 @@ function checksum(bytes) {
   return h.toString(16).padStart(8, "0");
 }
 
-export function conformance(bptt) {
-  const { RNN, Trainer, generate, saveModel, loadModel } = bptt;
+export function conformance(bptt, io) {
+  const { RNN, Trainer, generate } = bptt;
+  const { saveModel, loadModel } = io;
   const V = 13, B = 4, T = 12;
   const model = new RNN({ inputSize: V, hiddenSize: 24, numLayers: 2, nonlinearity: "tanh", seed: 1234 });
   const trainer = new Trainer(model, { learningRate: 0.5, momentum: 0.9, clipNorm: 0.25, clipValue: 1, reduction: "mean" });
@@ -47,6 +49,7 @@ export function conformance(bptt) {
   const before = model.forward(check).loss;
   model.dispose();
   const { model: reloaded } = loadModel(saved);
+  if (!(reloaded instanceof RNN)) throw new Error("bptt/io must share the main entry's copy of the library: the loaded model is not an instance of its RNN");
   const after = reloaded.forward(check).loss;
   if (bits(before) !== bits(after)) throw new Error(`the reloaded model's loss ${after} differs from the saved model's ${before}`);
   const tokens = generate(reloaded, { prompt: [1, 2, 3], length: 50, temperature: 0.8, seed: 99 });

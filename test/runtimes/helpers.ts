@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import { extname, join, normalize, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { runInNewContext } from "node:vm";
 import { inject } from "vitest";
 
 export const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -64,4 +65,21 @@ export async function launchChromium() {
   requireBinary(CHROMIUM, "Chromium (apt-get install -y chromium)");
   const { chromium } = await import("playwright-core");
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * The Wasm module a built JS file embeds, as bytes, and the source text of its string literal; or
+ * undefined when the file embeds none. The module is one character per byte (scripts/build-wasm.mjs)
+ * and starts with "\0asm", which esbuild prints as `\0asm` right after the literal's opening quote.
+ */
+export function embeddedWasm(source: string): { bytes: Buffer; literal: string } | undefined {
+  const at = source.indexOf("\\0asm");
+  if (at < 1) return undefined;
+  const quote = source[at - 1];
+  if (!"\"'`".includes(quote)) throw new Error(`the embedded module's literal starts with ${JSON.stringify(quote)}, not a quote`);
+  let end = at;
+  while (source[end] !== quote) end += source[end] === "\\" ? 2 : 1;
+  const literal = source.slice(at - 1, end + 1);
+  const text = runInNewContext(literal) as string;
+  return { bytes: Buffer.from(text, "latin1"), literal };
 }

@@ -1,12 +1,14 @@
 /**
- * The installed package's exports map: every target exists; the default entries embed the Wasm,
- * bptt/core and the workerd entry do not (the latter imports bptt.wasm as a module); bptt/worker
- * imports the library from its sibling rather than bundling it.
+ * The installed package's exports map and what each entry carries: every target exists; the main
+ * entry (ESM and CommonJS) embeds the Wasm byte for byte, bptt/core and the workerd entry do not (the
+ * latter imports bptt.wasm as a module); the subpaths share one copy of the library with the main
+ * entry; backend "js" needs bptt/js, and says so.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { consumerDir } from "./helpers.js";
+import { consumerDir, embeddedWasm, run } from "./helpers.js";
+import { entryFiles } from "../../scripts/entry-files.mjs";
 
 type Target = string | { [condition: string]: Target };
 
@@ -14,20 +16,62 @@ function targets(t: Target): string[] {
   return typeof t === "string" ? [t] : Object.values(t).flatMap(targets);
 }
 
-test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/worker, bptt/bptt.wasm", () => {
-  const pkg = join(consumerDir(), "node_modules", "bptt");
-  const manifest = JSON.parse(readFileSync(join(pkg, "package.json"), "utf8")) as { exports: Record<string, Target> };
+const pkg = () => join(consumerDir(), "node_modules", "bptt");
+const read = (file: string) => readFileSync(join(pkg(), "dist", file), "utf8");
+/** The text of an ESM entry and of every file it imports statically. */
+const closure = (entry: string) => entryFiles(join(pkg(), "dist"), entry).map(read).join("\n");
+
+test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/worker, bptt/bptt.wasm", () => {
+  const manifest = JSON.parse(readFileSync(join(pkg(), "package.json"), "utf8")) as { exports: Record<string, Target> };
+  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./worker", "./bptt.wasm", "./package.json"]);
   const dot = manifest.exports["."] as Record<string, string>;
   expect(Object.keys(dot)).toEqual(["types", "workerd", "import", "require", "default"]);
   for (const [subpath, target] of Object.entries(manifest.exports)) {
-    for (const file of targets(target)) expect(existsSync(join(pkg, file)), `${subpath} → ${file}`).toBe(true);
+    for (const file of targets(target)) expect(existsSync(join(pkg(), file)), `${subpath} → ${file}`).toBe(true);
   }
-  const base64 = readFileSync(join(pkg, "dist", "bptt.wasm")).toString("base64");
-  const read = (file: string) => readFileSync(join(pkg, "dist", file), "utf8");
-  expect(read("index.js")).toContain(base64);
-  expect(read("index.cjs")).toContain(base64);
-  expect(read("core.js")).not.toContain(base64.slice(0, 200));
+  const wasm = readFileSync(join(pkg(), "dist", "bptt.wasm"));
+  expect(embeddedWasm(closure("index.js"))?.bytes.equals(wasm), "dist/index.js embeds dist/bptt.wasm").toBe(true);
+  expect(embeddedWasm(read("bptt.cjs"))?.bytes.equals(wasm), "dist/bptt.cjs embeds dist/bptt.wasm").toBe(true);
+  expect(embeddedWasm(closure("core.js")), "bptt/core embeds no module").toBeUndefined();
+  expect(embeddedWasm(closure("io.js")), "bptt/io embeds no module").toBeUndefined();
   expect(read("worker.js")).toMatch(/import \w+ from "\.\/bptt\.wasm"/);
-  expect(read("train-worker.js")).toMatch(/from"\.\/index\.js"/);
-  expect(read("train-worker.js")).not.toContain(base64.slice(0, 200));
+  // the subpaths read the library from ./core.js instead of carrying a copy (a message only src/model.ts has)
+  const modelOnly = "needs a forward() first";
+  expect(read("core.js")).toContain(modelOnly);
+  for (const file of ["index.js", "io.js", "js.js", "gradcheck.js", "train-worker.js"]) {
+    expect(read(file), file).not.toContain(modelOnly);
+    expect(read(file), file).toMatch(/from"\.\/(core|index)\.js"/);
+  }
+});
+
+test("ESM: backend \"js\" without bptt/js is a clear INVALID_ARGUMENT error; after importing bptt/js it works", async () => {
+  const script = (imports: string) => `${imports}
+let without;
+try { new RNN({ inputSize: 3, hiddenSize: 2, backend: "js" }); } catch (e) { without = { code: e.code, message: e.message }; }
+await import("bptt/js");
+const model = new RNN({ inputSize: 3, hiddenSize: 2, backend: "js" });
+const loss = model.forward({ batchSize: 1, seqLen: 2, inputs: [0, 1], targets: [1, 2] }).loss;
+console.log(JSON.stringify({ without, backend: model.backendName, loss }));`;
+  const dir = consumerDir();
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(dir, "js-backend-esm.mjs"), script('import { RNN } from "bptt";'));
+  const esm = JSON.parse(await run(process.execPath, ["js-backend-esm.mjs"], dir));
+  expect(esm.without.code).toBe("INVALID_ARGUMENT");
+  expect(esm.without.message).toContain('import "bptt/js"');
+  expect(esm.backend).toBe("js");
+  expect(esm.loss).toBeGreaterThan(0);
+});
+
+test("CommonJS: require(\"bptt/js\") makes backend \"js\" available to require(\"bptt\"), and bptt/io loads instances of its RNN", async () => {
+  const dir = consumerDir();
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(dir, "js-backend.cjs"), `const { RNN } = require("bptt");
+let without;
+try { new RNN({ inputSize: 3, hiddenSize: 2, backend: "js" }); } catch (e) { without = e.code; }
+require("bptt/js");
+const { saveModel, loadModel } = require("bptt/io");
+const model = new RNN({ inputSize: 3, hiddenSize: 2, backend: "js" });
+const { model: loaded } = loadModel(saveModel(model), { backend: "js" });
+console.log(JSON.stringify({ without, backend: loaded.backendName, shared: loaded instanceof RNN }));`);
+  expect(JSON.parse(await run(process.execPath, ["js-backend.cjs"], dir))).toEqual({ without: "INVALID_ARGUMENT", backend: "js", shared: true });
 });

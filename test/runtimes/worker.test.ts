@@ -11,10 +11,10 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { consumerDir } from "./helpers.js";
 
 type WorkerApi = typeof import("../../src/worker/index.js");
-type Bptt = typeof import("../../src/index.js");
+type BpttIo = typeof import("../../src/io.js");
 
 let api: WorkerApi;
-let bptt: Bptt;
+let io: BpttIo;
 let worker: Worker;
 let dir: string;
 
@@ -34,7 +34,7 @@ beforeAll(async () => {
   dir = consumerDir();
   const require = createRequire(join(dir, "package.json"));
   api = await import(pathToFileURL(require.resolve("bptt/worker")).href);
-  bptt = await import(pathToFileURL(require.resolve("bptt")).href.replace(/index\.cjs$/, "index.js"));
+  io = await import(pathToFileURL(require.resolve("bptt/io")).href.replace(/io\.cjs$/, "io.js"));
   worker = new Worker(join(dir, "train-worker-node.mjs"));
 });
 
@@ -60,7 +60,7 @@ test("progress events arrive and the trained weights come back, equal to the sam
 
   const here = await api.runTraining(job());
   expect(Buffer.from(result.model).equals(Buffer.from(here.model)), "worker and in-thread weights are bit-identical").toBe(true);
-  const { model } = bptt.loadModel(result.model);
+  const { model } = io.loadModel(result.model);
   expect(model.parameterCount).toBe(5 * 16 + 16 * 16 + 16 + 16 + 5 * 16 + 5);
   model.dispose();
 });
@@ -83,7 +83,7 @@ test("cancellation stops a long job promptly, returns the weights so far, and th
   expect(result.steps).toBeGreaterThanOrEqual(5);
   expect(result.steps).toBeLessThan(10_000_000);
   expect(Date.now() - started).toBeLessThan(60_000);
-  const { model } = bptt.loadModel(result.model);
+  const { model } = io.loadModel(result.model);
   model.dispose();
   const again = await api.trainInWorker(worker, { ...job(), steps: 10 });
   expect(again).toMatchObject({ cancelled: false, steps: 10 });

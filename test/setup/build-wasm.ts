@@ -16,12 +16,12 @@ function newest(dir: string): number {
 }
 
 /**
- * Vitest global setup: rebuild the Wasm modules (and their embedded base64 copies) when any is
+ * Vitest global setup: rebuild the Wasm modules (and the embedded copy of the release module) when any is
  * missing or older than a kernel source, the asconfig or the build script, so that
  * `npx vitest run` always tests the current kernels.
  */
 export default function setup(): void {
-  const outputs = ["build/bptt.release.wasm", "build/bptt.debug.wasm", "src/generated/wasm-release.ts", "src/generated/wasm-debug.ts"]
+  const outputs = ["build/bptt.release.wasm", "build/bptt.debug.wasm", "src/generated/wasm-release.ts"]
     .map((f) => join(root, f));
   const sources = Math.max(newest(join(root, "assembly")), statSync(join(root, "asconfig.json")).mtimeMs,
     statSync(join(root, "scripts/build-wasm.mjs")).mtimeMs);

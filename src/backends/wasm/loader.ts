@@ -1,5 +1,4 @@
 import { BpttError } from "../../errors.js";
-import { releaseWasmBase64 } from "../../generated/wasm-release.js";
 
 /**
  * Compiles the embedded kernel module once per process and caches it.
@@ -12,6 +11,8 @@ import { releaseWasmBase64 } from "../../generated/wasm-release.js";
 
 let cached: WebAssembly.Module | undefined;
 let pending: Promise<WebAssembly.Module> | undefined;
+/** The embedded module, one character per byte; the main entry provides it, bptt/core and the workerd entry do not. */
+let embedded = "";
 
 const INIT_HINT = "call `await init()` first, or init(module) with a precompiled WebAssembly.Module";
 
@@ -20,12 +21,16 @@ export function isWasmModule(x: unknown): x is WebAssembly.Module {
   return Object.prototype.toString.call(x) === "[object WebAssembly.Module]";
 }
 
-/** Decodes base64 with `atob`, available in Node ≥ 16, browsers, workers, Deno and Bun. */
-export function decodeBase64(base64: string): Uint8Array<ArrayBuffer> {
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+/** The bytes of an embedded module: one character per byte, char code = byte value (scripts/build-wasm.mjs). */
+export function decodeEmbedded(text: string): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
   return bytes;
+}
+
+/** @internal Called once by the main entry (src/index.ts) with the module it embeds. */
+export function provideEmbeddedModule(text: string): void {
+  embedded = text;
 }
 
 function unavailable(what: string, cause: unknown): BpttError {
@@ -35,10 +40,10 @@ function unavailable(what: string, cause: unknown): BpttError {
 
 /** The embedded module as bytes; the no-embed builds (bptt/core, the workerd entry) carry none. */
 function embeddedBytes(): Uint8Array<ArrayBuffer> {
-  if ((releaseWasmBase64 as string) === "") {
+  if (embedded === "") {
     throw new Error("this build of bptt (bptt/core) embeds no WebAssembly module, so init() needs the module or its bytes");
   }
-  return decodeBase64(releaseWasmBase64);
+  return decodeEmbedded(embedded);
 }
 
 function checkWebAssembly(): void {
