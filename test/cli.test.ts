@@ -2,13 +2,15 @@
  * The command line end to end: `bptt train` on the bundled names beats the count-based bigram
  * baseline on held-out names and writes a model that `bptt sample` and `loadModel` read back.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../src/io.js";
 import { sample } from "../src/cli/sample.js";
-import { train } from "../src/cli/train.js";
+import { heldOutLoss, train } from "../src/cli/train.js";
+import { textCorpus } from "../src/cli/corpus.js";
+import { RNN } from "../src/index.js";
 import { expectError } from "./helpers/errors.js";
 
 const dir = mkdtempSync(join(tmpdir(), "bptt-cli-"));
@@ -49,5 +51,43 @@ describe("bptt train / sample", () => {
     expectError(() => run(train, ["--hidden", "0", "--steps", "1"]), "INVALID_ARGUMENT", "hiddenSize must be a positive integer; got 0");
     expectError(() => run(train, ["--bogus"]), "INVALID_ARGUMENT", "unknown option --bogus");
     expectError(() => run(sample, []), "INVALID_ARGUMENT", "bptt sample needs exactly one model file; got 0 arguments");
+  });
+
+  it("--format text: beats the bigram on held-out text; held-out and validation text are capped by --max-eval", () => {
+    // a running text with structure a bigram cannot see: words from a small lexicon, sentences of a few words
+    const words = ["the", "cat", "sat", "on", "mat", "a", "dog", "ran", "to", "park", "and", "then", "slept", "under", "tree"];
+    let text = "", x = 12345;
+    while (text.length < 60_000) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      const sentence = Array.from({ length: 3 + (x >>> 28) % 4 }, (_, i) => words[((x >>> (i * 4)) + i * 7) % words.length]);
+      text += sentence.join(" ") + ". ";
+    }
+    const file = join(dir, "text.txt");
+    writeFileSync(file, text);
+    const log = run(train, [file, "--format", "text", "--steps", "600", "--seconds", "600", "--batch", "16", "--seq-len", "32", "--max-eval", "4000", "--validation", "0.2",
+      "--samples", "1", "--out", join(dir, "text.safetensors")]).join("\n");
+    const m = /held-out loss per character \(nats\): RNN (\d+\.\d+)\s+bigram \(add-1\) (\d+\.\d+)/.exec(log);
+    expect(m, log).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(Number(m![2]) - 0.3);
+    // held out 10 % (6,000) and validation 20 % of the rest (10,000) would be more: --max-eval keeps 4,000 of each aside
+    expect(log).toMatch(new RegExp(`on ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ${text.length - 8000} characters`));
+  });
+
+  it("held-out text is evaluated as parallel streams: batchSize 1 is the exact sequential loss, 8 streams differ only by 7 state restarts", () => {
+    const text = "abcabdabcabe ".repeat(400);
+    const corpus = textCorpus(text, 0.5);
+    const model = new RNN({ inputSize: corpus.tokenizer.vocabSize, hiddenSize: 8, seed: 2 });
+    // the reference: one stream over every held-out character, carrying h across windows of 100
+    const ids = corpus.heldOut[0];
+    let sum = 0, h0: Float32Array | undefined;
+    for (let at = 0; at + 1 < ids.length; at += 100) {
+      const n = Math.min(100, ids.length - 1 - at);
+      sum += model.forward({ batchSize: 1, seqLen: n, inputs: ids.subarray(at, at + n), targets: ids.subarray(at + 1, at + 1 + n), h0 }).loss;
+      h0 = model.finalState();
+    }
+    const sequential = sum / (ids.length - 1);
+    expect(heldOutLoss(model, corpus, 1)).toBeCloseTo(sequential, 5);
+    expect(Math.abs(heldOutLoss(model, corpus, 8) - sequential) / sequential).toBeLessThan(0.01);
+    model.dispose();
   });
 });

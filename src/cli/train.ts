@@ -18,14 +18,15 @@ export const trainFlags: Record<string, FlagSpec> = {
   nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu"' },
   batch: { type: "number", default: 32, help: "sequences per batch" },
   "seq-len": { type: "number", default: 64, help: "window length (bpttSteps) for --format text" },
-  optimizer: { type: "string", default: "sgd", help: '"sgd", "adagrad", "rmsprop", "adam" or "adamw" (torch.optim semantics)' },
-  lr: { type: "number", default: 0, help: "learning rate (of the mean loss per character); 0: 0.1 for sgd, PyTorch's default for the others" },
+  optimizer: { type: "string", default: "adam", help: '"sgd", "adagrad", "rmsprop", "adam" or "adamw" (torch.optim semantics)' },
+  lr: { type: "number", default: 0, help: "learning rate (of the mean loss per character); 0: 2e-3 for adam and adamw, 0.1 for sgd, PyTorch's default for the others" },
   momentum: { type: "number", default: 0.9, help: "momentum of sgd (the other optimizers keep their defaults)" },
   "clip-norm": { type: "number", default: 1, help: "clip gradients by global norm" },
   seconds: { type: "number", default: 60, help: "training time budget" },
   steps: { type: "number", default: 0, help: "stop after this many steps (0: time budget only)" },
   "held-out": { type: "number", default: 0.1, help: "fraction held out for evaluation" },
   validation: { type: "number", default: 0.05, help: "fraction of the training data kept aside to pick the best weights (early stopping; 0: off)" },
+  "max-eval": { type: "number", default: 200000, help: "at most this many characters each for the held-out and the validation data" },
   "eval-steps": { type: "number", default: 250, help: "evaluate on the validation data every this many steps" },
   seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
@@ -55,7 +56,9 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const { positional, flags } = parseArgs(argv, trainFlags);
   if (flags.help) return log(helpText(trainUsage, trainFlags));
   const seed = flags.seed as number;
-  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed), flags.validation as number);
+  const maxEval = flags["max-eval"] as number;
+  if (!Number.isInteger(maxEval) || maxEval < 1) throw invalid(`--max-eval must be a positive integer (characters); got ${maxEval}`);
+  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval), flags.validation as number, maxEval);
   const V = corpus.tokenizer.vocabSize;
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
   let started = 0;
@@ -94,7 +97,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
     const lr = flags.lr as number;
     try {
       trainer = new Trainer(model, {
-        optimizer, learningRate: lr === 0 ? (optimizer === "sgd" ? 0.1 : undefined) : lr, momentum: optimizer === "sgd" ? flags.momentum as number : undefined,
+        optimizer, learningRate: lr !== 0 ? lr : optimizer === "sgd" ? 0.1 : optimizer === "adam" || optimizer === "adamw" ? 2e-3 : undefined, momentum: optimizer === "sgd" ? flags.momentum as number : undefined,
         clipNorm: flags["clip-norm"] as number, reduction: "mean", schedule,
       });
     } catch (error) {
@@ -181,28 +184,35 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   model.dispose();
 }
 
-/** Keep the last `fraction` of the (already shuffled) training examples, or of the training text, aside for validation. */
-function splitValidation(corpus: Corpus, fraction: number): Corpus & { validation: Int32Array[] } {
+/**
+ * Keep the last `fraction` of the (already shuffled) training examples, or of the training text,
+ * aside for validation: at most `maxChars` characters, since it is evaluated every --eval-steps.
+ */
+function splitValidation(corpus: Corpus, fraction: number, maxChars: number): Corpus & { validation: Int32Array[] } {
   checkFinite("--validation", fraction, 0, 0.5);
   if (fraction === 0) return { ...corpus, validation: [] };
   if (corpus.kind === "lines") {
-    const n = Math.round(corpus.train.length * fraction);
+    let n = 0;
+    for (let chars = 0; n < Math.round(corpus.train.length * fraction); n++) {
+      chars += corpus.train[corpus.train.length - 1 - n].length;
+      if (chars > maxChars) break;
+    }
     if (n === 0 || n >= corpus.train.length) return { ...corpus, validation: [] };
     return { ...corpus, train: corpus.train.slice(0, -n), validation: corpus.train.slice(-n) };
   }
-  const ids = corpus.train[0], cut = Math.floor(ids.length * (1 - fraction));
+  const ids = corpus.train[0], cut = ids.length - Math.min(Math.floor(ids.length * fraction), maxChars);
   if (cut < 2 || ids.length - cut < 2) return { ...corpus, validation: [] };
   return { ...corpus, train: [ids.subarray(0, cut)], validation: [ids.subarray(cut)] };
 }
 
-function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number): Corpus {
+function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number, maxHeldOut: number): Corpus {
   if (format !== "lines" && format !== "text") throw invalid(`--format must be "lines" or "text"; got ${JSON.stringify(format)}`);
   if (file === undefined) {
     const split = splitHoldout(loadNames(), heldOut, seed);
     return linesCorpus(split.train, split.heldOut);
   }
   const text = readFileSync(file, "utf8");
-  if (format === "text") return textCorpus(text, heldOut);
+  if (format === "text") return textCorpus(text, heldOut, maxHeldOut);
   const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
   if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
   const split = splitHoldout(lines, heldOut, seed);
@@ -233,10 +243,27 @@ function evaluate(model: RNN, kind: Corpus["kind"], sequences: Int32Array[], bat
       count += r.count;
     }
   } else {
-    const ids = sequences[0], T = 256;
+    // B streams over consecutive slices of the text, each carrying its state from window to window,
+    // then the last few characters as one stream
+    const ids = sequences[0], T = 256, transitions = ids.length - 1;
+    const B = Math.max(1, Math.min(batchSize, Math.floor(transitions / T)));
+    const slice = Math.floor(transitions / B);
+    const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
     let h0: Float32Array | undefined;
-    for (let at = 0; at + 1 < ids.length; at += T) {
-      const n = Math.min(T, ids.length - 1 - at);
+    for (let at = 0; at < slice; at += T) {
+      const n = Math.min(T, slice - at);
+      for (let b = 0; b < B; b++) {
+        inputs.set(ids.subarray(b * slice + at, b * slice + at + n), b * n);
+        targets.set(ids.subarray(b * slice + at + 1, b * slice + at + 1 + n), b * n);
+      }
+      const r = model.forward({ batchSize: B, seqLen: n, inputs: inputs.subarray(0, B * n), targets: targets.subarray(0, B * n), h0 });
+      h0 = model.finalState(h0);
+      sum += r.loss;
+      count += r.count;
+    }
+    h0 = undefined;
+    for (let at = B * slice; at < transitions; at += T) {
+      const n = Math.min(T, transitions - at);
       const r = model.forward({ batchSize: 1, seqLen: n, inputs: ids.subarray(at, at + n), targets: ids.subarray(at + 1, at + 1 + n), h0 });
       h0 = model.finalState();
       sum += r.loss;
