@@ -12,8 +12,9 @@ export interface LayerSlots {
   readonly inputSize: number;
   readonly weightIh: TensorSlot;
   readonly weightHh: TensorSlot;
-  readonly biasIh: TensorSlot;
-  readonly biasHh: TensorSlot;
+  /** null when the layers have no biases (PyTorch's bias=False). */
+  readonly biasIh: TensorSlot | null;
+  readonly biasHh: TensorSlot | null;
 }
 
 export interface ParameterLayout {
@@ -28,10 +29,10 @@ export interface ParameterLayout {
 
 /**
  * The parameter block, in PyTorch's state_dict order: for each layer k weight_ih_l{k} (G·H, I_k),
- * weight_hh_l{k} (G·H, H), bias_ih_l{k} (G·H), bias_hh_l{k} (G·H); then head.weight (O, H), head.bias (O).
- * Gradients and optimizer state use the same layout in blocks of their own.
+ * weight_hh_l{k} (G·H, H), bias_ih_l{k} (G·H), bias_hh_l{k} (G·H) (unless `bias` is false); then
+ * head.weight (O, H), head.bias (O). Gradients and optimizer state use the same layout in blocks of their own.
  */
-export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: number, numLayers: number, outputSize: number): ParameterLayout {
+export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: number, numLayers: number, outputSize: number, bias = true): ParameterLayout {
   const tensors: TensorSlot[] = [];
   let span = 0;
   const add = (name: string, shape: number[]): TensorSlot => {
@@ -49,8 +50,8 @@ export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: n
       inputSize: I,
       weightIh: add(`rnn.weight_ih_l${k}`, [G * H, I]),
       weightHh: add(`rnn.weight_hh_l${k}`, [G * H, H]),
-      biasIh: add(`rnn.bias_ih_l${k}`, [G * H]),
-      biasHh: add(`rnn.bias_hh_l${k}`, [G * H]),
+      biasIh: bias ? add(`rnn.bias_ih_l${k}`, [G * H]) : null,
+      biasHh: bias ? add(`rnn.bias_hh_l${k}`, [G * H]) : null,
     });
   }
   const headWeight = add("head.weight", [outputSize, H]);

@@ -8,7 +8,7 @@ import { lstmCell } from "./cells/lstm.js";
 import { rnnCell } from "./cells/rnn.js";
 import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
-import { parameterLayout, type ParameterLayout, type TensorSlot } from "./layout.js";
+import { parameterLayout, type LayerSlots, type ParameterLayout, type TensorSlot } from "./layout.js";
 import { Random } from "./random.js";
 
 export interface RNNOptions {
@@ -28,6 +28,11 @@ export interface RNNOptions {
   numLayers?: number;
   /** The vanilla cell's activation; refused for "lstm" and "gru", whose gate functions are fixed (σ and tanh). */
   nonlinearity?: "tanh" | "relu";
+  /**
+   * false: the recurrent layers have no bias_ih_l{k} / bias_hh_l{k} (PyTorch's `bias=False`); the
+   * head keeps its bias. Default true.
+   */
+  bias?: boolean;
   /**
    * LSTM only: after initialisation, set the forget-gate block of bias_ih_l{k} (b_if) to this value and
    * the one of bias_hh_l{k} (b_hf) to 0 in every layer, so the effective forget bias b_if + b_hf is
@@ -132,11 +137,15 @@ export class RNN {
     const c = this.config;
     this.#cell = cells[c.cell];
     this.#act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
-    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize);
+    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias);
     this.#backend = createBackend(c.backend, options.wasmModule);
     this.#arena = new Arena(this.#backend);
     this.#arena.define("params", this.layout.span * 4);
     this.#arena.define("grads", this.layout.span * 4);
+    // without biases the kernels read zeros and accumulate bias gradients into scratch that nothing
+    // reads: outside the parameter and gradient blocks, so no optimizer, clipping or norm sees them
+    const biasBytes = align16(this.#cell.gates * c.hiddenSize * 4);
+    if (!c.bias) this.#arena.define("noBias", 3 * biasBytes);
     this.initialise(c.init, c.seed);
   }
 
@@ -164,7 +173,7 @@ export class RNN {
       const I = layer.inputSize;
       if (scheme === "pytorch") {
         const k = 1 / Math.sqrt(H);
-        for (const t of [layer.weightIh, layer.weightHh, layer.biasIh, layer.biasHh]) uniformFill(view(t), rng, k);
+        for (const t of [layer.weightIh, layer.weightHh, layer.biasIh, layer.biasHh]) if (t !== null) uniformFill(view(t), rng, k);
         continue;
       }
       xavierFill(view(layer.weightIh), rng, I, H);
@@ -174,15 +183,15 @@ export class RNN {
         else if (scheme === "orthogonal") orthogonalFill(whh, rng, H, g * H * H);
         else identityFill(whh, H, g * H * H);
       }
-      view(layer.biasIh).fill(0);
-      view(layer.biasHh).fill(0);
+      if (layer.biasIh !== null) view(layer.biasIh).fill(0);
+      if (layer.biasHh !== null) view(layer.biasHh).fill(0);
     }
     const forgetBias = this.config.forgetBias;
     if (forgetBias !== null) {
       // LSTM gate blocks i, f, g, o: the forget gate is rows [H, 2H) of each bias
       for (const layer of this.layout.layers) {
-        view(layer.biasIh).fill(forgetBias, H, 2 * H);
-        view(layer.biasHh).fill(0, H, 2 * H);
+        view(layer.biasIh!).fill(forgetBias, H, 2 * H);
+        view(layer.biasHh!).fill(0, H, 2 * H);
       }
     }
     const bound = 1 / Math.sqrt(H);
@@ -522,6 +531,15 @@ export class RNN {
     return this.#arena.block("grads") + slot.offset * 4;
   }
 
+  /** A layer's biases and their gradients; without biases, a zero vector and two scratch vectors (block "noBias"). */
+  #biasPointers(slots: LayerSlots): { bih: Ptr; bhh: Ptr; dbih: Ptr; dbhh: Ptr } {
+    if (slots.biasIh !== null && slots.biasHh !== null) {
+      return { bih: this.#paramPtr(slots.biasIh), bhh: this.#paramPtr(slots.biasHh), dbih: this.#gradPtr(slots.biasIh), dbhh: this.#gradPtr(slots.biasHh) };
+    }
+    const zeros = this.#arena.block("noBias"), size = align16(this.#cell.gates * this.config.hiddenSize * 4);
+    return { bih: zeros, bhh: zeros, dbih: zeros + size, dbhh: zeros + 2 * size };
+  }
+
   #layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
     const c = this.config, slots = this.layout.layers[l];
     const first = l === 0;
@@ -535,8 +553,9 @@ export class RNN {
       c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
       dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
       dhNorms: w.dhNorms + l * w.T * 4,
-      Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), bih: this.#paramPtr(slots.biasIh), bhh: this.#paramPtr(slots.biasHh),
-      dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh), dbih: this.#gradPtr(slots.biasIh), dbhh: this.#gradPtr(slots.biasHh),
+      Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh),
+      dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh),
+      ...this.#biasPointers(slots),
       act: this.#act,
     };
   }
@@ -638,8 +657,8 @@ export class RNN {
         tokens: l === 0 && c.input === "tokens" ? this.#stream.inputs : 0,
         dx: 0, h0: this.#stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
         c0: this.#stream.cellState === 0 ? 0 : this.#stream.cellState + l * s.B * H * 4, dc0: 0,
-        Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), bih: this.#paramPtr(slots.biasIh), bhh: this.#paramPtr(slots.biasHh),
-        dWih: 0, dWhh: 0, dbih: 0, dbhh: 0, act: this.#act,
+        Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh),
+        dWih: 0, dWhh: 0, ...this.#biasPointers(slots), dbih: 0, dbhh: 0, act: this.#act,
       });
     }
     return this.#stream;
@@ -708,14 +727,18 @@ function normalise(o: RNNOptions): RNNConfig {
   if (cell !== "rnn" && o.nonlinearity !== undefined) {
     throw invalid(`nonlinearity applies to the vanilla cell only; cell "${cell}" has fixed gate functions (σ and tanh, as PyTorch's nn.${cell.toUpperCase()}): leave nonlinearity out`);
   }
+  if (o.bias !== undefined && typeof o.bias !== "boolean") throw invalid(`bias must be true or false; got ${describe(o.bias)}`);
+  const bias = o.bias ?? true;
   let forgetBias: number | null = null;
   if (o.forgetBias !== undefined && o.forgetBias !== null) {
     if (cell !== "lstm") throw invalid(`forgetBias initialises the LSTM forget gate; cell "${cell}" has none: leave forgetBias out`);
+    if (!bias) throw invalid("forgetBias sets the LSTM forget-gate bias, but bias is false: the layers have no biases");
     if (typeof o.forgetBias !== "number" || !Number.isFinite(o.forgetBias)) throw invalid(`forgetBias must be a finite number; got ${describe(o.forgetBias)}`);
     forgetBias = o.forgetBias;
   }
   return {
     cell,
+    bias,
     forgetBias,
     input,
     inputSize,

@@ -30,6 +30,8 @@ interface GoldenConfig {
   hiddenSize: number;
   outputSize: number;
   numLayers: number;
+  /** false: nn.LSTM / nn.GRU(bias=False), no bias tensors. */
+  bias: boolean;
   loss: "cross-entropy" | "mse";
   batchSize: number;
   seqLen: number;
@@ -112,9 +114,11 @@ describe.each(backendKinds)("PyTorch %s golden (gated cells)", (kind) => {
       const buildModel = () => {
         const model = new RNN({
           cell: config.cell, input: config.input, inputSize: config.inputSize, hiddenSize: config.hiddenSize,
-          outputSize: config.outputSize, numLayers: config.numLayers, loss: config.loss, seed: 1,
+          outputSize: config.outputSize, numLayers: config.numLayers, bias: config.bias, loss: config.loss, seed: 1,
           backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
         });
+        // the same tensors as PyTorch's state_dict, in its order (no bias tensors for bias=False)
+        expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
         for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
         return model;
       };

@@ -39,6 +39,8 @@ interface GoldenConfig {
   outputSize: number;
   numLayers: number;
   nonlinearity: "tanh" | "relu";
+  /** false: nn.RNN(bias=False), no bias tensors. */
+  bias: boolean;
   loss: "cross-entropy" | "mse";
   batchSize: number;
   seqLen: number;
@@ -138,11 +140,14 @@ function buildModel(config: GoldenConfig, kind: (typeof backendKinds)[number]): 
     outputSize: config.outputSize,
     numLayers: config.numLayers,
     nonlinearity: config.nonlinearity,
+    bias: config.bias,
     loss: config.loss,
     seed: 1,
     backend: kind === "js" ? "js" : "wasm",
     wasmModule: wasmModuleFor(kind),
   });
+  // the same tensors as PyTorch's state_dict, in its order (no bias tensors for bias=False)
+  expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
   for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
   return model;
 }

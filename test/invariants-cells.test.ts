@@ -203,6 +203,9 @@ describe.each(backendKinds)("gated-cell invariants on %s", (kind) => {
       .toBe('forgetBias initialises the LSTM forget gate; cell "rnn" has none: leave forgetBias out');
     expect(error(() => modelOn(kind, { ...base, cell: "lstm", forgetBias: Number.NaN })).message).toBe("forgetBias must be a finite number; got NaN");
     expect(error(() => modelOn(kind, { ...base, cell: "cnn" as "gru" })).code).toBe("INVALID_ARGUMENT");
+    expect(error(() => modelOn(kind, { ...base, cell: "lstm", bias: false, forgetBias: 1 })).message)
+      .toBe("forgetBias sets the LSTM forget-gate bias, but bias is false: the layers have no biases");
+    expect(error(() => modelOn(kind, { ...base, bias: "no" as unknown as boolean })).message).toBe('bias must be true or false; got "no"');
 
     for (const cell of ["rnn", "gru"] as const) {
       const model = modelOn(kind, { ...base, cell });
@@ -228,6 +231,30 @@ describe.each(backendKinds)("gated-cell invariants on %s", (kind) => {
     expect(error(() => trainer.step({ ...batch, c0: new Array(6).fill(0) }, { carryState: true })).message)
       .toBe("batch.c0 and carryState are exclusive: the carried state is the initial state");
     lstm.dispose();
+  });
+
+  it("bias: false (PyTorch's bias=False): no bias tensors, nothing bias-like trained, saved and loaded as such", () => {
+    for (const cell of ["rnn", ...cells] as const) {
+      const model = modelOn(kind, { cell, inputSize: 4, hiddenSize: 5, numLayers: 2, bias: false, seed: 4 });
+      expect(model.parameters().map((p) => p.name)).toEqual(["rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.weight_ih_l1", "rnn.weight_hh_l1", "head.weight", "head.bias"]);
+      const batch = { batchSize: 2, seqLen: 3, inputs: [0, 1, 2, 3, 0, 1], targets: [1, 2, 3, 0, 1, 2] };
+      // with zero inputs and h0 = 0, a layer without biases keeps h = 0: only the head's bias reaches the output
+      const zeroModel = modelOn(kind, { cell, input: "dense", inputSize: 2, hiddenSize: 3, bias: false, seed: 4 });
+      zeroModel.forward({ batchSize: 1, seqLen: 2, inputs: [0, 0, 0, 0] });
+      expect(Array.from(zeroModel.finalState())).toEqual([0, 0, 0]);
+      zeroModel.dispose();
+      const trainer = new Trainer(model, { optimizer: "adamw", learningRate: 0.01, weightDecay: 0.5, clipNorm: 0.5 });
+      for (let i = 0; i < 5; i++) trainer.step(batch);
+      const saved = saveModel(model);
+      const { model: loaded } = loadModel(saved, { backend: model.backendName, wasmModule: wasmModuleFor(kind) });
+      expect(loaded.config.bias).toBe(false);
+      expect(loaded.forward(batch).loss).toBe(model.forward(batch).loss);
+      loaded.dispose();
+      // the same weights under a configuration with biases: the file lacks them, a FORMAT error
+      expect(() => loadModel(saved, { config: { cell, inputSize: 4, hiddenSize: 5, numLayers: 2 }, backend: model.backendName, wasmModule: wasmModuleFor(kind) }))
+        .toThrow(/bias_ih_l0/);
+      model.dispose();
+    }
   });
 
   it("the cell-state accessors of a disposed LSTM throw DISPOSED", () => {

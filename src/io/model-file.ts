@@ -56,6 +56,7 @@ export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModu
   const config: Partial<typeof all> = { ...all };
   if (all.cell !== "rnn") delete config.nonlinearity;
   if (all.forgetBias === null) delete config.forgetBias;
+  if (all.bias) delete config.bias;
   return config as Omit<RNNOptions, "backend" | "wasmModule">;
 }
 
