@@ -15,26 +15,20 @@ const kernelNames = [
   "sgdStep", "adagradStep", "rmspropStep", "adamStep", "adamwStep",
 ] as const satisfies readonly KernelName[];
 
+// the compiler checks that the list names every kernel of the contract
+type Unlisted = Exclude<KernelName, (typeof kernelNames)[number]>;
+const everyKernelListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyKernelListed;
+
 /** The module's exports as the `Kernels` contract: the raw Wasm functions, no wrappers. */
 function bindKernels(exports: WebAssembly.Exports): Kernels {
-  const k = <N extends KernelName>(name: N): Kernels[N] => {
+  return Object.fromEntries(kernelNames.map((name) => {
     const f = exports[name];
     if (typeof f !== "function") {
       throw new BpttError("WASM_UNAVAILABLE", `kernel ${name} is missing from the WebAssembly module (wasm backend); rebuild it with npm run build:wasm`);
     }
-    return f as Kernels[N];
-  };
-  // an object literal typed as Kernels: the compiler checks that no kernel is left out
-  return {
-    matmulNT: k("matmulNT"), matmulNN: k("matmulNN"), matmulTN: k("matmulTN"),
-    fill: k("fill"), copy: k("copy"), scale: k("scale"), clipByValue: k("clipByValue"), sumSquares: k("sumSquares"),
-    linearForward: k("linearForward"), linearBackward: k("linearBackward"),
-    crossEntropy: k("crossEntropy"), mse: k("mse"), softmax: k("softmax"),
-    rnnForward: k("rnnForward"), rnnBackward: k("rnnBackward"),
-    lstmForward: k("lstmForward"), lstmBackward: k("lstmBackward"),
-    gruForward: k("gruForward"), gruBackward: k("gruBackward"),
-    sgdStep: k("sgdStep"), adagradStep: k("adagradStep"), rmspropStep: k("rmspropStep"), adamStep: k("adamStep"), adamwStep: k("adamwStep"),
-  };
+    return [name, f];
+  })) as unknown as Kernels;
 }
 
 /** Kernels that throw DISPOSED, swapped in by `dispose()`. */
