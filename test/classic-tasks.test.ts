@@ -70,7 +70,7 @@ function firstTokenRecall(options: Partial<RNNOptions>, steps = 600): number {
   for (let n = 0; n < 200; n++) {
     const sequence = Array.from({ length: T }, () => rng.int(V));
     model.resetState(1);
-    let logits = new Float32Array(V);
+    let logits: Float32Array<ArrayBufferLike> = new Float32Array(V);
     for (const token of sequence) logits = model.step(token);
     const guess = logits.indexOf(Math.max(...logits));
     if (guess === sequence[0]) right++;

@@ -50,7 +50,22 @@ describe("bptt train / sample", () => {
     expect(run(sample, ["--help"]).join("\n")).toMatch(/Usage: bptt sample <model\.safetensors>/);
     expectError(() => run(train, ["--hidden", "0", "--steps", "1"]), "INVALID_ARGUMENT", "hiddenSize must be a positive integer; got 0");
     expectError(() => run(train, ["--bogus"]), "INVALID_ARGUMENT", "unknown option --bogus");
+    expectError(() => run(train, ["--cell", "cnn", "--steps", "1"]), "INVALID_ARGUMENT", '--cell must be "rnn", "lstm" or "gru"; got "cnn"');
+    expectError(() => run(train, ["--cell", "gru", "--nonlinearity", "relu", "--steps", "1"]), "INVALID_ARGUMENT", "--nonlinearity is for --cell rnn; --cell gru has fixed gate functions");
     expectError(() => run(sample, []), "INVALID_ARGUMENT", "bptt sample needs exactly one model file; got 0 arguments");
+  });
+
+  it("--cell lstm and --cell gru train gated models (the LSTM with forget-gate bias 1) that sample loads back", () => {
+    for (const cell of ["lstm", "gru"] as const) {
+      const out = join(dir, `${cell}.safetensors`);
+      const log = run(train, ["--cell", cell, "--steps", "30", "--hidden", "16", "--samples", "2", "--out", out]).join("\n");
+      expect(log).toContain(`training a 1-layer ${cell.toUpperCase()} (H = 16`);
+      const { model } = loadModel(readFileSync(out));
+      expect(model.config.cell).toBe(cell);
+      if (cell === "lstm") expect(model.config.forgetBias).toBe(1);
+      model.dispose();
+      expect(run(sample, [out, "--count", "2"])).toHaveLength(2);
+    }
   });
 
   it("--format text: beats the bigram on held-out text; held-out and validation text are capped by --max-eval", () => {

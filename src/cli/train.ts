@@ -6,7 +6,7 @@ import { generate } from "../generate.js";
 import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { saveModel } from "../io/model-file.js";
 import type { OptimizerName } from "../optimizers.js";
-import { RNN } from "../model.js";
+import { RNN, type RNNOptions } from "../model.js";
 import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
 import { BatchSource, fillPadded, linesCorpus, textCorpus, type Corpus } from "./corpus.js";
@@ -15,7 +15,8 @@ export const trainFlags: Record<string, FlagSpec> = {
   format: { type: "string", default: "lines", help: '"lines": one example per line; "text": running text cut into windows' },
   hidden: { type: "number", default: 128, help: "hidden units per layer" },
   layers: { type: "number", default: 1, help: "stacked recurrent layers" },
-  nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu"' },
+  cell: { type: "string", default: "rnn", help: '"rnn" (vanilla), "lstm" (forget-gate bias 1) or "gru"' },
+  nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu" (--cell rnn)' },
   batch: { type: "number", default: 32, help: "sequences per batch" },
   "seq-len": { type: "number", default: 64, help: "window length (bpttSteps) for --format text" },
   optimizer: { type: "string", default: "adam", help: '"sgd", "adagrad", "rmsprop", "adam" or "adamw" (torch.optim semantics)' },
@@ -91,7 +92,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   } else {
     model = new RNN({
       inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number,
-      nonlinearity: flags.nonlinearity as "tanh" | "relu", seed, backend: flags.backend as "wasm" | "js",
+      seed, backend: flags.backend as "wasm" | "js", ...cellOptions(flags.cell as string, flags.nonlinearity as string),
     });
     const optimizer = flags.optimizer as OptimizerName;
     const lr = flags.lr as number;
@@ -106,7 +107,8 @@ export function train(argv: string[], log: (line: string) => void = console.log)
     }
   }
   const what = positional[0] ?? "bundled English first names";
-  log(`training a ${model.config.numLayers}-layer ${model.config.nonlinearity} RNN (H = ${model.config.hiddenSize}, vocabulary ${V}, ${model.parameterCount} parameters, ${model.backendName} backend) on ${what}: ${corpus.train.length === 1 ? corpus.train[0].length + " characters" : corpus.train.length + " examples"}`);
+  const kind = model.config.cell === "rnn" ? `${model.config.nonlinearity} RNN` : model.config.cell.toUpperCase();
+  log(`training a ${model.config.numLayers}-layer ${kind} (H = ${model.config.hiddenSize}, vocabulary ${V}, ${model.parameterCount} parameters, ${model.backendName} backend) on ${what}: ${corpus.train.length === 1 ? corpus.train[0].length + " characters" : corpus.train.length + " examples"}`);
 
   started = performance.now();
   const first = trainer.stepCount;
@@ -182,6 +184,15 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   log(`wrote ${out}`);
 
   model.dispose();
+}
+
+/** The model options of --cell and --nonlinearity: the LSTM starts with its forget gate open (bias 1). */
+function cellOptions(cell: string, nonlinearity: string): Pick<RNNOptions, "cell" | "nonlinearity" | "forgetBias"> {
+  if (cell === "rnn") return { cell, nonlinearity: nonlinearity as "tanh" | "relu" };
+  if (nonlinearity !== "tanh") throw invalid(`--nonlinearity is for --cell rnn; --cell ${cell} has fixed gate functions`);
+  if (cell === "lstm") return { cell, forgetBias: 1 };
+  if (cell === "gru") return { cell };
+  throw invalid(`--cell must be "rnn", "lstm" or "gru"; got ${JSON.stringify(cell)}`);
 }
 
 /**
