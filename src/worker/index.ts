@@ -9,7 +9,7 @@
  *
  * In Node: `serveTraining(parentPort)` in the worker, `trainInWorker(new Worker(file), job, …)` outside.
  * Everything that crosses is structured-cloneable: the job, progress events, and the trained model
- * as safetensors bytes (`loadModel(result.model)`).
+ * as safetensors bytes (`loadModel(result.model)`, from bptt/io).
  */
 import { BpttError, Random, RNN, Trainer, init } from "../index.js";
 import { loadModel, saveModel } from "../io.js";
