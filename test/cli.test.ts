@@ -88,6 +88,18 @@ describe("bptt train / sample", () => {
     expect(log).toMatch(new RegExp(`on ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ${text.length - 8000} characters`));
   });
 
+  it("--format auto (the default): short lines are examples, a file with a line over 1,000 characters is running text", () => {
+    const short = join(dir, "short.txt"), long = join(dir, "long.txt");
+    writeFileSync(short, Array.from({ length: 40 }, (_, i) => `line ${i} of a short file`).join("\n"));
+    writeFileSync(long, Array.from({ length: 3 }, (_, i) => `paragraph ${i} `.repeat(120)).join("\n"));
+    const asLines = run(train, [short, "--steps", "3", "--samples", "0", "--out", join(dir, "short.safetensors")]).join("\n");
+    expect(asLines).toMatch(/: 3\d examples/);
+    expect(asLines).not.toContain("--format auto");
+    const asText = run(train, [long, "--steps", "3", "--samples", "0", "--out", join(dir, "long.safetensors")]).join("\n");
+    expect(asText).toContain(`--format auto: reading ${long} as running text (its longest line has ${"paragraph 0 ".repeat(120).trimEnd().length} characters)`);
+    expect(asText).toMatch(/: \d+ characters/);
+  });
+
   it("held-out text is evaluated as parallel streams: batchSize 1 is the exact sequential loss, 8 streams differ only by 7 state restarts", () => {
     const text = "abcabdabcabe ".repeat(400);
     const corpus = textCorpus(text, 0.5);

@@ -11,8 +11,11 @@ import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
 import { BatchSource, fillPadded, linesCorpus, textCorpus, type Corpus } from "./corpus.js";
 
+/** --format auto reads a file as lines only when every line is at most this long (whole lines are trained by full BPTT). */
+const AUTO_LINE_LIMIT = 1000;
+
 export const trainFlags: Record<string, FlagSpec> = {
-  format: { type: "string", default: "lines", help: '"lines": one example per line; "text": running text cut into windows' },
+  format: { type: "string", default: "auto", help: `"lines": one example per line; "text": running text cut into windows; "auto": lines, unless a line is longer than ${AUTO_LINE_LIMIT} characters or there are fewer than 2` },
   hidden: { type: "number", default: 128, help: "hidden units per layer" },
   layers: { type: "number", default: 1, help: "stacked recurrent layers" },
   cell: { type: "string", default: "rnn", help: '"rnn" (vanilla), "lstm" (forget-gate bias 1) or "gru"' },
@@ -59,7 +62,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   const seed = flags.seed as number;
   const maxEval = flags["max-eval"] as number;
   if (!Number.isInteger(maxEval) || maxEval < 1) throw invalid(`--max-eval must be a positive integer (characters); got ${maxEval}`);
-  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval), flags.validation as number, maxEval);
+  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval, log), flags.validation as number, maxEval);
   const V = corpus.tokenizer.vocabSize;
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
   let started = 0;
@@ -216,8 +219,8 @@ function splitValidation(corpus: Corpus, fraction: number, maxChars: number): Co
   return { ...corpus, train: [ids.subarray(0, cut)], validation: [ids.subarray(cut)] };
 }
 
-function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number, maxHeldOut: number): Corpus {
-  if (format !== "lines" && format !== "text") throw invalid(`--format must be "lines" or "text"; got ${JSON.stringify(format)}`);
+function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number, maxHeldOut: number, log: (line: string) => void): Corpus {
+  if (format !== "lines" && format !== "text" && format !== "auto") throw invalid(`--format must be "lines", "text" or "auto"; got ${JSON.stringify(format)}`);
   if (file === undefined) {
     const split = splitHoldout(loadNames(), heldOut, seed);
     return linesCorpus(split.train, split.heldOut);
@@ -225,6 +228,13 @@ function loadCorpus(file: string | undefined, format: string, heldOut: number, s
   const text = readFileSync(file, "utf8");
   if (format === "text") return textCorpus(text, heldOut, maxHeldOut);
   const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  if (format === "auto") {
+    const longest = lines.reduce((n, l) => Math.max(n, l.length), 0);
+    if (lines.length < 2 || longest > AUTO_LINE_LIMIT) {
+      log(`--format auto: reading ${file} as running text (${lines.length < 2 ? `${lines.length} non-empty line(s)` : `its longest line has ${longest} characters`}); --format lines trains on whole lines`);
+      return textCorpus(text, heldOut, maxHeldOut);
+    }
+  }
   if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
   const split = splitHoldout(lines, heldOut, seed);
   return linesCorpus(split.train, split.heldOut);
