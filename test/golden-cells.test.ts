@@ -19,11 +19,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { RNN, Trainer, type Batch } from "../src/index.js";
+import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import type { GoldenPass } from "./helpers/golden.js";
+import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
 
-interface GoldenConfig {
-  name: string;
+interface GoldenConfig extends GoldenPass {
   cell: "lstm" | "gru";
   input: "tokens" | "dense";
   inputSize: number;
@@ -33,33 +34,7 @@ interface GoldenConfig {
   /** false: nn.LSTM / nn.GRU(bias=False), no bias tensors. */
   bias: boolean;
   loss: "cross-entropy" | "mse";
-  batchSize: number;
-  seqLen: number;
-  parameters: Record<string, number[]>;
-  inputs: number[];
-  targets: number[];
-  mask: number[] | null;
-  h0: number[] | null;
-  c0: number[] | null;
-  expected: {
-    loss: number;
-    count: number;
-    outputs: number[];
-    finalState: number[];
-    finalCellState?: number[];
-    gradients: Record<string, number[]>;
-    h0Gradient: number[];
-    c0Gradient?: number[];
-  };
-  trajectory?: {
-    steps: number;
-    learningRate: number;
-    momentum: number;
-    clipNorm: number;
-    lossSums: number[];
-    gradNorms: number[];
-    finalParameters: Record<string, number[]>;
-  };
+  trajectory?: SgdTrajectory;
 }
 
 interface GoldenFile {
@@ -158,17 +133,8 @@ describe.each(backendKinds)("PyTorch %s golden (gated cells)", (kind) => {
         it(`${trajectory.steps} SGD steps (momentum ${trajectory.momentum}, clip ${trajectory.clipNorm}) follow torch.optim.SGD`, () => {
           const model = buildModel();
           try {
-            const trainer = new Trainer(model, { learningRate: trajectory.learningRate, momentum: trajectory.momentum, clipNorm: trajectory.clipNorm });
             const key = `${kind} ${config.cell}`;
-            for (let s = 0; s < trajectory.steps; s++) {
-              const r = trainer.step(batch);
-              expectClose(key, "trajectory lossSum", `step ${s + 1} lossSum`, [r.lossSum], [trajectory.lossSums[s]], TRAJECTORY);
-              expectClose(key, "trajectory gradNorm", `step ${s + 1} gradNorm`, [r.gradNorm], [trajectory.gradNorms[s]], TRAJECTORY);
-              expect(r.clipped, `step ${s + 1} clipped`).toBe(trajectory.gradNorms[s] > trajectory.clipNorm);
-            }
-            for (const [name, values] of Object.entries(trajectory.finalParameters)) {
-              expectClose(key, "trajectory weights", `${name} after ${trajectory.steps} steps`, model.getParameter(name), values, TRAJECTORY);
-            }
+            replaySgdTrajectory(model, batch, trajectory, (quantity, label, actual, expected) => expectClose(key, quantity, label, actual, expected, TRAJECTORY));
           } finally {
             model.dispose();
           }

@@ -16,23 +16,12 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { RNN, Trainer } from "../src/index.js";
+import { RNN } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import type { GoldenPass } from "./helpers/golden.js";
+import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
 
-interface Trajectory {
-  steps: number;
-  learningRate: number;
-  momentum: number;
-  clipNorm: number;
-  /** Loss sum before each step, of the batch with the weights at that point. */
-  lossSums: number[];
-  /** ‖∇ loss sum‖₂ before clipping, as clip_grad_norm_ returns it. */
-  gradNorms: number[];
-  finalParameters: Record<string, number[]>;
-}
-
-interface GoldenConfig {
-  name: string;
+interface GoldenConfig extends GoldenPass {
   input: "tokens" | "dense";
   inputSize: number;
   hiddenSize: number;
@@ -42,22 +31,7 @@ interface GoldenConfig {
   /** false: nn.RNN(bias=False), no bias tensors. */
   bias: boolean;
   loss: "cross-entropy" | "mse";
-  batchSize: number;
-  seqLen: number;
-  parameters: Record<string, number[]>;
-  inputs: number[];
-  targets: number[];
-  mask: number[] | null;
-  h0: number[] | null;
-  expected: {
-    loss: number;
-    count: number;
-    outputs: number[];
-    finalState: number[];
-    gradients: Record<string, number[]>;
-    h0Gradient: number[];
-  };
-  trajectory?: Trajectory;
+  trajectory?: SgdTrajectory;
 }
 
 const golden = JSON.parse(readFileSync(new URL("./fixtures/rnn_golden.json", import.meta.url), "utf8")) as {
@@ -199,23 +173,8 @@ describe.each(backendKinds)("PyTorch %s golden (nn.RNN, torch " + golden.torch +
       it(`${trajectory.steps} SGD steps (momentum ${trajectory.momentum}, clip ${trajectory.clipNorm}) follow PyTorch`, () => {
         const model = buildModel(config, kind);
         try {
-          const trainer = new Trainer(model, {
-            learningRate: trajectory.learningRate,
-            momentum: trajectory.momentum,
-            clipNorm: trajectory.clipNorm,
-          });
-          const batch = batchOf(config);
-          for (let s = 0; s < trajectory.steps; s++) {
-            const r = trainer.step(batch);
-            expectClose(kind, "trajectory lossSum", `step ${s + 1} lossSum`, [r.lossSum], [trajectory.lossSums[s]], TRAJECTORY);
-            expectClose(kind, "trajectory lossSum", `step ${s + 1} loss (mean per target)`, [r.loss],
-              [trajectory.lossSums[s] / config.expected.count], TRAJECTORY);
-            expectClose(kind, "trajectory gradNorm", `step ${s + 1} gradNorm`, [r.gradNorm], [trajectory.gradNorms[s]], TRAJECTORY);
-            expect(r.clipped, `step ${s + 1} clipped`).toBe(trajectory.gradNorms[s] > trajectory.clipNorm);
-          }
-          for (const [name, values] of Object.entries(trajectory.finalParameters)) {
-            expectClose(kind, "trajectory weights", `${name} after ${trajectory.steps} steps`, model.getParameter(name), values, TRAJECTORY);
-          }
+          replaySgdTrajectory(model, batchOf(config), trajectory,
+            (quantity, label, actual, expected) => expectClose(kind, quantity, label, actual, expected, TRAJECTORY), config.expected.count);
         } finally {
           model.dispose();
         }

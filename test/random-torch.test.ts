@@ -16,28 +16,10 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { RNNOptions } from "../src/index.js";
 import { encodeSafetensors, loadModel } from "../src/io.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import type { GoldenPass } from "./helpers/golden.js";
 
-interface RandomConfig {
-  name: string;
+interface RandomConfig extends GoldenPass {
   options: Required<Pick<RNNOptions, "cell" | "input" | "inputSize" | "hiddenSize" | "outputSize" | "numLayers" | "bias" | "loss">> & Pick<RNNOptions, "nonlinearity">;
-  batchSize: number;
-  seqLen: number;
-  parameters: Record<string, number[]>;
-  inputs: number[];
-  targets: number[];
-  mask: number[] | null;
-  h0: number[] | null;
-  c0: number[] | null;
-  expected: {
-    loss: number;
-    count: number;
-    outputs: number[];
-    finalState: number[];
-    finalCellState?: number[];
-    gradients: Record<string, number[]>;
-    h0Gradient: number[];
-    c0Gradient?: number[];
-  };
 }
 
 const file = JSON.parse(readFileSync(new URL("./fixtures/random_golden.json", import.meta.url), "utf8")) as { torch: string; configs: RandomConfig[] };
@@ -89,7 +71,7 @@ describe.each(backendKinds)(`random PyTorch configurations on %s (torch ${file.t
     try {
       const r = model.forward({
         batchSize: c.batchSize, seqLen: c.seqLen, inputs: c.inputs, targets: c.targets,
-        ...(c.mask === null ? {} : { mask: c.mask }), ...(c.h0 === null ? {} : { h0: c.h0 }), ...(c.c0 === null ? {} : { c0: c.c0 }),
+        ...(c.mask === null ? {} : { mask: c.mask }), ...(c.h0 === null ? {} : { h0: c.h0 }), ...(c.c0 == null ? {} : { c0: c.c0 }),
       });
       model.zeroGrad();
       model.backward();
