@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
-import { consumerDir, embeddedWasm, run } from "./helpers.js";
+import { consumerDir, embeddedWasm, root, run } from "./helpers.js";
 import { entryFiles } from "../../scripts/entry-files.mjs";
 
 type Target = string | { [condition: string]: Target };
@@ -74,4 +74,30 @@ const model = new RNN({ inputSize: 3, hiddenSize: 2, backend: "js" });
 const { model: loaded } = loadModel(saveModel(model), { backend: "js" });
 console.log(JSON.stringify({ without, backend: loaded.backendName, shared: loaded instanceof RNN }));`);
   expect(JSON.parse(await run(process.execPath, ["js-backend.cjs"], dir))).toEqual({ without: "INVALID_ARGUMENT", backend: "js", shared: true });
+});
+
+test("types: a TypeScript consumer of every subpath type-checks under moduleResolution bundler and node16", async () => {
+  const dir = consumerDir();
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(join(dir, "typed-consumer.ts"), `import { RNN, Trainer, generate, type RNNOptions } from "bptt";
+import { loadModel, saveModel } from "bptt/io";
+import { JsBackend } from "bptt/js";
+import { gradientCheck } from "bptt/gradcheck";
+import { serveTraining } from "bptt/worker";
+import { init } from "bptt/core";
+const options: RNNOptions = { inputSize: 3, hiddenSize: 4, backend: "js", bias: false };
+const model = new RNN(options);
+const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
+const bytes: Uint8Array = saveModel(model);
+const { model: loaded } = loadModel(bytes);
+const worst: number = gradientCheck(loaded, { batchSize: 1, seqLen: 1, inputs: [0], targets: [1] })[0].maxRelativeError;
+const tokens: number[] = generate(loaded, { prompt: [0], length: 3 });
+// @ts-expect-error an unknown option is a type error
+new RNN({ inputSize: 3, hiddenSize: 4, hidden: 5 });
+void [worst, tokens, trainer, JsBackend, serveTraining, init];
+`);
+  const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
+  for (const [module, resolution] of [["esnext", "bundler"], ["node16", "node16"]]) {
+    await run(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", module, "--moduleResolution", resolution, "--lib", "es2022,dom", "typed-consumer.ts"], dir);
+  }
 });
