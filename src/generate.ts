@@ -11,6 +11,11 @@ export interface GenerateOptions {
   temperature?: number;
   /** Sample only among the k most likely tokens (0 = all). */
   topK?: number;
+  /**
+   * Nucleus sampling: only among the most likely tokens whose probabilities add up to at least this
+   * share (of the top k, when topK is set), in (0, 1]; 1 (the default) keeps them all.
+   */
+  topP?: number;
   /** Seed of the sampling PRNG, or a Random to draw from. */
   seed?: number | Random;
   /** Stop after sampling this token (it is included in the result). */
@@ -20,7 +25,7 @@ export interface GenerateOptions {
 /**
  * Sample a continuation one token at a time through the model's streaming state:
  * feed the prompt, then repeatedly draw from softmax(logits / temperature), restricted to the
- * top k, and feed the drawn token back. Resets the model's stream state to one stream.
+ * top k and to the nucleus of mass topP, and feed the drawn token back. Resets the model's stream state to one stream.
  */
 export function generate(model: RNN, options: GenerateOptions): number[] {
   if (model.config.input !== "tokens" || model.config.loss !== "cross-entropy") {
@@ -36,6 +41,7 @@ export function generate(model: RNN, options: GenerateOptions): number[] {
   const temperature = checkFinite("temperature", options.temperature ?? 1, 0, Infinity, true);
   const topK = options.topK ?? 0;
   if (!Number.isInteger(topK) || topK < 0) throw invalid(`topK must be a non-negative integer; got ${describe(topK)}`);
+  const topP = checkFinite("topP", options.topP ?? 1, 0, 1, true);
   const rng = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
   const order = new Int32Array(V);
   model.resetState(1);
@@ -43,7 +49,7 @@ export function generate(model: RNN, options: GenerateOptions): number[] {
   let probs = model.stepProbabilities(prompt[0], temperature);
   for (let k = 1; k < prompt.length; k++) probs = model.stepProbabilities(prompt[k], temperature);
   for (let n = 0; n < length; n++) {
-    const next = sample(probs, topK, rng, order);
+    const next = sample(probs, topK, rng, order, topP);
     out.push(next);
     if (next === options.stopToken || n === length - 1) break;
     probs = model.stepProbabilities(next, temperature);
@@ -51,32 +57,51 @@ export function generate(model: RNN, options: GenerateOptions): number[] {
   return out;
 }
 
-/** Draw an index from `probs` (summing to 1), restricted to the k largest when 0 < k < length. */
-export function sample(probs: Float32Array, topK: number, rng: Random, order: Int32Array): number {
+/**
+ * Draw an index from `probs` (summing to 1), restricted to the k largest when 0 < k < length, and
+ * then to the smallest set of the largest whose mass reaches topP of theirs. Ties go to the lower
+ * index, so every engine draws the same.
+ */
+export function sample(probs: Float32Array, topK: number, rng: Random, order: Int32Array, topP = 1): number {
   const V = probs.length;
-  if (topK > 0 && topK < V) {
-    for (let i = 0; i < V; i++) order[i] = i;
-    // partial selection sort of the k largest, ties by lower index: deterministic on every engine
-    for (let i = 0; i < topK; i++) {
+  const k = topK > 0 && topK < V ? topK : V;
+  if (k === V && topP >= 1) {
+    let u = rng.next();
+    let last = 0;
+    for (let i = 0; i < V; i++) {
+      if (probs[i] > 0) last = i;
+      u -= probs[i];
+      if (u < 0) return i;
+    }
+    return last;
+  }
+  for (let i = 0; i < V; i++) order[i] = i;
+  if (k < V) {
+    // partial selection sort of the k largest
+    for (let i = 0; i < k; i++) {
       let best = i;
       for (let j = i + 1; j < V; j++) if (probs[order[j]] > probs[order[best]]) best = j;
       const tmp = order[i]; order[i] = order[best]; order[best] = tmp;
     }
-    let total = 0;
-    for (let i = 0; i < topK; i++) total += probs[order[i]];
-    let u = rng.next() * total;
-    for (let i = 0; i < topK; i++) {
-      u -= probs[order[i]];
-      if (u < 0) return order[i];
+  } else {
+    order.sort((a, b) => probs[b] - probs[a] || a - b);
+  }
+  let total = 0;
+  for (let i = 0; i < k; i++) total += probs[order[i]];
+  let n = k;
+  if (topP < 1) {
+    // the nucleus: the shortest prefix of the sorted candidates holding topP of their mass
+    let mass = 0;
+    for (n = 0; n < k;) {
+      mass += probs[order[n++]];
+      if (mass >= topP * total) break;
     }
-    return order[topK - 1];
+    total = mass;
   }
-  let u = rng.next();
-  let last = 0;
-  for (let i = 0; i < V; i++) {
-    if (probs[i] > 0) last = i;
-    u -= probs[i];
-    if (u < 0) return i;
+  let u = rng.next() * total;
+  for (let i = 0; i < n; i++) {
+    u -= probs[order[i]];
+    if (u < 0) return order[i];
   }
-  return last;
+  return order[n - 1];
 }

@@ -14,6 +14,7 @@ import { describe, expect, it } from "vitest";
 import { NonFiniteError, RNN, Random, Trainer, generate, type Batch, type TrainerOptions } from "../src/index.js";
 import { backendKinds } from "./helpers/backends.js";
 import { bits, modelOn, randomBatch, snapshot, type Kind } from "./helpers/models.js";
+import { sample } from "../src/generate.js";
 
 /** An echo task: the target at step t is the input token at t − 1 (nothing to predict at t = 0). */
 function echoBatch(rng: Random, B: number, T: number, V: number): Batch {
@@ -56,6 +57,35 @@ function expectUpdate(before: Map<string, Float32Array>, model: RNN, delta: (nam
 const norm = (grads: Map<string, Float32Array>) => Math.sqrt([...grads.values()].reduce((s, g) => s + g.reduce((t, v) => t + v * v, 0), 0));
 
 let jsTrajectory: number[] | null = null;
+
+function softmax(z: number[]): number[] {
+  const m = Math.max(...z), e = z.map((v) => Math.exp(v - m)), s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+describe("sample (the draw behind generate)", () => {
+  it("topP keeps the shortest most-likely prefix reaching its share, renormalised; ties go to the lower index", () => {
+    const probs = new Float32Array([0.05, 0.3, 0.5, 0.15]), order = new Int32Array(4), rng = new Random(3);
+    const counts = (topK: number, topP: number, n = 20000) => {
+      const c = [0, 0, 0, 0];
+      for (let i = 0; i < n; i++) c[sample(probs, topK, rng, order, topP)]++;
+      return c.map((x) => x / n);
+    };
+    // 0.5 + 0.3 = 0.8 is the shortest prefix reaching 0.75: tokens 2 and 1, in proportion 5 : 3
+    const nucleus = counts(0, 0.75);
+    expect(nucleus[0]).toBe(0);
+    expect(nucleus[3]).toBe(0);
+    expect(nucleus[2]).toBeCloseTo(0.625, 1);
+    // above 0.8 needs the third, 0.15
+    expect(counts(0, 0.85)[3]).toBeGreaterThan(0.1);
+    // a tiny share is the argmax; topK first, then the nucleus of the top k
+    expect(counts(0, 1e-6)).toEqual([0, 0, 1, 0]);
+    expect(counts(2, 0.5, 100)).toEqual([0, 0, 1, 0]);
+    const flat = new Float32Array([0.25, 0.25, 0.25, 0.25]);
+    const seen = new Set(Array.from({ length: 200 }, () => sample(flat, 0, rng, order, 0.45)));
+    expect([...seen].sort()).toEqual([0, 1]);
+  });
+});
 
 describe.each(backendKinds)("training on %s", (kind) => {
   it("SGD with gradient-norm clipping learns to echo the previous token", () => {
@@ -285,6 +315,31 @@ describe.each(backendKinds)("training on %s", (kind) => {
         logits = model.step(id);
       }
       expect(new Set(sampled).size).toBeGreaterThan(1); // it samples, not argmax
+      model.dispose();
+    });
+
+    it("topP draws only from the nucleus: the most likely tokens holding topP of the (temperature-scaled) probability", () => {
+      const model = make();
+      const temperature = 1.3, topP = 0.6;
+      const sampled = generate(model, { prompt: [2], length: 60, temperature, topP, seed: 21 });
+      model.resetState(1);
+      let logits = model.step(2);
+      for (const id of sampled) {
+        const p = softmax(Array.from(logits, (z) => z / temperature));
+        // the nucleus: sorted by probability (ties to the lower id), the shortest prefix reaching topP
+        const sorted = p.map((v, i) => [v, i]).sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+        const nucleus = new Set<number>();
+        let mass = 0;
+        for (const [v, i] of sorted) {
+          nucleus.add(i);
+          mass += v;
+          if (mass >= topP - 1e-6) break;
+        }
+        expect(nucleus.has(id), `token ${id} outside the nucleus ${[...nucleus]} of ${p}`).toBe(true);
+        logits = model.step(id);
+      }
+      expect(new Set(sampled).size).toBeGreaterThan(1);
+      for (const bad of [0, 1.5, Number.NaN]) expect(() => generate(model, { prompt: [2], length: 3, topP: bad })).toThrow(/topP/);
       model.dispose();
     });
 

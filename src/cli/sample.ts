@@ -10,6 +10,7 @@ export const sampleFlags: Record<string, FlagSpec> = {
   length: { type: "number", default: 200, help: "maximum characters per sample" },
   temperature: { type: "number", default: 0.8, help: "softmax temperature (> 0)" },
   "top-k": { type: "number", default: 0, help: "sample among the k most likely characters (0: all)" },
+  "top-p": { type: "number", default: 1, help: "sample among the most likely characters holding this share of the probability (nucleus; 1: all)" },
   prompt: { type: "string", default: "", help: "text to start from (after the boundary for line models)" },
   seed: { type: "number", default: 1, help: "sampling seed" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
@@ -33,7 +34,7 @@ export function sample(argv: string[], log: (line: string) => void = console.log
   if (prompt.length === 0) throw invalid("--prompt is needed for a model trained on running text (it has no boundary character)");
   for (let k = 0; k < (flags.count as number); k++) {
     const ids = generate(model, {
-      prompt, length: flags.length as number, temperature: flags.temperature as number, topK: flags["top-k"] as number,
+      prompt, length: flags.length as number, temperature: flags.temperature as number, topK: flags["top-k"] as number, topP: flags["top-p"] as number,
       seed: (flags.seed as number) + k, stopToken: lineModel ? boundary : undefined,
     });
     log(promptText + tokenizer.decode(ids.filter((id) => id !== boundary)));
