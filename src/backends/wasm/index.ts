@@ -99,6 +99,7 @@ export class WasmBackend implements Backend {
     Object.assign(this, bindKernels(instance.exports));
     this.heapBase = (heapBase as () => number)() >>> 0;
     this.memory = memory;
+    this.reserve(this.heapBase); // the kernels' scratch lies below heapBase (assembly/ops/scratch.ts)
   }
 
   /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
