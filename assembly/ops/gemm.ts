@@ -21,7 +21,7 @@ import { GEMM_KC, GEMM_MR, GEMM_NC, packedA, packedB, tile } from "./scratch";
   const c1 = c + rowC, c2 = c1 + rowC, c3 = c2 + rowC;
   let x00 = f32x4.splat(0), x01 = f32x4.splat(0), x10 = f32x4.splat(0), x11 = f32x4.splat(0);
   let x20 = f32x4.splat(0), x21 = f32x4.splat(0), x30 = f32x4.splat(0), x31 = f32x4.splat(0);
-  for (let k = 0; k < kk; k++, ap += 16, bp += 32) {
+  for (const bEnd = bp + (<usize>kk << 5); bp < bEnd; ap += 16, bp += 32) { // kk steps, no counter
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     const a0 = v128.load32_splat(ap);
     x00 = f32x4.add(x00, f32x4.mul(a0, b0)); x01 = f32x4.add(x01, f32x4.mul(a0, b1));
