@@ -70,9 +70,8 @@ import { GEMM_MR } from "./scratch";
 @inline function dot4(a: usize, b: usize, rowB: usize, K: i32): v128 {
   const b1 = b + rowB, b2 = b1 + rowB, b3 = b2 + rowB;
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  let k = 0;
-  let off: usize = 0;
-  for (; k + 4 <= K; k += 4, off += 16) {
+  const k = K & ~3, end = <usize>k << 2; // the loop runs on the byte offset alone, no counter
+  for (let off: usize = 0; off < end; off += 16) {
     const av = v128.load(a + off);
     s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + off)));
     s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + off)));
@@ -138,28 +137,27 @@ function ntRowAt(c: usize, a: usize, B: usize, N: i32, K: i32, accumulate: i32):
   let ak = a, bk = b;
   const sA2 = 2 * sAk, sA3 = 3 * sAk;
   const rowB2 = 2 * rowB, rowB3 = 3 * rowB, rowB4 = 4 * rowB;
+  const N4 = N & ~3, end4 = <usize>N4 << 2; // bytes of c in whole vectors
   for (; k + 4 <= K; k += 4, ak += 4 * sAk, bk += rowB4) {
     const s0 = load<f32>(ak), s1 = load<f32>(ak + sAk), s2 = load<f32>(ak + sA2), s3 = load<f32>(ak + sA3);
     const a0 = f32x4.splat(s0), a1 = f32x4.splat(s1), a2 = f32x4.splat(s2), a3 = f32x4.splat(s3);
     const b1 = bk + rowB, b2 = bk + rowB2, b3 = bk + rowB3;
-    let j = 0;
     let off: usize = 0;
-    for (; j + 4 <= N; j += 4, off += 16) {
+    for (; off < end4; off += 16) { // on the byte offset alone, no counter
       const p = f32x4.add(f32x4.mul(a0, v128.load(bk + off)), f32x4.mul(a1, v128.load(b1 + off)));
       const q = f32x4.add(f32x4.mul(a2, v128.load(b2 + off)), f32x4.mul(a3, v128.load(b3 + off)));
       v128.store(c + off, f32x4.add(v128.load(c + off), f32x4.add(p, q)));
     }
-    for (; j < N; j++, off += 4) {
+    for (let j = N4; j < N; j++, off += 4) {
       store<f32>(c + off, load<f32>(c + off) + ((s0 * load<f32>(bk + off) + s1 * load<f32>(b1 + off)) + (s2 * load<f32>(b2 + off) + s3 * load<f32>(b3 + off))));
     }
   }
   for (; k < K; k++, ak += sAk, bk += rowB) {
     const s0 = load<f32>(ak);
     const a0 = f32x4.splat(s0);
-    let j = 0;
     let off: usize = 0;
-    for (; j + 4 <= N; j += 4, off += 16) v128.store(c + off, f32x4.add(v128.load(c + off), f32x4.mul(a0, v128.load(bk + off))));
-    for (; j < N; j++, off += 4) store<f32>(c + off, load<f32>(c + off) + s0 * load<f32>(bk + off));
+    for (; off < end4; off += 16) v128.store(c + off, f32x4.add(v128.load(c + off), f32x4.mul(a0, v128.load(bk + off))));
+    for (let j = N4; j < N; j++, off += 4) store<f32>(c + off, load<f32>(c + off) + s0 * load<f32>(bk + off));
   }
 }
 
