@@ -6,6 +6,7 @@
 // come back as f64. Kernels allocate nothing; the host owns every byte above heapBase().
 import { scratchEnd } from "./ops/scratch";
 export { matmulNT, matmulNN, matmulTN } from "./ops/matmul";
+export { packRowGroups } from "./ops/matvec";
 export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
 export { crossEntropy, mse, softmax } from "./loss";

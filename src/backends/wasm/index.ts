@@ -5,7 +5,7 @@ const PAGE_BYTES = 65536;
 
 /** Every kernel the module must export (assembly/index.ts), in the order of the `Kernels` contract. */
 const kernelNames = [
-  "matmulNT", "matmulNN", "matmulTN",
+  "matmulNT", "matmulNN", "matmulTN", "packRowGroups",
   "fill", "copy", "scale", "clipByValue", "sumSquares",
   "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax",
@@ -26,7 +26,7 @@ function bindKernels(exports: WebAssembly.Exports): Kernels {
   };
   // an object literal typed as Kernels: the compiler checks that no kernel is left out
   return {
-    matmulNT: k("matmulNT"), matmulNN: k("matmulNN"), matmulTN: k("matmulTN"),
+    matmulNT: k("matmulNT"), matmulNN: k("matmulNN"), matmulTN: k("matmulTN"), packRowGroups: k("packRowGroups"),
     fill: k("fill"), copy: k("copy"), scale: k("scale"), clipByValue: k("clipByValue"), sumSquares: k("sumSquares"),
     linearForward: k("linearForward"), linearBackward: k("linearBackward"),
     crossEntropy: k("crossEntropy"), mse: k("mse"), softmax: k("softmax"),
