@@ -109,10 +109,10 @@ export interface Kernels {
    *   c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  (h_{-1}, c_{-1}) = (h0, c0)
    * hs, cs, tanhCs: (T,B,H) out h_t, c_t, tanh(c_t);  gates: (T,B,4H) out post-activation i, f, g, o;
    * x: (T,B,I) dense input or 0;  tokens: (T,B) int32 ids in [0,I) or 0 (exactly one is given);
-   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H).
+   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H);  WhhPacked: as for rnnForward.
    */
   lstmForward(hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
-    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void;
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
   /**
    * BPTT for one LSTM layer, time-reversed, in one call (δ: gradients of the gate pre-activations):
    *   dh_t = dhs_t + W_hhᵀ δ_{t+1};  dc_t = dc_{t+1} ⊙ f_{t+1} + dh_t ⊙ o ⊙ (1 − tanh² c_t)
@@ -124,7 +124,7 @@ export interface Kernels {
    */
   lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
     dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
-    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void;
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
 
   // ---- the GRU cell (assembly/cells/gru.ts), nn.GRU: gate blocks r, z, n of H rows ----
   /**

@@ -102,7 +102,7 @@ const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCel
  * All tensors live in one arena in the backend's memory: parameters, gradients and optimizer
  * state in blocks of the same layout, then the activations of the current window.
  */
-/** Largest W_hh (floats) that training windows of one sequence pack for the vanilla cell's kernels. */
+/** Largest W_hh (floats) that training windows of one sequence pack for the cell kernels (256 KiB). */
 const PACK_WHH_MAX_FLOATS = 256 * 256;
 
 export class RNN {
@@ -257,9 +257,9 @@ export class RNN {
     for (let l = 0; l < L; l++) {
       const args = this.layerArgs[l];
       // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward().
-      // Not above 256 KiB (H > 256): those products stream W_hh from L3 at the same speed packed or
+      // Not above 256 KiB (vanilla H > 256, LSTM H > 128): those products stream W_hh from L3 at the same speed packed or
       // not, and the copy is one pass more (W2, H = 512: 0.97× with it)
-      args.WhhPacked = B === 1 && H * H <= PACK_WHH_MAX_FLOATS ? this.packWhh(l) : 0;
+      args.WhhPacked = B === 1 && this.cell.gates * H * H <= PACK_WHH_MAX_FLOATS ? this.packWhh(l) : 0;
       this.cell.forward(be, args, T, B, l === 0 ? I : H, H);
     }
     const top = w.cache[L - 1];
@@ -494,7 +494,7 @@ export class RNN {
   }
 
   /**
-   * @internal Run `fn` with the stream steps of the vanilla cell reading W_hh packed once, for
+   * @internal Run `fn` with the stream steps of the vanilla and LSTM cells reading W_hh packed once, for
    * generate(): nothing inside it changes the weights. Afterwards the steps read W_hh again.
    */
   withPackedStreamWeights<R>(fn: () => R): R {
@@ -509,15 +509,15 @@ export class RNN {
   }
 
   /**
-   * W_hh of layer l copied into its packRowGroups layout (block "packedWhh", defined on first use)
-   * for the B = 1 matrix–vector products of the vanilla cell's kernels; 0 for the gated cells.
+   * W_hh (G·H, H) of layer l copied into its packRowGroups layout (block "packedWhh", defined on first
+   * use) for the B = 1 matrix–vector products of the vanilla and LSTM kernels; 0 for the GRU.
    */
   private packWhh(l: number): Ptr {
-    if (this.cell.kind !== "rnn") return 0;
-    const H = this.config.hiddenSize, bytes = packedFloats(H, H) * 4;
+    if (this.cell.kind === "gru") return 0;
+    const H = this.config.hiddenSize, R = this.cell.gates * H, bytes = packedFloats(R, H) * 4;
     if (!this.arena.has("packedWhh")) this.arena.define("packedWhh", this.config.numLayers * bytes);
     const ptr = this.arena.block("packedWhh") + l * bytes;
-    this.backend.packRowGroups(ptr, this.paramPtr(this.layout.layers[l].weightHh), H, H);
+    this.backend.packRowGroups(ptr, this.paramPtr(this.layout.layers[l].weightHh), R, H);
     return ptr;
   }
 
