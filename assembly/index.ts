@@ -4,7 +4,9 @@
 // Only numbers cross the boundary: pointers are usize byte offsets into the memory the host
 // imports as env.memory, dimensions and flags are i32, scalars f32, and losses and reductions
 // come back as f64. Kernels allocate nothing; the host owns every byte above heapBase().
+import { scratchEnd } from "./ops/scratch";
 export { matmulNT, matmulNN, matmulTN } from "./ops/matmul";
+export { packRowGroups } from "./ops/matvec";
 export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
 export { crossEntropy, mse, softmax } from "./loss";
@@ -13,7 +15,7 @@ export { lstmForward, lstmBackward } from "./cells/lstm";
 export { gruForward, gruBackward } from "./cells/gru";
 export { sgdStep, adagradStep, rmspropStep, adamStep, adamwStep } from "./optim";
 
-/** The first 16-byte-aligned byte after the module's static data; tensors may start here. */
+/** The first 16-byte-aligned byte after the module's static data and the kernels' scratch (ops/scratch.ts); tensors may start here. */
 export function heapBase(): usize {
-  return max<usize>((__heap_base + 15) & ~<usize>15, 16);
+  return scratchEnd();
 }

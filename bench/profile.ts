@@ -14,7 +14,7 @@ if (w === undefined || w.kind === "missing") throw new Error(`profile: no runnab
 const runner = w.kind === "train" ? trainingRunner(w, backend) : generationRunner(w, backend);
 const be = runner.model.internals().backend as unknown as Record<string, (this: unknown, ...a: number[]) => number>;
 const time = new Map<string, number>(), calls = new Map<string, number>();
-const names = ["matmulNT", "matmulNN", "matmulTN", "fill", "copy", "scale", "clipByValue", "sumSquares", "linearForward", "linearBackward",
+const names = ["matmulNT", "matmulNN", "matmulTN", "packRowGroups", "fill", "copy", "scale", "clipByValue", "sumSquares", "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax", "rnnForward", "rnnBackward", "lstmForward", "lstmBackward", "gruForward", "gruBackward", "sgdStep"];
 for (const name of names) {
   const f = be[name];

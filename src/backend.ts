@@ -20,6 +20,11 @@ export type Ptr = number;
 /** Activation of the vanilla cell, as the integer code the kernels take. */
 export const Activation = { Tanh: 0, Relu: 1 } as const;
 
+/** Floats of packRowGroups' layout of an (R,K) matrix: 8⌈R/8⌉ · 4⌈K/4⌉. */
+export function packedFloats(R: number, K: number): number {
+  return Math.ceil(R / 8) * 8 * Math.ceil(K / 4) * 4;
+}
+
 export interface Kernels {
   // ---- generic linear algebra (assembly/ops/matmul.ts) ----
   /** C (M,N) = A (M,K) · B (N,K)ᵀ, plus C when `accumulate` = 1. */
@@ -28,6 +33,12 @@ export interface Kernels {
   matmulNN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void;
   /** C (M,N) = A (K,M)ᵀ · B (K,N), plus C when `accumulate` = 1. */
   matmulTN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void;
+  /**
+   * Wp = W (R,K) in row groups (assembly/ops/matvec.ts), the layout the B = 1 recurrences read:
+   *   Wp[((g·Q + q)·8 + r)·4 + c] = W[8g + r, 4q + c], zeros past row R and column K;
+   * Wp holds packedFloats(R, K) = 8⌈R/8⌉ · 4⌈K/4⌉ floats.
+   */
+  packRowGroups(Wp: Ptr, W: Ptr, R: number, K: number): void;
 
   // ---- elementwise and reductions (assembly/ops/vector.ts) ----
   /** x[i] = value for i < n. */
@@ -71,10 +82,12 @@ export interface Kernels {
    *   h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh),   h_{-1} = h0
    * hs: (T,B,H) out; x: (T,B,I) dense input, or 0 when `tokens` is given;
    * tokens: (T,B) int32 ids in [0,I) (x_t one-hot: W_ih x_t is column tokens[t,b] of W_ih), or 0;
-   * h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H); act: Activation.
+   * h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H); act: Activation;
+   * WhhPacked: packRowGroups(W_hh), which the kernel may read instead of Whh when B = 1 (it must
+   * hold the current W_hh), or 0.
    */
   rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr,
-    T: number, B: number, I: number, H: number, act: number): void;
+    T: number, B: number, I: number, H: number, act: number, WhhPacked: Ptr): void;
   /**
    * Backpropagation through time for one layer, time-reversed, in one call.
    *   g_t = dhs_t + W_hhᵀ δ_{t+1}            (∂E/∂h_t: from above plus from the future)
@@ -83,10 +96,11 @@ export interface Kernels {
    *   dx_t = W_ihᵀ δ_t (overwritten, only when dx ≠ 0), dh0 = W_hhᵀ δ_0 (overwritten)
    * dhs: (T,B,H) in: ∂E/∂h_t from the layer above or the head; out: δ_t (overwritten).
    * dhNorms: (T) out: ‖g_t‖₂ over the batch, or 0 to skip. hs, x, tokens, h0: as saved by rnnForward.
+   * WhhPacked: as for rnnForward.
    */
   rnnBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
     dhs: Ptr, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr,
-    T: number, B: number, I: number, H: number, act: number): void;
+    T: number, B: number, I: number, H: number, act: number, WhhPacked: Ptr): void;
 
   // ---- the LSTM cell (assembly/cells/lstm.ts), nn.LSTM: gate blocks i, f, g, o of H rows ----
   /**
@@ -95,10 +109,10 @@ export interface Kernels {
    *   c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  (h_{-1}, c_{-1}) = (h0, c0)
    * hs, cs, tanhCs: (T,B,H) out h_t, c_t, tanh(c_t);  gates: (T,B,4H) out post-activation i, f, g, o;
    * x: (T,B,I) dense input or 0;  tokens: (T,B) int32 ids in [0,I) or 0 (exactly one is given);
-   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H).
+   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H);  WhhPacked: as for rnnForward.
    */
   lstmForward(hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
-    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void;
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
   /**
    * BPTT for one LSTM layer, time-reversed, in one call (δ: gradients of the gate pre-activations):
    *   dh_t = dhs_t + W_hhᵀ δ_{t+1};  dc_t = dc_{t+1} ⊙ f_{t+1} + dh_t ⊙ o ⊙ (1 − tanh² c_t)
@@ -110,7 +124,7 @@ export interface Kernels {
    */
   lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
     dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
-    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void;
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
 
   // ---- the GRU cell (assembly/cells/gru.ts), nn.GRU: gate blocks r, z, n of H rows ----
   /**

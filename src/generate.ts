@@ -45,16 +45,19 @@ export function generate(model: RNN, options: GenerateOptions): number[] {
   const rng = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
   const order = new Int32Array(V);
   model.resetState(1);
-  const out: number[] = [];
-  let probs = model.stepProbabilities(prompt[0], temperature);
-  for (let k = 1; k < prompt.length; k++) probs = model.stepProbabilities(prompt[k], temperature);
-  for (let n = 0; n < length; n++) {
-    const next = sample(probs, topK, rng, order, topP);
-    out.push(next);
-    if (next === options.stopToken || n === length - 1) break;
-    probs = model.stepProbabilities(next, temperature);
-  }
-  return out;
+  // the loop below cannot change the weights: W_hh is packed once for all its steps
+  return model.withPackedStreamWeights(() => {
+    const out: number[] = [];
+    let probs = model.stepProbabilities(prompt[0], temperature);
+    for (let k = 1; k < prompt.length; k++) probs = model.stepProbabilities(prompt[k], temperature);
+    for (let n = 0; n < length; n++) {
+      const next = sample(probs, topK, rng, order, topP);
+      out.push(next);
+      if (next === options.stopToken || n === length - 1) break;
+      probs = model.stepProbabilities(next, temperature);
+    }
+    return out;
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { Activation, type Backend, type Ptr } from "./backend.js";
+import { Activation, packedFloats, type Backend, type Ptr } from "./backend.js";
 import { Arena, align16 } from "./arena.js";
 import { checkBackend, createBackend, type BackendKind } from "./backends/index.js";
 import { IGNORE_INDEX, checkFiniteArray, checkLength, validateBatch, type Batch } from "./batch.js";
@@ -101,6 +101,9 @@ interface StreamPointers {
 }
 
 const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
+
+/** Largest W_hh (floats) that training windows of one sequence pack for the cell kernels (256 KiB). */
+const PACK_WHH_MAX_FLOATS = 256 * 256;
 
 /**
  * A stacked recurrent network with a linear head, trained by backpropagation through time.
@@ -260,7 +263,14 @@ export class RNN {
     this.#stage(batch, w, h0, c0);
     const I = c.inputSize, H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
     const be = this.#backend;
-    for (let l = 0; l < L; l++) this.#cell.forward(be, this.#layerArgs[l], T, B, l === 0 ? I : H, H);
+    for (let l = 0; l < L; l++) {
+      const args = this.#layerArgs[l];
+      // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward().
+      // Not above 256 KiB (vanilla H > 256, LSTM H > 128): those products stream W_hh from L3 at the same speed packed or
+      // not, and the copy is one pass more (W2, H = 512: 0.97× with it)
+      args.WhhPacked = B === 1 && this.#cell.gates * H * H <= PACK_WHH_MAX_FLOATS ? this.#packWhh(l) : 0;
+      this.#cell.forward(be, args, T, B, l === 0 ? I : H, H);
+    }
     const top = w.cache[L - 1];
     be.linearForward(w.logits, top, this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, H);
     let loss = 0, count = 0;
@@ -492,6 +502,34 @@ export class RNN {
     return this.#disposed;
   }
 
+  /**
+   * @internal Run `fn` with the stream steps of the vanilla and LSTM cells reading W_hh packed once, for
+   * generate(): nothing inside it changes the weights. Afterwards the steps read W_hh again.
+   */
+  withPackedStreamWeights<R>(fn: () => R): R {
+    const s = this.#requireStream("withPackedStreamWeights");
+    if (s.B !== 1) return fn();
+    for (let l = 0; l < this.config.numLayers; l++) this.#streamArgs[l].WhhPacked = this.#packWhh(l);
+    try {
+      return fn();
+    } finally {
+      for (const args of this.#streamArgs) args.WhhPacked = 0;
+    }
+  }
+
+  /**
+   * W_hh (G·H, H) of layer l copied into its packRowGroups layout (block "packedWhh", defined on first
+   * use) for the B = 1 matrix–vector products of the vanilla and LSTM kernels; 0 for the GRU.
+   */
+  #packWhh(l: number): Ptr {
+    if (this.#cell.kind === "gru") return 0;
+    const H = this.config.hiddenSize, R = this.#cell.gates * H, bytes = packedFloats(R, H) * 4;
+    if (!this.#arena.has("packedWhh")) this.#arena.define("packedWhh", this.config.numLayers * bytes);
+    const ptr = this.#arena.block("packedWhh") + l * bytes;
+    this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[l].weightHh), R, H);
+    return ptr;
+  }
+
   /** @internal The backend and arena, for the trainer's kernels over the parameter blocks. */
   internals(): { backend: Backend; arena: Arena } {
     this.#assertLive();
@@ -553,7 +591,7 @@ export class RNN {
       c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
       dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
       dhNorms: w.dhNorms + l * w.T * 4,
-      Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh),
+      Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
       dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh),
       ...this.#biasPointers(slots),
       act: this.#act,
@@ -657,7 +695,7 @@ export class RNN {
         tokens: l === 0 && c.input === "tokens" ? this.#stream.inputs : 0,
         dx: 0, h0: this.#stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
         c0: this.#stream.cellState === 0 ? 0 : this.#stream.cellState + l * s.B * H * 4, dc0: 0,
-        Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh),
+        Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
         dWih: 0, dWhh: 0, ...this.#biasPointers(slots), dbih: 0, dbhh: 0, act: this.#act,
       });
     }

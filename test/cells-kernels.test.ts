@@ -11,6 +11,7 @@
 // A sigmoid check: σ and tanh through lstmForward with W = 0 against Math, over [−30, 30].
 // Measured worst |wasm − js| / (1 + |js|) (BPTT_KERNEL_REPORT=1): forward 1.7e-7, backward 4.6e-7.
 import { afterAll, describe, expect, test } from "vitest";
+import { packedFloats } from "../src/backend.js";
 import { BpttError } from "../src/errors.js";
 import { Random } from "../src/random.js";
 import type { BackendKind } from "./helpers/backends.js";
@@ -58,8 +59,14 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       if (cell === "lstm") {
         const cs = p.put("cs", uniform(rng, rows * H), TOL.forward, mis());
         const tcs = p.put("tanhCs", uniform(rng, rows * H), TOL.forward);
-        p.run((b) => b.lstmForward(hs, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, bih, bhh, T, B, I, H));
-        p.check(`lstmForward ${label}`);
+        // B = 1: half the windows give W_hh packed in row groups, which the Wasm kernels then read instead
+        let Wp = 0;
+        if (B === 1 && (rep >> 1) % 2 === 0) {
+          Wp = p.put("Wp", new Float32Array(packedFloats(4 * H, H)), 0);
+          p.run((b) => b.packRowGroups(Wp, Whh, 4 * H, H));
+        }
+        p.run((b) => b.lstmForward(hs, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, bih, bhh, T, B, I, H, Wp));
+        p.check(`lstmForward ${label} packed=${Wp !== 0}`);
         for (const [ptr, n] of [[hs, rows * H], [cs, rows * H], [tcs, rows * H], [gates, rows * 4 * H]]) p.sync(ptr, n);
         const dhs = p.put("dhs", uniform(rng, rows * H));
         const dgates = p.put("dgates", uniform(rng, rows * 4 * H), TOL.backward, mis());
@@ -68,8 +75,8 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         const norms = withNorms ? p.put("dhNorms", uniform(rng, T), TOL.backward) : 0;
         const dx = withDx ? p.put("dx", uniform(rng, rows * I), TOL.backward) : 0; // with tokens: untouched
         const [dWih, dWhh, dbih, dbhh] = grads;
-        p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H));
-        p.check(`lstmBackward ${label} dx=${withDx} norms=${withNorms}`);
+        p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H, Wp));
+        p.check(`lstmBackward ${label} dx=${withDx} norms=${withNorms} packed=${Wp !== 0}`);
       } else {
         const ghs = p.put("ghs", uniform(rng, rows * 3 * H), TOL.forward, mis());
         p.run((b) => b.gruForward(hs, gates, ghs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H));
@@ -90,6 +97,32 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
     for (const [k, v] of p.worst) report.set(`${kind} ${k}`, Math.max(report.get(`${kind} ${k}`) ?? 0, v));
   });
 
+  test("lstm with B = 1 on W_hh packed in row groups (H = 1..130, T = 1..30)", () => {
+    const p = new BackendPair(kind);
+    const rng = new Random(44);
+    for (const [T, I, H] of [[1, 5, 1], [3, 7, 5], [30, 3, 9], [4, 17, 33], [25, 65, 128], [2, 9, 130]] as const) {
+      p.reset();
+      const s = 1 / Math.sqrt(H);
+      const tokens = p.put("tokens", ints(rng, T, I)), h0 = p.put("h0", uniform(rng, H, -0.5, 0.5)), c0 = p.put("c0", uniform(rng, H, -1.5, 1.5));
+      const Wih = p.put("Wih", uniform(rng, 4 * H * I, -s, s)), Whh = p.put("Whh", uniform(rng, 4 * H * H, -s, s));
+      const bih = p.put("bih", uniform(rng, 4 * H, -0.5, 0.5)), bhh = p.put("bhh", uniform(rng, 4 * H, -0.5, 0.5));
+      const Wp = p.put("Wp", new Float32Array(packedFloats(4 * H, H)), 0);
+      p.run((b) => b.packRowGroups(Wp, Whh, 4 * H, H));
+      const tol = T > 20 ? 1e-5 : TOL.forward; // a chain over 25–30 steps: as the T = 40 test
+      const hs = p.put("hs", new Float32Array(T * H), tol), cs = p.put("cs", new Float32Array(T * H), tol);
+      const tcs = p.put("tanhCs", new Float32Array(T * H), tol), gates = p.put("gates", new Float32Array(T * 4 * H), tol);
+      p.run((b) => b.lstmForward(hs, cs, tcs, gates, 0, tokens, h0, c0, Wih, Whh, bih, bhh, T, 1, I, H, Wp));
+      p.check(`lstmForward packed T=${T} I=${I} H=${H}`);
+      for (const [ptr, n] of [[hs, T * H], [cs, T * H], [tcs, T * H], [gates, T * 4 * H]]) p.sync(ptr, n);
+      const dhs = p.put("dhs", uniform(rng, T * H));
+      const [dWih, dWhh, dbih, dbhh, dh0, dc0, norms] = [4 * H * I, 4 * H * H, 4 * H, 4 * H, H, H, T]
+        .map((n, i) => p.put(`out${i}`, new Float32Array(n), TOL.backward));
+      const dgates = p.put("dgates", new Float32Array(T * 4 * H), TOL.backward);
+      p.run((b) => b.lstmBackward(0, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, cs, tcs, gates, 0, tokens, h0, c0, Wih, Whh, T, 1, I, H, Wp));
+      p.check(`lstmBackward packed T=${T} I=${I} H=${H}`);
+    }
+  });
+
   test.each(["lstm", "gru"] as const)("%s on a wide layer (H = 130) and a long window (T = 40)", (cell) => {
     const p = new BackendPair(kind);
     const rng = new Random(43);
@@ -102,7 +135,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const bih = p.put("bih", uniform(rng, G * H, -0.1, 0.1)), bhh = p.put("bhh", uniform(rng, G * H, -0.1, 0.1));
       const hs = p.put("hs", new Float32Array(rows * H), 1e-5), gates = p.put("gates", new Float32Array(rows * G * H), 1e-5);
       const extra = [p.put("cs|ghs", new Float32Array(rows * (cell === "lstm" ? H : 3 * H)), 1e-5), p.put("tanhCs", new Float32Array(rows * H), 1e-5)];
-      if (cell === "lstm") p.run((b) => b.lstmForward(hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, bih, bhh, T, B, I, H));
+      if (cell === "lstm") p.run((b) => b.lstmForward(hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, bih, bhh, T, B, I, H, 0));
       else p.run((b) => b.gruForward(hs, gates, extra[0], x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H));
       p.check(`${cell}Forward T=${T} B=${B} I=${I} H=${H}`);
       for (const [ptr, n] of [[hs, rows * H], [gates, rows * G * H], [extra[0], rows * (cell === "lstm" ? H : 3 * H)], [extra[1], rows * H]]) p.sync(ptr, n);
@@ -110,7 +143,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const [dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dx] = [G * H * I, G * H * H, G * H, G * H, B * H, B * H, T, rows * I]
         .map((n, i) => p.put(`out${i}`, new Float32Array(n), 1e-5));
       const dgates = p.put("dgates", new Float32Array(rows * G * H), 1e-5), dns = p.put("dns", new Float32Array(rows * H), 1e-5);
-      if (cell === "lstm") p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, T, B, I, H));
+      if (cell === "lstm") p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, T, B, I, H, 0));
       else p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, extra[0], x, 0, h0, Wih, Whh, T, B, I, H));
       p.check(`${cell}Backward T=${T} B=${B} I=${I} H=${H}`);
     }
@@ -132,7 +165,7 @@ describe.each(["js", ...wasmKinds] as const)("%s: the LSTM's gates are σ and ta
     const bhh = at(4), h0 = at(8), c0 = at(9), x = at(10), Wih = at(11), hs = at(15), cs = at(16), tcs = at(17), gates = at(18), Whh = at(22);
     b.reserve(Whh + 4 * 4 * H * H + 64);
     new Float32Array(b.buffer, Whh, 4 * H * H).fill(0);
-    b.lstmForward(hs, cs, tcs, gates, x, 0, h0, c0, Wih, Whh, at(0), bhh, 1, 1, 1, H);
+    b.lstmForward(hs, cs, tcs, gates, x, 0, h0, c0, Wih, Whh, at(0), bhh, 1, 1, 1, H, 0);
     const g = new Float32Array(b.buffer, gates, 4 * H);
     let sig = 0, th = 0;
     for (let j = 0; j < H; j++) {
@@ -157,10 +190,10 @@ describe("debug build asserts", () => {
     const T = 3, B = 1, I = 3, H = 4;
     let error: unknown;
     try {
-      if (kernel === "lstmForward") b.lstmForward(p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), p(9), p(10), T, B, I, H);
+      if (kernel === "lstmForward") b.lstmForward(p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), p(9), p(10), T, B, I, H, 0);
       else if (kernel === "gruForward") b.gruForward(p(1), p(2), p(3), 0, base, p(5), p(7), p(8), p(9), p(10), T, B, I, H);
       else if (kernel === "lstmBackward") {
-        b.lstmBackward(0, p(11), p(12), p(13), p(14), p(15), p(16), 0, p(17), p(18), p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), T, B, I, H);
+        b.lstmBackward(0, p(11), p(12), p(13), p(14), p(15), p(16), 0, p(17), p(18), p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), T, B, I, H, 0);
       } else b.gruBackward(0, p(11), p(12), p(13), p(14), p(15), 0, p(17), p(19), p(18), p(1), p(2), p(3), 0, base, p(5), p(7), p(8), T, B, I, H);
     } catch (e) {
       error = e;

@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { afterAll, describe, expect, test } from "vitest";
-import { Activation, type Backend, type Ptr } from "../src/backend.js";
+import { Activation, packedFloats, type Backend, type Ptr } from "../src/backend.js";
 import { JsBackend } from "../src/backends/js/index.js";
 import { WasmBackend } from "../src/backends/wasm/index.js";
 import { decodeEmbedded, defaultModule, init, isWasmModule } from "../src/backends/wasm/loader.js";
@@ -272,8 +272,14 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));
       const bhh = p.put("bhh", uniform(rng, H, -0.1, 0.1));
       const hs = p.put("hs", uniform(rng, T * B * H), TOL.rnnForward);
-      p.run((b) => b.rnnForward(hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act));
-      p.check(`rnnForward ${label}`);
+      // B = 1: half the windows give W_hh packed in row groups, which the Wasm kernels then read instead
+      let Wp = 0;
+      if (B === 1 && (rep >> 1) % 2 === 0) {
+        Wp = p.zeros("Wp", packedFloats(H, H), TOL.exact);
+        p.run((b) => b.packRowGroups(Wp, Whh, H, H));
+      }
+      p.run((b) => b.rnnForward(hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act, Wp));
+      p.check(`rnnForward ${label} packed=${Wp !== 0}`);
 
       p.sync(hs, T * B * H); // backward from identical saved activations
       const dhs = p.put("dhs", uniform(rng, T * B * H), TOL.rnnBackward);
@@ -285,8 +291,50 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const dhNorms = withNorms ? p.put("dhNorms", uniform(rng, T), TOL.rnnBackward) : 0;
       // with tokens dx is never written: it keeps its contents (checked as an unchanged tensor)
       const dx = withDx ? p.put("dx", uniform(rng, T * B * I), TOL.rnnBackward) : 0;
-      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act));
-      p.check(`rnnBackward ${label} dx=${withDx} norms=${withNorms}`);
+      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act, Wp));
+      p.check(`rnnBackward ${label} dx=${withDx} norms=${withNorms} packed=${Wp !== 0}`);
+    }
+  });
+
+  test("packRowGroups on odd shapes (R, K in 1..33 and 130), zeros past R and K, exact", () => {
+    const p = new Pair(kind);
+    const rng = new Random(22);
+    for (const R of [...SIZES, 130]) {
+      for (const K of [1, 3, 4, 6, 9, 33, 130]) {
+        p.reset();
+        const W = p.put("W", uniform(rng, R * K), TOL.exact, rng.int(4) * 4); // W not 16-byte aligned either
+        const Wp = p.put("Wp", uniform(rng, packedFloats(R, K)), TOL.exact); // garbage before: every float is written
+        p.run((b) => b.packRowGroups(Wp, W, R, K));
+        p.check(`packRowGroups R=${R} K=${K}`);
+      }
+    }
+  });
+
+  test("rnnForward and rnnBackward with B = 1 on W_hh packed in row groups (H = 1..130, T = 1..30)", () => {
+    const p = new Pair(kind);
+    const rng = new Random(23);
+    for (const [T, I, H] of [[1, 5, 1], [3, 7, 5], [30, 3, 9], [4, 17, 33], [25, 65, 128], [2, 9, 130]] as const) {
+      for (const act of [Activation.Tanh, Activation.Relu]) {
+        p.reset();
+        const scale = 1 / Math.sqrt(H);
+        const tokens = p.put("tokens", ints(rng, T, 0, I));
+        const h0 = p.put("h0", uniform(rng, H, -0.5, 0.5));
+        const Wih = p.put("Wih", uniform(rng, H * I, -scale, scale));
+        const Whh = p.put("Whh", uniform(rng, H * H, -scale, scale));
+        const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));
+        const bhh = p.put("bhh", uniform(rng, H, -0.1, 0.1));
+        const Wp = p.zeros("Wp", packedFloats(H, H), TOL.exact);
+        p.run((b) => b.packRowGroups(Wp, Whh, H, H));
+        const hs = p.zeros("hs", T * H, T > 20 ? 1e-5 : TOL.rnnForward); // a chain over 25–30 steps: as the T = 40 test
+        p.run((b) => b.rnnForward(hs, 0, tokens, h0, Wih, Whh, bih, bhh, T, 1, I, H, act, Wp));
+        p.check(`rnnForward packed act=${act} T=${T} I=${I} H=${H}`);
+        p.sync(hs, T * H);
+        const dhs = p.put("dhs", uniform(rng, T * H), TOL.rnnBackward);
+        const grads = [H * I, H * H, H, H, H, T].map((n, i) => p.zeros(`grad${i}`, n, TOL.rnnBackward));
+        const [dWih, dWhh, dbih, dbhh, dh0, dhNorms] = grads;
+        p.run((b) => b.rnnBackward(0, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, 0, tokens, h0, Wih, Whh, T, 1, I, H, act, Wp));
+        p.check(`rnnBackward packed act=${act} T=${T} I=${I} H=${H}`);
+      }
     }
   });
 
@@ -303,14 +351,14 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));
       const bhh = p.put("bhh", uniform(rng, H, -0.1, 0.1));
       const hs = p.zeros("hs", T * B * H, 1e-5); // a tanh chain over 40 steps: looser
-      p.run((b) => b.rnnForward(hs, x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H, Activation.Tanh));
+      p.run((b) => b.rnnForward(hs, x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H, Activation.Tanh, 0));
       p.check(`rnnForward T=${T} B=${B} I=${I} H=${H}`);
       p.sync(hs, T * B * H);
       const dhs = p.put("dhs", uniform(rng, T * B * H), TOL.rnnBackward);
       const grads = [H * I, H * H, H, H, B * H, T].map((n, i) => p.zeros(`grad${i}`, n, TOL.rnnBackward));
       const dx = p.zeros("dx", T * B * I, TOL.rnnBackward);
       const [dWih, dWhh, dbih, dbhh, dh0, dhNorms] = grads;
-      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, 0, h0, Wih, Whh, T, B, I, H, Activation.Tanh));
+      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, 0, h0, Wih, Whh, T, B, I, H, Activation.Tanh, 0));
       p.check(`rnnBackward T=${T} B=${B} I=${I} H=${H}`);
     }
   });
@@ -485,12 +533,12 @@ describe.each(["js", ...wasmKinds] as const)("%s: hand-derived oracles", (kind) 
     // h = tanh(w·x + bi + u·h0 + bh) = tanh(0.5·2 + 0.1 + (−1)·0.3 + 0.2) = tanh(1)
     const x = put(f32([2])), h0 = put(f32([0.3])), w = put(f32([0.5])), u = put(f32([-1])), bi = put(f32([0.1])), bh = put(f32([0.2]));
     const hs = put(new Float32Array(1));
-    b.rnnForward(hs, x, 0, h0, w, u, bi, bh, 1, 1, 1, 1, Activation.Tanh);
+    b.rnnForward(hs, x, 0, h0, w, u, bi, bh, 1, 1, 1, 1, Activation.Tanh, 0);
     const h = read(hs, 1)[0];
     expect(Math.abs(h - Math.tanh(1))).toBeLessThan(2e-7);
     const dhs = put(f32([1])), dx = put(new Float32Array(1)), dw = put(new Float32Array(1)), du = put(new Float32Array(1));
     const dbi = put(new Float32Array(1)), dbh = put(new Float32Array(1)), dh0 = put(new Float32Array(1)), norms = put(new Float32Array(1));
-    b.rnnBackward(dx, dw, du, dbi, dbh, dh0, norms, dhs, hs, x, 0, h0, w, u, 1, 1, 1, 1, Activation.Tanh);
+    b.rnnBackward(dx, dw, du, dbi, dbh, dh0, norms, dhs, hs, x, 0, h0, w, u, 1, 1, 1, 1, Activation.Tanh, 0);
     const delta = 1 - h * h;
     const close = (got: number, want: number) => expect(Math.abs(got - want)).toBeLessThan(1e-6);
     close(read(dhs, 1)[0], delta);
@@ -528,7 +576,7 @@ describe.each(wasmKinds)("%s: exp and tanh accuracy", (kind) => {
     const f = new Float32Array(b.buffer);
     for (let j = 0; j < width; j++) f[(W >> 2) + j * width + j] = 1;
     f.set(xs, x >> 2);
-    b.rnnForward(hs, x, 0, h0, W, U, bias, bias, 1, rows, width, width, Activation.Tanh);
+    b.rnnForward(hs, x, 0, h0, W, U, bias, bias, 1, rows, width, width, Activation.Tanh, 0);
     return new Float32Array(b.buffer, hs, xs.length).slice();
   }
 
@@ -658,7 +706,7 @@ describe.each(wasmKinds)("%s: memory, isolation, disposal", (kind) => {
       return "no error";
     };
     expect(code(() => b.fill(64, 1, 0))).toBe("DISPOSED");
-    expect(code(() => b.rnnForward(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0))).toBe("DISPOSED");
+    expect(code(() => b.rnnForward(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0))).toBe("DISPOSED");
     expect(code(() => b.buffer)).toBe("DISPOSED");
     expect(code(() => b.reserve(1))).toBe("DISPOSED");
     b.dispose(); // twice is fine
@@ -672,7 +720,7 @@ describe("debug build asserts", () => {
     new Int32Array(b.buffer).set([0, 1, 7], base >> 2); // I = 3: 7 is out of range
     let error: unknown;
     try {
-      b.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh);
+      b.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh, 0);
     } catch (e) {
       error = e;
     }
@@ -691,7 +739,7 @@ describe("debug build asserts", () => {
     new Int32Array(memory.buffer).set([0, 1, 7], base >> 2);
     let reference = "";
     try {
-      exports.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh);
+      exports.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh, 0);
     } catch (e) {
       reference = (e as Error).message;
     }
@@ -699,7 +747,7 @@ describe("debug build asserts", () => {
     new Int32Array(b.buffer).set([0, 1, 7], base >> 2);
     let ours = "";
     try {
-      b.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh);
+      b.rnnForward(base + 64, 0, base, base + 1024, base + 2048, base + 3072, base + 4096, base + 4096, 3, 1, 3, 4, Activation.Tanh, 0);
     } catch (e) {
       ours = (e as Error).message;
     }

@@ -31,6 +31,7 @@
 import { REAL_BYTES } from "../precision";
 import { addSquaresF64, hsumF64, sigmoidf, sigmoidX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { carryPacked, matvecPacked } from "../ops/matvec";
 import { addInto, allZero, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
 
@@ -73,11 +74,12 @@ import { inputGradients, inputProduct } from "./gated";
 /**
  * The LSTM over T steps, overwriting hs, cs, tanhCs and gates.
  * hs, cs, tanhCs: (T,B,H) out;  gates: (T,B,4H) out (post-activation i, f, g, o);
- * x: (T,B,I) or 0;  tokens: (T,B) or 0;  h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H).
+ * x: (T,B,I) or 0;  tokens: (T,B) or 0;  h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H);
+ * WhhPacked: W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh when B = 1, or 0.
  */
 export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x: usize, tokens: usize, h0: usize, c0: usize,
-  Wih: usize, Whh: usize, bih: usize, bhh: usize, T: i32, B: i32, I: i32, H: i32): void {
-  assert(((hs | cs | tanhCs | gates | x | tokens | h0 | c0 | Wih | Whh | bih | bhh) & 3) == 0, "lstmForward: pointers must be 4-byte aligned");
+  Wih: usize, Whh: usize, bih: usize, bhh: usize, T: i32, B: i32, I: i32, H: i32, WhhPacked: usize): void {
+  assert(((hs | cs | tanhCs | gates | x | tokens | h0 | c0 | Wih | Whh | bih | bhh | WhhPacked) & 3) == 0, "lstmForward: pointers must be 4-byte aligned");
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "lstmForward: negative dimension");
   assert((x != 0) != (tokens != 0), "lstmForward: give exactly one of x and tokens");
   const G4 = 4 * H;
@@ -86,11 +88,15 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
   // input side for all steps at once: gates (T·B, 4H) = x W_ihᵀ, or gathered columns of W_ih
   inputProduct(gates, x, tokens, Wih, T * B, I, G4, "lstmForward: token id out of range [0, I)");
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ, as rnnForward
+  const packed = B == 1 && WhhPacked != 0;
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * stepG; // (B,4H)
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH; // (B,H)
-    if (t > 0 || !h0Zero) matmulNT(gt, hPrev, Whh, B, G4, H, 1); // a_t += h_{t−1} W_hhᵀ
+    if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
+      if (packed) matvecPacked(gt, WhhPacked, hPrev, G4, H, 1);
+      else matmulNT(gt, hPrev, Whh, B, G4, H, 1);
+    }
     const at = <usize>t * stepH;
     for (let b = 0; b < B; b++) {
       const rb = <usize>b * rowH;
@@ -152,11 +158,12 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
  * dgates: (T,B,4H) out δ_t (scratch, left holding the pre-activation gradients);
  * dhs: (T,B,H) in ∂E/∂h_t from the layer above or the head (unchanged);
  * hs, cs, tanhCs, gates, x, tokens, h0, c0: as given to / saved by lstmForward;  Wih: (4H,I);  Whh: (4H,H).
+ * WhhPacked: W_hh in row groups, read instead of Whh when B = 1, or 0.
  */
 export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dc0: usize, dhNorms: usize,
   dgates: usize, dhs: usize, hs: usize, cs: usize, tanhCs: usize, gates: usize, x: usize, tokens: usize, h0: usize, c0: usize,
-  Wih: usize, Whh: usize, T: i32, B: i32, I: i32, H: i32): void {
-  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dc0 | dhNorms | dgates | dhs | hs | cs | tanhCs | gates | x | tokens | h0 | c0 | Wih | Whh) & 3) == 0,
+  Wih: usize, Whh: usize, T: i32, B: i32, I: i32, H: i32, WhhPacked: usize): void {
+  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dc0 | dhNorms | dgates | dhs | hs | cs | tanhCs | gates | x | tokens | h0 | c0 | Wih | Whh | WhhPacked) & 3) == 0,
     "lstmBackward: pointers must be 4-byte aligned");
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "lstmBackward: negative dimension");
   assert((x != 0) != (tokens != 0), "lstmBackward: give exactly one of x and tokens");
@@ -166,6 +173,7 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   const rows = T * B;
   fill(dh0, B * H, 0); // carry W_hhᵀ δ_T = 0
   fill(dc0, B * H, 0); // carry dc_T ⊙ f_T = 0
+  const packed = B == 1 && WhhPacked != 0;
   for (let t = T - 1; t >= 0; t--) {
     const at = <usize>t * stepH;
     const cPrev = t == 0 ? c0 : cs + at - stepH; // (B,H)
@@ -176,7 +184,8 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
       norm2 += lstmDeltaRow(dt + <usize>b * rowG, dc0 + rb, dhs + at + rb, dh0 + rb, gt + <usize>b * rowG, tanhCs + at + rb, cPrev + rb, H);
     }
     if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
-    matmulNN(dh0, dt, Whh, B, H, G4, 0); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    if (packed) carryPacked(dh0, WhhPacked, dt, G4, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    else matmulNN(dh0, dt, Whh, B, H, G4, 0);
   }
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0;  db_hh += Σ δ
   if (T > 1) matmulTN(dWhh, dgates + stepG, hs, G4, H, (T - 1) * B, 1);

@@ -28,6 +28,7 @@
 import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { carryPacked, matvecPacked } from "../ops/matvec";
 import { addRowsInto2, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 const TANH: i32 = 0;
@@ -54,11 +55,12 @@ const TANH: i32 = 0;
 
 /**
  * h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) for t = 0 … T−1, overwriting hs.
- * hs: (T,B,H) out; x: (T,B,I) or 0; tokens: (T,B) or 0; h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H).
+ * hs: (T,B,H) out; x: (T,B,I) or 0; tokens: (T,B) or 0; h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H);
+ * WhhPacked: W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh when B = 1, or 0.
  */
 export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize, bih: usize, bhh: usize,
-  T: i32, B: i32, I: i32, H: i32, act: i32): void {
-  assert(((hs | x | tokens | h0 | Wih | Whh | bih | bhh) & 3) == 0, "rnnForward: pointers must be 4-byte aligned");
+  T: i32, B: i32, I: i32, H: i32, act: i32, WhhPacked: usize): void {
+  assert(((hs | x | tokens | h0 | Wih | Whh | bih | bhh | WhhPacked) & 3) == 0, "rnnForward: pointers must be 4-byte aligned");
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnForward: negative dimension");
   assert(act == 0 || act == 1, "rnnForward: unknown activation");
   assert((x != 0) != (tokens != 0), "rnnForward: give exactly one of x and tokens");
@@ -77,10 +79,14 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
     matmulNT(hs, x, Wih, rows, H, I, 0);
   }
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ
+  const packed = B == 1 && WhhPacked != 0;
   for (let t = 0; t < T; t++) {
     const ht = hs + <usize>t * stepBytes; // (B,H)
     const hPrev = t == 0 ? h0 : ht - stepBytes; // (B,H)
-    if (t > 0 || !h0Zero) matmulNT(ht, hPrev, Whh, B, H, H, 1); // a_t += h_{t−1} W_hhᵀ
+    if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
+      if (packed) matvecPacked(ht, WhhPacked, hPrev, H, H, 1);
+      else matmulNT(ht, hPrev, Whh, B, H, H, 1);
+    }
     for (let b = 0; b < B; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
   }
 }
@@ -120,12 +126,13 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
  * dx: (T,B,I) out (overwritten, dense input only) or 0;  dWih: (H,I) +=;  dWhh: (H,H) +=;
  * dbih, dbhh: (H) +=;  dh0: (B,H) out = W_hhᵀ δ_0, also the carry W_hhᵀ δ_{t+1} during the sweep;
  * dhNorms: (T) out ‖g_t‖₂ or 0;  dhs: (T,B,H) in ∂E/∂h_t, out δ_t;
- * hs, x, tokens, h0: as given to / saved by rnnForward;  Wih: (H,I);  Whh: (H,H).
+ * hs, x, tokens, h0: as given to / saved by rnnForward;  Wih: (H,I);  Whh: (H,H);
+ * WhhPacked: W_hh in row groups, read instead of Whh when B = 1, or 0.
  */
 export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
   dhs: usize, hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize,
-  T: i32, B: i32, I: i32, H: i32, act: i32): void {
-  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dhNorms | dhs | hs | x | tokens | h0 | Wih | Whh) & 3) == 0,
+  T: i32, B: i32, I: i32, H: i32, act: i32, WhhPacked: usize): void {
+  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dhNorms | dhs | hs | x | tokens | h0 | Wih | Whh | WhhPacked) & 3) == 0,
     "rnnBackward: pointers must be 4-byte aligned");
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnBackward: negative dimension");
   assert(act == 0 || act == 1, "rnnBackward: unknown activation");
@@ -135,11 +142,13 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   const stepBytes = <usize>B * rowH;
   const rows = T * B;
   fill(dh0, BH, 0); // carry W_hhᵀ δ_T = 0
+  const packed = B == 1 && WhhPacked != 0;
   for (let t = T - 1; t >= 0; t--) {
     const d = dhs + <usize>t * stepBytes; // (B,H)
     const norm2 = deltaStep(d, dh0, hs + <usize>t * stepBytes, BH, act);
     if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
-    matmulNN(dh0, d, Whh, B, H, H, 0); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    if (packed) carryPacked(dh0, WhhPacked, d, H, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    else matmulNN(dh0, d, Whh, B, H, H, 0);
   }
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
   if (T > 1) matmulTN(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1);

@@ -15,11 +15,11 @@ export const lstmCell: CellSpec = {
   forward(backend, p, T, B, I, H) {
     const n = T * B * H * 4; // bytes of one (T,B,H) tensor
     backend.lstmForward(p.cache, p.cache + n, p.cache + 2 * n, p.cache + 3 * n, p.x, p.tokens, p.h0, p.c0,
-      p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H);
+      p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H, p.WhhPacked);
   },
   backward(backend, p, T, B, I, H) {
     const n = T * B * H * 4;
     backend.lstmBackward(p.dx, p.dWih, p.dWhh, p.dbih, p.dbhh, p.dh0, p.dc0, p.dhNorms, p.dcache + n, p.dcache,
-      p.cache, p.cache + n, p.cache + 2 * n, p.cache + 3 * n, p.x, p.tokens, p.h0, p.c0, p.Wih, p.Whh, T, B, I, H);
+      p.cache, p.cache + n, p.cache + 2 * n, p.cache + 3 * n, p.x, p.tokens, p.h0, p.c0, p.Wih, p.Whh, T, B, I, H, p.WhhPacked);
   },
 };

@@ -9,9 +9,9 @@ export const rnnCell: CellSpec = {
   dcacheFloats: (rows, hidden) => rows * hidden,
   stateOffset: () => 0,
   forward(backend, p, T, B, I, H) {
-    backend.rnnForward(p.cache, p.x, p.tokens, p.h0, p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H, p.act);
+    backend.rnnForward(p.cache, p.x, p.tokens, p.h0, p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H, p.act, p.WhhPacked);
   },
   backward(backend, p, T, B, I, H) {
-    backend.rnnBackward(p.dx, p.dWih, p.dWhh, p.dbih, p.dbhh, p.dh0, p.dhNorms, p.dcache, p.cache, p.x, p.tokens, p.h0, p.Wih, p.Whh, T, B, I, H, p.act);
+    backend.rnnBackward(p.dx, p.dWih, p.dWhh, p.dbih, p.dbhh, p.dh0, p.dhNorms, p.dcache, p.cache, p.x, p.tokens, p.h0, p.Wih, p.Whh, T, B, I, H, p.act, p.WhhPacked);
   },
 };

@@ -2,6 +2,7 @@ import type { Backend, Ptr } from "../../backend.js";
 import { BpttError } from "../../errors.js";
 import type { JsMemory } from "./memory.js";
 import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
+import { packRowGroups } from "./matvec.js";
 import { clipByValue, copy, fill, scale, sumSquares } from "./vector.js";
 import { linearBackward, linearForward } from "./linear.js";
 import { crossEntropy, mse, softmax } from "./loss.js";
@@ -50,6 +51,7 @@ export class JsBackend implements Backend {
   matmulNT(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void { matmulNT(this.memory, C, A, B, M, N, K, accumulate); }
   matmulNN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void { matmulNN(this.memory, C, A, B, M, N, K, accumulate); }
   matmulTN(C: Ptr, A: Ptr, B: Ptr, M: number, N: number, K: number, accumulate: number): void { matmulTN(this.memory, C, A, B, M, N, K, accumulate); }
+  packRowGroups(Wp: Ptr, W: Ptr, R: number, K: number): void { packRowGroups(this.memory, Wp, W, R, K); }
   fill(x: Ptr, n: number, value: number): void { fill(this.memory, x, n, value); }
   copy(y: Ptr, x: Ptr, n: number): void { copy(this.memory, y, x, n); }
   scale(x: Ptr, n: number, s: number): void { scale(this.memory, x, n, s); }
@@ -60,20 +62,22 @@ export class JsBackend implements Backend {
   crossEntropy(dlogits: Ptr, logits: Ptr, targets: Ptr, N: number, O: number): number { return crossEntropy(this.memory, dlogits, logits, targets, N, O); }
   mse(dy: Ptr, y: Ptr, targets: Ptr, mask: Ptr, N: number, O: number): number { return mse(this.memory, dy, y, targets, mask, N, O); }
   softmax(probs: Ptr, logits: Ptr, N: number, O: number, invTemperature: number): void { softmax(this.memory, probs, logits, N, O, invTemperature); }
-  rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, act: number): void {
+  // WhhPacked: the js twin always reads Whh itself (the packed copy holds the same values)
+  rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, act: number,
+    _WhhPacked: Ptr): void {
     rnnForward(this.memory, hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act);
   }
   rnnBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr, dhs: Ptr, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr,
-    T: number, B: number, I: number, H: number, act: number): void {
+    T: number, B: number, I: number, H: number, act: number, _WhhPacked: Ptr): void {
     rnnBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act);
   }
   lstmForward(hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
-    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void {
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, _WhhPacked: Ptr): void {
     lstmForward(this.memory, hs, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, bih, bhh, T, B, I, H);
   }
   lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
     dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
-    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void {
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, _WhhPacked: Ptr): void {
     lstmBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dc0, dhNorms, dgates, dhs, hs, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H);
   }
   gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,

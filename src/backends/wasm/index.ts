@@ -5,7 +5,7 @@ const PAGE_BYTES = 65536;
 
 /** Every kernel the module must export (assembly/index.ts), in the order of the `Kernels` contract. */
 const kernelNames = [
-  "matmulNT", "matmulNN", "matmulTN",
+  "matmulNT", "matmulNN", "matmulTN", "packRowGroups",
   "fill", "copy", "scale", "clipByValue", "sumSquares",
   "linearForward", "linearBackward",
   "crossEntropy", "mse", "softmax",
@@ -93,6 +93,7 @@ export class WasmBackend implements Backend {
     Object.assign(this, bindKernels(instance.exports));
     this.heapBase = (heapBase as () => number)() >>> 0;
     this.#memory = memory;
+    this.reserve(this.heapBase); // the kernels' scratch lies below heapBase (assembly/ops/scratch.ts)
   }
 
   /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
