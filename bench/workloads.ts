@@ -4,6 +4,8 @@
  * sampled from.
  */
 import { RNN, Random, Trainer, generate, type Batch } from "../src/index.js";
+// the pure-TS backend is a subpath of its own: importing it makes backend "js" available
+import "../src/js.js";
 import { generationFlopsPerToken, trainingFlopsPerToken } from "./flops.js";
 
 export type Backend = "wasm" | "js";
