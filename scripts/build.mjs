@@ -1,7 +1,8 @@
 // Builds the package into dist/:
 //   dist/index.js     the main entry `bptt` (ESM, minified + .map): the release Wasm embedded (no configuration, no file access)
 //   dist/core.js      `bptt/core`: the same API with no Wasm embedded: call init(module | bytes) first (Vercel Edge, hosts without compile from bytes)
-//   dist/io.js        `bptt/io`: safetensors, model files, checkpoints
+//   dist/io.js        `bptt/io`: safetensors, model files, checkpoints (dist/io-lib.js, after the main entry;
+//                     dist/io.workerd.js after the workerd entry)
 //   dist/js.js        `bptt/js`: the pure-TypeScript backend (importing it makes backend "js" available)
 //   dist/gradcheck.js `bptt/gradcheck`: finite-difference gradient checks
 //   dist/train-worker.js  `bptt/worker`: train in a Web Worker or worker_threads, with progress and cancellation
@@ -33,8 +34,12 @@ const common = { bundle: true, target: "es2022", logLevel: "warning", legalComme
 const library = { ...common, platform: "neutral", minify: true };
 
 await buildEsmEntries(root, library, {
-  index: "src/index.ts", io: "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", "train-worker": "src/worker/index.ts",
+  index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", "train-worker": "src/worker/index.ts",
 });
+// bptt/io creates models (loadModel, loadCheckpoint), so it brings the Wasm with it, as `bptt` does: the
+// embedded module by default, the module binding under workerd (a page importing only bptt/io works)
+writeFileSync("dist/io.js", "// bptt/io: the main entry (the embedded Wasm), then the file formats\nimport \"./index.js\";\nexport * from \"./io-lib.js\";\n");
+writeFileSync("dist/io.workerd.js", "// bptt/io under workerd: the workerd entry (the .wasm module binding), then the file formats\nimport \"./worker.js\";\nexport * from \"./io-lib.js\";\n");
 await esbuild.build({ ...library, entryPoints: ["src/cjs.ts"], outfile: "dist/bptt.cjs", format: "cjs" });
 writeFileSync("dist/index.cjs", "// require(\"bptt\")\nmodule.exports = require(\"./bptt.cjs\").main;\n");
 writeFileSync("dist/io.cjs", "// require(\"bptt/io\")\nmodule.exports = require(\"./bptt.cjs\").io;\n");

@@ -6,17 +6,17 @@
 //                  exports `__modules`: by module path ("errors", "model", …), the exports of core
 //                  modules that the other entries import (found in their import statements).
 //   dist/index.js  src/index.ts: the embedded Wasm, handed to the core's loader; re-exports core.js.
-//   dist/io.js, js.js, gradcheck.js, train-worker.js
+//   dist/io-lib.js, js.js, gradcheck.js, train-worker.js
 //                  their own code only: an import of a core module becomes a read of
 //                  `__modules[path]` from ./core.js, and an import of another entry an import of
-//                  its file (./index.js, ./io.js, ./js.js).
+//                  its file (./index.js, ./io-lib.js, ./js.js).
 import * as esbuild from "esbuild";
 import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = "src";
 /** Entries other files import by their built name (the worker imports the main entry, bptt/io and bptt/js). */
-const ENTRY_FILES = { "src/index.ts": "./index.js", "src/core.ts": "./core.js", "src/io.ts": "./io.js", "src/js.ts": "./js.js" };
+const ENTRY_FILES = { "src/index.ts": "./index.js", "src/core.ts": "./core.js", "src/io.ts": "./io-lib.js", "src/js.ts": "./js.js" };
 
 /** "src/backends/wasm/loader.ts" → "backends/wasm/loader": the key of a core module in `__modules`. */
 const moduleKey = (file) => relative(SRC, file).replace(/\.ts$/, "");

@@ -33,14 +33,34 @@ test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/
   expect(embeddedWasm(closure("index.js"))?.bytes.equals(wasm), "dist/index.js embeds dist/bptt.wasm").toBe(true);
   expect(embeddedWasm(read("bptt.cjs"))?.bytes.equals(wasm), "dist/bptt.cjs embeds dist/bptt.wasm").toBe(true);
   expect(embeddedWasm(closure("core.js")), "bptt/core embeds no module").toBeUndefined();
-  expect(embeddedWasm(closure("io.js")), "bptt/io embeds no module").toBeUndefined();
+  // bptt/io brings the main entry (or, under workerd, the workerd entry) instead of a copy of the module
+  expect(read("io.js")).toMatch(/^import "\.\/index\.js";$/m);
+  expect(read("io.workerd.js")).toMatch(/^import "\.\/worker\.js";$/m);
+  expect(embeddedWasm(read("io-lib.js")), "dist/io-lib.js carries no module of its own").toBeUndefined();
   expect(read("worker.js")).toMatch(/import \w+ from "\.\/bptt\.wasm"/);
   // the subpaths read the library from ./core.js instead of carrying a copy (a message only src/model.ts has)
   const modelOnly = "needs a forward() first";
   expect(read("core.js")).toContain(modelOnly);
-  for (const file of ["index.js", "io.js", "js.js", "gradcheck.js", "train-worker.js"]) {
+  for (const file of ["index.js", "io-lib.js", "js.js", "gradcheck.js", "train-worker.js"]) {
     expect(read(file), file).not.toContain(modelOnly);
     expect(read(file), file).toMatch(/from"\.\/(core|index)\.js"/);
+  }
+});
+
+test("bptt/io on its own (ESM and CommonJS) brings the Wasm with it: a PyTorch-named file loads and runs with nothing else imported", async () => {
+  const dir = consumerDir();
+  const { writeFileSync } = await import("node:fs");
+  const script = `const tensors = [["rnn.weight_ih_l0", [6, 4]], ["rnn.weight_hh_l0", [6, 2]], ["rnn.bias_ih_l0", [6]], ["rnn.bias_hh_l0", [6]], ["head.weight", [4, 2]], ["head.bias", [4]]]
+  .map(([name, shape]) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(0.1) }));
+const { model } = loadModel(encodeSafetensors(tensors), { config: { cell: "gru", inputSize: 4, hiddenSize: 2 } });
+const again = loadModel(saveModel(model)).model;
+console.log(JSON.stringify({ backend: again.backendName, loss: again.forward({ batchSize: 1, seqLen: 2, inputs: [0, 1], targets: [1, 2] }).loss }));`;
+  writeFileSync(join(dir, "io-only.mjs"), `import { encodeSafetensors, loadModel, saveModel } from "bptt/io";\n${script}`);
+  writeFileSync(join(dir, "io-only.cjs"), `const { encodeSafetensors, loadModel, saveModel } = require("bptt/io");\n${script}`);
+  for (const file of ["io-only.mjs", "io-only.cjs"]) {
+    const result = JSON.parse(await run(process.execPath, [file], dir));
+    expect(result.backend, file).toBe("wasm");
+    expect(result.loss, file).toBeGreaterThan(0);
   }
 });
 
