@@ -20,7 +20,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { RNN, type RNNOptions } from "../src/index.js";
-import { decodeSafetensors, loadModel, saveModel } from "../src/io.js";
+import { decodeSafetensors, encodeSafetensors, loadModel, saveModel } from "../src/io.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
 
 interface Record_ {
@@ -134,5 +134,43 @@ describe.each(backendKinds)("PyTorch interop on %s (torch " + interop.torch + ")
         model.dispose();
       }
     });
+  });
+});
+
+describe("state_dict module names other than rnn / head", () => {
+  const config = { cell: "lstm", input: "dense", inputSize: 3, hiddenSize: 4, numLayers: 2, outputSize: 2, loss: "mse" } as const;
+  const source = new RNN({ ...config, seed: 12, backend: "js" });
+  /** The source model's tensors under other module names (a user's `self.lstm`, `self.fc`, …). */
+  const renamed = (rnn: string, head: string, extra: { name: string; shape: number[] }[] = []) => encodeSafetensors([
+    ...source.parameters().map(({ name, shape, data }) => {
+      const [module, rest] = name.split(/\.(.*)/, 2);
+      const prefix = module === "rnn" ? rnn : head;
+      return { name: prefix === "" ? rest : `${prefix}.${rest}`, shape, data: data.slice() };
+    }),
+    ...extra.map(({ name, shape }) => ({ name, shape, data: new Float32Array(shape.reduce((a, b) => a * b, 1)) })),
+  ]);
+  const batch = { batchSize: 1, seqLen: 3, inputs: [0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, 0.9], targets: [0, 1, 1, 0, 0.5, 0.5] };
+  const reference = source.forward(batch).loss;
+  const lossOf = (bytes: Uint8Array, names?: { rnn?: string; head?: string }) => {
+    const { model } = loadModel(bytes, { config, names, backend: "js" });
+    const loss = model.forward(batch).loss;
+    model.dispose();
+    return loss;
+  };
+
+  it("are found when unambiguous: self.lstm + self.fc, a Lightning-style model.encoder + model.decoder, the module saved without a prefix", () => {
+    expect(lossOf(renamed("lstm", "fc"))).toBe(reference);
+    expect(lossOf(renamed("model.encoder", "model.decoder"))).toBe(reference);
+    expect(lossOf(renamed("", "out"))).toBe(reference);
+  });
+
+  it("options.names settles an ambiguous file; without it the error says what it found and what to pass", () => {
+    const twoHeads = renamed("lstm", "fc", [{ name: "aux.weight", shape: [2, 4] }, { name: "aux.bias", shape: [2] }]);
+    expect(() => lossOf(twoHeads)).toThrow('cannot tell which tensors are the linear head (…weight and …bias): candidates "fc", "aux"; pass options.names = { rnn, head } with the state_dict prefixes');
+    // named, the other head is a tensor the model does not have
+    expect(() => lossOf(twoHeads, { rnn: "lstm", head: "fc" })).toThrow('unexpected tensor "aux.weight"');
+    expect(lossOf(renamed("lstm", "fc"), { rnn: "lstm", head: "fc" })).toBe(reference);
+    expect(() => lossOf(renamed("lstm", "fc"), { rnn: "gru", head: "fc" })).toThrow('unexpected tensor "lstm.weight_ih_l0"');
+    expect(() => loadModel(renamed("lstm", "fc"), { config, names: { rnn: 3 as unknown as string } })).toThrow("options.names.rnn must be a string");
   });
 });

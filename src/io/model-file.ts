@@ -19,6 +19,13 @@ export interface LoadOptions {
   wasmModule?: WebAssembly.Module;
   /** The architecture, for files without bptt metadata (e.g. written from PyTorch). */
   config?: RNNOptions;
+  /**
+   * The attribute names of the recurrent module and of the linear head in the file's state_dict:
+   * by default "rnn" and "head" (bptt's own names), or else found in the file when that is
+   * unambiguous (one module with weight_ih_l0, one other with weight and bias), e.g.
+   * `{ rnn: "lstm", head: "fc" }` for `self.lstm = nn.LSTM(…)`, `self.fc = nn.Linear(…)`; "" for none.
+   */
+  names?: { rnn?: string; head?: string };
 }
 
 export interface LoadedModel {
@@ -81,27 +88,58 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
     throw format("the file has no bptt configuration in __metadata__; pass options.config to describe the architecture");
   }
   const tokenizer = readVocabulary(meta, format);
+  const prefixes = modulePrefixes([...file.tensors.keys()], options.names);
   const model = new RNN({ ...config, backend: options.backend ?? "wasm", wasmModule: options.wasmModule });
   try {
     const expected = model.layout.tensors;
-    const names = new Set(expected.map((t) => t.name));
+    // bptt's name "rnn.weight_ih_l0" / "head.weight" → the file's, under its module names
+    const inFile = (name: string) => {
+      const [module, rest] = name.split(/\.(.*)/, 2);
+      const prefix = module === "rnn" ? prefixes.rnn : prefixes.head;
+      return prefix === "" ? rest : `${prefix}.${rest}`;
+    };
+    const names = new Set(expected.map((t) => inFile(t.name)));
     for (const name of file.tensors.keys()) {
       if (!names.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; the model's tensors are ${[...names].join(", ")}`);
     }
     for (const slot of expected) {
-      const tensor = file.tensors.get(slot.name);
-      if (tensor === undefined) throw format(`tensor ${JSON.stringify(slot.name)} is missing`);
+      const tensor = file.tensors.get(inFile(slot.name));
+      if (tensor === undefined) throw format(`tensor ${JSON.stringify(inFile(slot.name))} is missing`);
       if (tensor.shape.length !== slot.shape.length || tensor.shape.some((d, i) => d !== slot.shape[i])) {
-        throw format(`tensor ${JSON.stringify(slot.name)} has shape [${tensor.shape.join(", ")}]; expected [${slot.shape.join(", ")}]`);
+        throw format(`tensor ${JSON.stringify(inFile(slot.name))} has shape [${tensor.shape.join(", ")}]; expected [${slot.shape.join(", ")}]`);
       }
-      if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(slot.name)} holds a non-finite value`);
+      if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(inFile(slot.name))} holds a non-finite value`);
     }
-    for (const slot of expected) model.setParameter(slot.name, file.tensors.get(slot.name)!.data);
+    for (const slot of expected) model.setParameter(slot.name, file.tensors.get(inFile(slot.name))!.data);
   } catch (error) {
     model.dispose();
     throw error;
   }
   return { model, tokenizer, metadata: meta };
+}
+
+/**
+ * The state_dict prefixes of the recurrent module and the head: given, bptt's own ("rnn", "head"),
+ * or the only candidates in the file — one prefix with weight_ih_l0, one other with weight and bias.
+ */
+function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): { rnn: string; head: string } {
+  if (given !== undefined) {
+    if (given === null || typeof given !== "object") throw new BpttError("INVALID_ARGUMENT", `options.names must be an object { rnn?, head? }; got ${describe(given)}`);
+    for (const key of ["rnn", "head"] as const) {
+      if (given[key] !== undefined && typeof given[key] !== "string") throw new BpttError("INVALID_ARGUMENT", `options.names.${key} must be a string (a state_dict prefix, "" for none); got ${describe(given[key])}`);
+    }
+  }
+  const prefixOf = (name: string, suffix: string) => (name === suffix ? "" : name.endsWith(`.${suffix}`) ? name.slice(0, -suffix.length - 1) : null);
+  const found = (suffix: string) => [...new Set(fileNames.map((n) => prefixOf(n, suffix)).filter((p): p is string => p !== null))];
+  const pick = (what: string, candidates: string[], fallback: string) => {
+    if (candidates.includes(fallback)) return fallback;
+    if (candidates.length === 1) return candidates[0];
+    throw format(`cannot tell which tensors are the ${what}: ${candidates.length === 0 ? "none fits" : `candidates ${candidates.map((c) => JSON.stringify(c)).join(", ")}`}; pass options.names = { rnn, head } with the state_dict prefixes`);
+  };
+  const rnn = given?.rnn ?? pick("recurrent layers (…weight_ih_l0)", found("weight_ih_l0"), "rnn");
+  const heads = found("weight").filter((p) => p !== rnn && fileNames.includes(p === "" ? "bias" : `${p}.bias`));
+  const head = given?.head ?? pick("linear head (…weight and …bias)", heads, "head");
+  return { rnn, head };
 }
 
 /** The tokenizer stored as `__metadata__.vocabulary`, if any; a malformed one is a FORMAT error made by `fail`. */
