@@ -164,6 +164,15 @@ describe("state_dict module names other than rnn / head", () => {
     expect(lossOf(renamed("", "out"))).toBe(reference);
   });
 
+  it("saveModel writes under the names given (to match a PyTorch module), and such a file loads back", () => {
+    const bytes = saveModel(source, { names: { rnn: "lstm", head: "fc" } });
+    expect([...decodeSafetensors(bytes).tensors.keys()]).toEqual(source.parameters().map((p) => p.name.replace(/^rnn\./, "lstm.").replace(/^head\./, "fc.")));
+    const { model } = loadModel(bytes, { backend: "js" });
+    expect(model.forward(batch).loss).toBe(reference);
+    model.dispose();
+    expect(() => saveModel(source, { names: { head: null as unknown as string } })).toThrow("options.names.head must be a string");
+  });
+
   it("options.names settles an ambiguous file; without it the error says what it found and what to pass", () => {
     const twoHeads = renamed("lstm", "fc", [{ name: "aux.weight", shape: [2, 4] }, { name: "aux.bias", shape: [2] }]);
     expect(() => lossOf(twoHeads)).toThrow('cannot tell which tensors are the linear head (…weight and …bias): candidates "fc", "aux"; pass options.names = { rnn, head } with the state_dict prefixes');

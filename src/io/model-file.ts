@@ -12,6 +12,29 @@ export interface SaveOptions {
   tokenizer?: CharTokenizer;
   /** Extra string metadata (keys `format`, `format_version`, `config`, `vocabulary` are reserved). */
   metadata?: Record<string, string>;
+  /**
+   * The state_dict prefixes to write the recurrent layers and the head under (default "rnn" and
+   * "head"), to match a PyTorch module's attribute names, e.g. `{ rnn: "lstm", head: "fc" }`.
+   */
+  names?: { rnn?: string; head?: string };
+}
+
+type ModuleNames = { rnn: string; head: string };
+
+/** bptt's tensor name ("rnn.weight_ih_l0", "head.weight") under the given module prefixes ("" for none). */
+function nameInFile(name: string, names: ModuleNames): string {
+  const [module, rest] = name.split(/\.(.*)/, 2);
+  const prefix = module === "rnn" ? names.rnn : names.head;
+  return prefix === "" ? rest : `${prefix}.${rest}`;
+}
+
+function checkNames(names: unknown): void {
+  if (names === undefined) return;
+  if (names === null || typeof names !== "object") throw new BpttError("INVALID_ARGUMENT", `options.names must be an object { rnn?, head? }; got ${describe(names)}`);
+  for (const key of ["rnn", "head"] as const) {
+    const value = (names as Record<string, unknown>)[key];
+    if (value !== undefined && typeof value !== "string") throw new BpttError("INVALID_ARGUMENT", `options.names.${key} must be a string (a state_dict prefix, "" for none); got ${describe(value)}`);
+  }
 }
 
 export interface LoadOptions {
@@ -50,7 +73,9 @@ export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
   metadata.format_version = MODEL_FORMAT_VERSION;
   metadata.config = JSON.stringify(storedConfig(model));
   if (options.tokenizer) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
-  const tensors = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
+  checkNames(options.names);
+  const names = { rnn: options.names?.rnn ?? "rnn", head: options.names?.head ?? "head" };
+  const tensors = model.parameters().map(({ name, shape, data }) => ({ name: nameInFile(name, names), shape, data: data.slice() }));
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -92,12 +117,7 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
   const model = new RNN({ ...config, backend: options.backend ?? "wasm", wasmModule: options.wasmModule });
   try {
     const expected = model.layout.tensors;
-    // bptt's name "rnn.weight_ih_l0" / "head.weight" → the file's, under its module names
-    const inFile = (name: string) => {
-      const [module, rest] = name.split(/\.(.*)/, 2);
-      const prefix = module === "rnn" ? prefixes.rnn : prefixes.head;
-      return prefix === "" ? rest : `${prefix}.${rest}`;
-    };
+    const inFile = (name: string) => nameInFile(name, prefixes);
     const names = new Set(expected.map((t) => inFile(t.name)));
     for (const name of file.tensors.keys()) {
       if (!names.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; the model's tensors are ${[...names].join(", ")}`);
@@ -122,13 +142,8 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
  * The state_dict prefixes of the recurrent module and the head: given, bptt's own ("rnn", "head"),
  * or the only candidates in the file — one prefix with weight_ih_l0, one other with weight and bias.
  */
-function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): { rnn: string; head: string } {
-  if (given !== undefined) {
-    if (given === null || typeof given !== "object") throw new BpttError("INVALID_ARGUMENT", `options.names must be an object { rnn?, head? }; got ${describe(given)}`);
-    for (const key of ["rnn", "head"] as const) {
-      if (given[key] !== undefined && typeof given[key] !== "string") throw new BpttError("INVALID_ARGUMENT", `options.names.${key} must be a string (a state_dict prefix, "" for none); got ${describe(given[key])}`);
-    }
-  }
+function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): ModuleNames {
+  checkNames(given);
   const prefixOf = (name: string, suffix: string) => (name === suffix ? "" : name.endsWith(`.${suffix}`) ? name.slice(0, -suffix.length - 1) : null);
   const found = (suffix: string) => [...new Set(fileNames.map((n) => prefixOf(n, suffix)).filter((p): p is string => p !== null))];
   const pick = (what: string, candidates: string[], fallback: string) => {
