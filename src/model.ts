@@ -258,8 +258,10 @@ export class RNN {
       const args = this.layerArgs[l];
       // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward().
       // Not above 256 KiB (vanilla H > 256, LSTM H > 128): those products stream W_hh from L3 at the same speed packed or
-      // not, and the copy is one pass more (W2, H = 512: 0.97× with it)
-      args.WhhPacked = B === 1 && this.cell.gates * H * H <= PACK_WHH_MAX_FLOATS ? this.packWhh(l) : 0;
+      // not, and the copy is one pass more (W2, H = 512: 0.97× with it).
+      // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
+      if (B === 1) args.WhhPacked = this.cell.gates * H * H <= PACK_WHH_MAX_FLOATS ? this.packWhh(l) : 0;
+      else args.WhhPacked = B >= 4 && this.cell.kind === "rnn" ? this.whhBlock(l) : 0;
       this.cell.forward(be, args, T, B, l === 0 ? I : H, H);
     }
     const top = w.cache[L - 1];
@@ -514,11 +516,16 @@ export class RNN {
    */
   private packWhh(l: number): Ptr {
     if (this.cell.kind === "gru") return 0;
-    const H = this.config.hiddenSize, R = this.cell.gates * H, bytes = packedFloats(R, H) * 4;
-    if (!this.arena.has("packedWhh")) this.arena.define("packedWhh", this.config.numLayers * bytes);
-    const ptr = this.arena.block("packedWhh") + l * bytes;
-    this.backend.packRowGroups(ptr, this.paramPtr(this.layout.layers[l].weightHh), R, H);
+    const H = this.config.hiddenSize, ptr = this.whhBlock(l);
+    this.backend.packRowGroups(ptr, this.paramPtr(this.layout.layers[l].weightHh), this.cell.gates * H, H);
     return ptr;
+  }
+
+  /** Layer l's part of block "packedWhh" (packedFloats(G·H, H) floats per layer, defined on first use). */
+  private whhBlock(l: number): Ptr {
+    const H = this.config.hiddenSize, bytes = packedFloats(this.cell.gates * H, H) * 4;
+    if (!this.arena.has("packedWhh")) this.arena.define("packedWhh", this.config.numLayers * bytes);
+    return this.arena.block("packedWhh") + l * bytes;
   }
 
   /** @internal The backend and arena, for the trainer's kernels over the parameter blocks. */
