@@ -102,9 +102,6 @@ const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCel
  * All tensors live in one arena in the backend's memory: parameters, gradients and optimizer
  * state in blocks of the same layout, then the activations of the current window.
  */
-/** Largest W_hh (floats) that training windows of one sequence pack for the cell kernels (256 KiB). */
-const PACK_WHH_MAX_FLOATS = 256 * 256;
-
 export class RNN {
   static readonly ignoreIndex = IGNORE_INDEX;
   readonly config: RNNConfig;
@@ -256,11 +253,10 @@ export class RNN {
     const be = this.backend;
     for (let l = 0; l < L; l++) {
       const args = this.layerArgs[l];
-      // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward().
-      // Not above 256 KiB (vanilla H > 256, LSTM H > 128): those products stream W_hh from L3 at the same speed packed or
-      // not, and the copy is one pass more (W2, H = 512: 0.97× with it).
+      // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
+      // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
       // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
-      if (B === 1) args.WhhPacked = this.cell.gates * H * H <= PACK_WHH_MAX_FLOATS ? this.packWhh(l) : 0;
+      if (B === 1) args.WhhPacked = this.packWhh(l);
       else args.WhhPacked = B >= 4 && this.cell.kind === "rnn" ? this.whhBlock(l) : 0;
       this.cell.forward(be, args, T, B, l === 0 ? I : H, H);
     }
