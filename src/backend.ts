@@ -83,8 +83,8 @@ export interface Kernels {
    * hs: (T,B,H) out; x: (T,B,I) dense input, or 0 when `tokens` is given;
    * tokens: (T,B) int32 ids in [0,I) (x_t one-hot: W_ih x_t is column tokens[t,b] of W_ih), or 0;
    * h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H); act: Activation;
-   * WhhPacked: packRowGroups(W_hh), which the kernel may read instead of Whh when B = 1 (it must
-   * hold the current W_hh), or 0.
+   * WhhPacked: 0, or packedFloats(H, H) floats: when B = 1, packRowGroups(W_hh), which the kernel may
+   * read instead of Whh (it must hold the current W_hh); when B > 1, the kernel's scratch (overwritten).
    */
   rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr,
     T: number, B: number, I: number, H: number, act: number, WhhPacked: Ptr): void;

@@ -102,9 +102,6 @@ interface StreamPointers {
 
 const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
 
-/** Largest W_hh (floats) that training windows of one sequence pack for the cell kernels (256 KiB). */
-const PACK_WHH_MAX_FLOATS = 256 * 256;
-
 /**
  * A stacked recurrent network with a linear head, trained by backpropagation through time.
  * All tensors live in one arena in the backend's memory: parameters, gradients and optimizer
@@ -265,10 +262,11 @@ export class RNN {
     const be = this.#backend;
     for (let l = 0; l < L; l++) {
       const args = this.#layerArgs[l];
-      // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward().
-      // Not above 256 KiB (vanilla H > 256, LSTM H > 128): those products stream W_hh from L3 at the same speed packed or
-      // not, and the copy is one pass more (W2, H = 512: 0.97× with it)
-      args.WhhPacked = B === 1 && this.#cell.gates * H * H <= PACK_WHH_MAX_FLOATS ? this.#packWhh(l) : 0;
+      // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
+      // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
+      // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
+      if (B === 1) args.WhhPacked = this.#packWhh(l);
+      else args.WhhPacked = B >= 4 && this.#cell.kind === "rnn" ? this.#whhBlock(l) : 0;
       this.#cell.forward(be, args, T, B, l === 0 ? I : H, H);
     }
     const top = w.cache[L - 1];
@@ -523,11 +521,16 @@ export class RNN {
    */
   #packWhh(l: number): Ptr {
     if (this.#cell.kind === "gru") return 0;
-    const H = this.config.hiddenSize, R = this.#cell.gates * H, bytes = packedFloats(R, H) * 4;
-    if (!this.#arena.has("packedWhh")) this.#arena.define("packedWhh", this.config.numLayers * bytes);
-    const ptr = this.#arena.block("packedWhh") + l * bytes;
-    this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[l].weightHh), R, H);
+    const H = this.config.hiddenSize, ptr = this.#whhBlock(l);
+    this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[l].weightHh), this.#cell.gates * H, H);
     return ptr;
+  }
+
+  /** Layer l's part of block "packedWhh" (packedFloats(G·H, H) floats per layer, defined on first use). */
+  #whhBlock(l: number): Ptr {
+    const H = this.config.hiddenSize, bytes = packedFloats(this.#cell.gates * H, H) * 4;
+    if (!this.#arena.has("packedWhh")) this.#arena.define("packedWhh", this.config.numLayers * bytes);
+    return this.#arena.block("packedWhh") + l * bytes;
   }
 
   /** @internal The backend and arena, for the trainer's kernels over the parameter blocks. */

@@ -185,6 +185,7 @@ describe("debug build asserts", () => {
   test.each(["lstmForward", "gruForward", "lstmBackward", "gruBackward"] as const)("%s: an out-of-range token id aborts with a BpttError WASM_ABORT naming the kernel", (kernel) => {
     const b = makeBackend("wasm-debug");
     const base = Math.ceil(b.heapBase / 16) * 16;
+    b.reserve(base + 1024 * 20); // the 20 slots below, above the kernels' scratch
     new Int32Array(b.buffer).set([0, 1, 7], base >> 2); // T = 3, B = 1, I = 3: 7 is out of range
     const p = (k: number) => base + 1024 * k; // distinct 1 KiB slots, zeros
     const T = 3, B = 1, I = 3, H = 4;

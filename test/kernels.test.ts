@@ -278,6 +278,8 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         Wp = p.zeros("Wp", packedFloats(H, H), TOL.exact);
         p.run((b) => b.packRowGroups(Wp, Whh, H, H));
       }
+      // B ≥ 4: half the windows give the Wasm kernels scratch to pack W_hh into once per call
+      if (B >= 4 && (rep >> 1) % 2 === 0) Wp = p.put("scratch", uniform(rng, packedFloats(H, H)), Infinity);
       p.run((b) => b.rnnForward(hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act, Wp));
       p.check(`rnnForward ${label} packed=${Wp !== 0}`);
 
@@ -338,12 +340,13 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
     }
   });
 
-  test("rnnForward on a wide layer (H = 130) and a long window (T = 40)", () => {
+  test("rnnForward on a wide layer (H = 130), a long window (T = 40), and batches of 4–36 with W_hh packed once", () => {
     const p = new Pair(kind);
     const rng = new Random(20);
-    for (const [T, B, I, H] of [[3, 4, 37, 130], [40, 2, 5, 9]]) {
+    for (const [T, B, I, H, withScratch] of [[3, 4, 37, 130, 0], [3, 4, 37, 130, 1], [40, 2, 5, 9, 0], [6, 9, 5, 67, 1], [4, 36, 3, 100, 1]]) {
       p.reset();
       const scale = 1 / Math.sqrt(H);
+      const Wp = withScratch ? p.put("scratch", uniform(rng, packedFloats(H, H)), Infinity) : 0;
       const x = p.put("x", uniform(rng, T * B * I));
       const h0 = p.put("h0", uniform(rng, B * H));
       const Wih = p.put("Wih", uniform(rng, H * I, -scale, scale));
@@ -351,15 +354,15 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const bih = p.put("bih", uniform(rng, H, -0.1, 0.1));
       const bhh = p.put("bhh", uniform(rng, H, -0.1, 0.1));
       const hs = p.zeros("hs", T * B * H, 1e-5); // a tanh chain over 40 steps: looser
-      p.run((b) => b.rnnForward(hs, x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H, Activation.Tanh, 0));
-      p.check(`rnnForward T=${T} B=${B} I=${I} H=${H}`);
+      p.run((b) => b.rnnForward(hs, x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H, Activation.Tanh, Wp));
+      p.check(`rnnForward T=${T} B=${B} I=${I} H=${H} scratch=${withScratch}`);
       p.sync(hs, T * B * H);
       const dhs = p.put("dhs", uniform(rng, T * B * H), TOL.rnnBackward);
       const grads = [H * I, H * H, H, H, B * H, T].map((n, i) => p.zeros(`grad${i}`, n, TOL.rnnBackward));
       const dx = p.zeros("dx", T * B * I, TOL.rnnBackward);
       const [dWih, dWhh, dbih, dbhh, dh0, dhNorms] = grads;
-      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, 0, h0, Wih, Whh, T, B, I, H, Activation.Tanh, 0));
-      p.check(`rnnBackward T=${T} B=${B} I=${I} H=${H}`);
+      p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, 0, h0, Wih, Whh, T, B, I, H, Activation.Tanh, Wp));
+      p.check(`rnnBackward T=${T} B=${B} I=${I} H=${H} scratch=${withScratch}`);
     }
   });
 

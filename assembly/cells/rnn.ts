@@ -29,6 +29,7 @@ import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
 import { carryPacked, matvecPacked } from "../ops/matvec";
+import { gemmPacked, packWholeB } from "../ops/gemm";
 import { addRowsInto2, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
 
 const TANH: i32 = 0;
@@ -56,7 +57,8 @@ const TANH: i32 = 0;
 /**
  * h_t = act(W_ih x_t + b_ih + W_hh h_{t−1} + b_hh) for t = 0 … T−1, overwriting hs.
  * hs: (T,B,H) out; x: (T,B,I) or 0; tokens: (T,B) or 0; h0: (B,H); Wih: (H,I); Whh: (H,H); bih, bhh: (H);
- * WhhPacked: W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh when B = 1, or 0.
+ * WhhPacked: when B = 1, W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh;
+ * when B > 1, scratch of packedFloats(H, H) floats for W_hhᵀ packed once (ops/gemm.ts), overwritten; or 0.
  */
 export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize, bih: usize, bhh: usize,
   T: i32, B: i32, I: i32, H: i32, act: i32, WhhPacked: usize): void {
@@ -80,12 +82,18 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
   }
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ
   const packed = B == 1 && WhhPacked != 0;
+  // B ≥ 4: W_hhᵀ packed into gemm panels once for the window's T products (into WhhPacked, as scratch)
+  const B4 = WhhPacked != 0 ? B & ~3 : 0;
+  if (B4 > 0) packWholeB(WhhPacked, Whh, H, H, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
   for (let t = 0; t < T; t++) {
     const ht = hs + <usize>t * stepBytes; // (B,H)
     const hPrev = t == 0 ? h0 : ht - stepBytes; // (B,H)
     if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
       if (packed) matvecPacked(ht, WhhPacked, hPrev, H, H, 1);
-      else matmulNT(ht, hPrev, Whh, B, H, H, 1);
+      else if (B4 > 0) {
+        gemmPacked(ht, hPrev, Whh, B4, H, H, 1, rowH, REAL_BYTES, REAL_BYTES, rowH, WhhPacked);
+        if (B4 < B) matmulNT(ht + <usize>B4 * rowH, hPrev + <usize>B4 * rowH, Whh, B - B4, H, H, 1);
+      } else matmulNT(ht, hPrev, Whh, B, H, H, 1);
     }
     for (let b = 0; b < B; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
   }
@@ -127,7 +135,7 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
  * dbih, dbhh: (H) +=;  dh0: (B,H) out = W_hhᵀ δ_0, also the carry W_hhᵀ δ_{t+1} during the sweep;
  * dhNorms: (T) out ‖g_t‖₂ or 0;  dhs: (T,B,H) in ∂E/∂h_t, out δ_t;
  * hs, x, tokens, h0: as given to / saved by rnnForward;  Wih: (H,I);  Whh: (H,H);
- * WhhPacked: W_hh in row groups, read instead of Whh when B = 1, or 0.
+ * WhhPacked: as for rnnForward (when B > 1, scratch for W_hh packed once).
  */
 export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
   dhs: usize, hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize,
@@ -143,12 +151,19 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   const rows = T * B;
   fill(dh0, BH, 0); // carry W_hhᵀ δ_T = 0
   const packed = B == 1 && WhhPacked != 0;
+  // B ≥ 4: W_hh packed into gemm panels once for the window's T carries (into WhhPacked, as scratch)
+  const B4 = WhhPacked != 0 ? B & ~3 : 0;
+  if (B4 > 0) packWholeB(WhhPacked, Whh, H, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
   for (let t = T - 1; t >= 0; t--) {
     const d = dhs + <usize>t * stepBytes; // (B,H)
     const norm2 = deltaStep(d, dh0, hs + <usize>t * stepBytes, BH, act);
     if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
-    if (packed) carryPacked(dh0, WhhPacked, d, H, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
-    else matmulNN(dh0, d, Whh, B, H, H, 0);
+    // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    if (packed) carryPacked(dh0, WhhPacked, d, H, H);
+    else if (B4 > 0) {
+      gemmPacked(dh0, d, Whh, B4, H, H, 0, rowH, REAL_BYTES, rowH, REAL_BYTES, WhhPacked);
+      if (B4 < B) matmulNN(dh0 + <usize>B4 * rowH, d + <usize>B4 * rowH, Whh, B - B4, H, H, 0);
+    } else matmulNN(dh0, d, Whh, B, H, H, 0);
   }
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
   if (T > 1) matmulTN(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1);

@@ -119,26 +119,60 @@ function packBlockA(packed: usize, A: usize, kk: i32, sAi: usize, sAk: usize): v
   }
 }
 
-/** C (M,N) = Σ_k A[i,k] · B[k,j], plus C when accumulate = 1 (strides in bytes, see the top); M a multiple of 4, sAi or sAk = 4. */
+/** Rows of k per panel: equal panels of at most GEMM_KC (K = 100 is 50 + 50, not 80 + 20). */
+// @ts-ignore: decorator
+@inline function panelRows(K: i32): i32 {
+  const panels = (K + GEMM_KC - 1) / GEMM_KC;
+  return (K + panels - 1) / panels;
+}
+
+/** Floats of B (K,N) packed whole by packWholeB: K · 8⌈N/8⌉. */
+// @ts-ignore: decorator
+@inline export function wholePackedFloats(K: i32, N: i32): i32 {
+  return K * ((N + 7) & ~7);
+}
+
+/**
+ * Bp = every panel of B (K,N) as gemmPacked packs it, back to back in the order it reads them
+ * (panels of k, then chunks of GEMM_NC columns): for a B that many products reuse, as a
+ * recurrence's W_hh over the T steps of a window (the per-step copy was 8 % of a 32×256×256 step).
+ */
+export function packWholeB(Bp: usize, B: usize, K: i32, N: i32, sBk: usize, sBj: usize): void {
+  if (K == 0) return;
+  const kc = panelRows(K);
+  let out = Bp;
+  for (let k0 = 0; k0 < K; k0 += kc) {
+    const kk = min(kc, K - k0);
+    for (let j0 = 0; j0 < N; j0 += GEMM_NC) {
+      const nn = min(GEMM_NC, N - j0);
+      packPanelB(out, B + <usize>k0 * sBk + <usize>j0 * sBj, kk, nn, sBk, sBj);
+      out += <usize>kk * (<usize>((nn + 7) >> 3) << 5);
+    }
+  }
+}
+
+/**
+ * C (M,N) = Σ_k A[i,k] · B[k,j], plus C when accumulate = 1 (strides in bytes, see the top); M a
+ * multiple of 4, sAi or sAk = 4. prepackedB: packWholeB of this B, or 0 to pack each panel here.
+ */
 export function gemmPacked(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32,
-  sAi: usize, sAk: usize, sBk: usize, sBj: usize): void {
+  sAi: usize, sAk: usize, sBk: usize, sBj: usize, prepackedB: usize): void {
   assert(M % GEMM_MR == 0 && (sAi == REAL_BYTES || sAk == REAL_BYTES), "gemmPacked: M must be a multiple of 4, A rows or columns contiguous");
   const rowC = <usize>N * REAL_BYTES;
   if (K == 0) { // an empty sum
     if (!accumulate) for (let i = 0; i < M; i++) fill(C + <usize>i * rowC, N, 0);
     return;
   }
-  const pa = packedA(), pb = packedB(), t = tile();
-  // equal panels of at most GEMM_KC rows (K = 65 is 33 + 32, not 64 + 1)
-  const panels = (K + GEMM_KC - 1) / GEMM_KC;
-  const kc = (K + panels - 1) / panels;
+  const pa = packedA(), t = tile();
+  const kc = panelRows(K);
+  let pb = prepackedB != 0 ? prepackedB : packedB();
   for (let k0 = 0; k0 < K; k0 += kc) {
     const kk = min(kc, K - k0);
     // the first panel writes or accumulates as asked; later panels accumulate onto it
     const acc = k0 == 0 ? accumulate : 1;
     for (let j0 = 0; j0 < N; j0 += GEMM_NC) {
       const nn = min(GEMM_NC, N - j0);
-      packPanelB(pb, B + <usize>k0 * sBk + <usize>j0 * sBj, kk, nn, sBk, sBj);
+      if (prepackedB == 0) packPanelB(pb, B + <usize>k0 * sBk + <usize>j0 * sBj, kk, nn, sBk, sBj);
       for (let i0 = 0; i0 < M; i0 += GEMM_MR) {
         packBlockA(pa, A + <usize>i0 * sAi + <usize>k0 * sAk, kk, sAi, sAk);
         const cRow = C + <usize>i0 * rowC + (<usize>j0 << 2);
@@ -160,6 +194,7 @@ export function gemmPacked(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32,
           }
         }
       }
+      if (prepackedB != 0) pb += <usize>kk * (<usize>((nn + 7) >> 3) << 5); // the next chunk of the whole packing
     }
   }
 }

@@ -108,7 +108,7 @@ export function matmulNT(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, a
   const rowC = <usize>N * REAL_BYTES;
   const M4 = M & ~(GEMM_MR - 1);
   // A[i,k] = A + (i·K + k)·4,  Bᵀ[k,j] = B + (j·K + k)·4
-  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, REAL_BYTES, rowA);
+  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, REAL_BYTES, rowA, 0);
   for (let i = M4; i < M; i++) ntRowAt(C + <usize>i * rowC, A + <usize>i * rowA, B, N, K, accumulate);
 }
 
@@ -174,7 +174,7 @@ export function matmulNN(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, a
   assert(M >= 0 && N >= 0 && K >= 0, "matmulNN: negative dimension");
   const M4 = M & ~(GEMM_MR - 1), rowA = <usize>K * REAL_BYTES;
   // A[i,k] = A + (i·K + k)·4,  B[k,j] = B + (k·N + j)·4
-  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, <usize>N * REAL_BYTES, REAL_BYTES);
+  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, <usize>N * REAL_BYTES, REAL_BYTES, 0);
   axpyRows(C, A, B, M4, M, N, K, accumulate, rowA, REAL_BYTES);
 }
 
@@ -184,6 +184,6 @@ export function matmulTN(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, a
   assert(M >= 0 && N >= 0 && K >= 0, "matmulTN: negative dimension");
   const M4 = M & ~(GEMM_MR - 1), colA = <usize>M * REAL_BYTES;
   // A[i,k] = A + (k·M + i)·4,  B[k,j] = B + (k·N + j)·4
-  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, REAL_BYTES, colA, <usize>N * REAL_BYTES, REAL_BYTES);
+  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, REAL_BYTES, colA, <usize>N * REAL_BYTES, REAL_BYTES, 0);
   axpyRows(C, A, B, M4, M, N, K, accumulate, REAL_BYTES, colA);
 }

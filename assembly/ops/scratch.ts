@@ -7,7 +7,7 @@
 import { REAL_BYTES } from "../precision";
 
 /** Rows of k per panel of a packed product (see ops/gemm.ts). */
-export const GEMM_KC: i32 = 64;
+export const GEMM_KC: i32 = 80;
 /** Columns of C per packed panel of B. */
 export const GEMM_NC: i32 = 128;
 /** Rows of C per micro-kernel block. */

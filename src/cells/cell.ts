@@ -42,7 +42,7 @@ export interface LayerPointers {
   dc0: Ptr; // (B,H) its gradient (LSTM, overwritten), else 0
   dhNorms: Ptr; // (T) ‖∂E/∂h_t‖ or 0
   Wih: Ptr; Whh: Ptr; bih: Ptr; bhh: Ptr;
-  /** packRowGroups(W_hh), current, for the kernels' B = 1 matrix–vector products (vanilla and LSTM cells), or 0 */
+  /** B = 1: packRowGroups(W_hh), current, for the kernels' matrix–vector products (vanilla and LSTM cells); B ≥ 4, vanilla cell: the kernels' scratch; or 0 */
   WhhPacked: Ptr;
   dWih: Ptr; dWhh: Ptr; dbih: Ptr; dbhh: Ptr;
   act: number;
