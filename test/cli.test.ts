@@ -88,16 +88,28 @@ describe("bptt train / sample", () => {
     expect(log).toMatch(new RegExp(`on ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: ${text.length - 8000} characters`));
   });
 
-  it("--format auto (the default): short lines are examples, a file with a line over 1,000 characters is running text", () => {
-    const short = join(dir, "short.txt"), long = join(dir, "long.txt");
-    writeFileSync(short, Array.from({ length: 40 }, (_, i) => `line ${i} of a short file`).join("\n"));
-    writeFileSync(long, Array.from({ length: 3 }, (_, i) => `paragraph ${i} `.repeat(120)).join("\n"));
-    const asLines = run(train, [short, "--steps", "3", "--samples", "0", "--out", join(dir, "short.safetensors")]).join("\n");
-    expect(asLines).toMatch(/: 3\d examples/);
-    expect(asLines).not.toContain("--format auto");
-    const asText = run(train, [long, "--steps", "3", "--samples", "0", "--out", join(dir, "long.safetensors")]).join("\n");
-    expect(asText).toContain(`--format auto: reading ${long} as running text (its longest line has ${"paragraph 0 ".repeat(120).trimEnd().length} characters)`);
-    expect(asText).toMatch(/: \d+ characters/);
+  it("--format auto (the default): a list (lines without spaces) is one example per line; prose, or a line over 1,000 characters, is running text", () => {
+    const list = join(dir, "list.txt"), prose = join(dir, "prose.txt"), long = join(dir, "long.txt");
+    writeFileSync(list, Array.from({ length: 40 }, (_, i) => `item${i}`).join("\n"));
+    writeFileSync(prose, Array.from({ length: 40 }, (_, i) => `line ${i} of a short poem`).join("\n"));
+    writeFileSync(long, Array.from({ length: 3 }, (_, i) => `paragraph${i}-`.repeat(120)).join("\n"));
+    const out = (name: string) => ["--steps", "3", "--samples", "0", "--out", join(dir, `${name}.safetensors`)];
+    const asList = run(train, [list, ...out("list")]).join("\n");
+    expect(asList).toContain(`--format auto: reading ${list} as a list, one example per line`);
+    expect(asList).toMatch(/: 3\d examples/);
+    const asProse = run(train, [prose, ...out("prose")]).join("\n");
+    expect(asProse).toContain(`--format auto: reading ${prose} as running text (100 % of its lines have spaces: prose, not a list)`);
+    expect(asProse).toMatch(/: \d+ characters/);
+    const asLong = run(train, [long, ...out("long")]).join("\n");
+    expect(asLong).toContain(`--format auto: reading ${long} as running text (its longest line has ${"paragraph0-".repeat(120).length} characters)`);
+  });
+
+  it("a list of 300,000 lines trains (the corpus is never spread into a call's arguments)", () => {
+    const big = join(dir, "big-list.txt");
+    writeFileSync(big, Array.from({ length: 300_000 }, (_, i) => `w${(i * 7919) % 100_000}`).join("\n"));
+    const log = run(train, [big, "--steps", "2", "--samples", "0", "--validation", "0", "--out", join(dir, "big.safetensors")]).join("\n");
+    expect(log).toMatch(/: 270000 examples/);
+    expect(log).toMatch(/held-out loss per character \(nats\): RNN \d/);
   });
 
   it("held-out text is evaluated as parallel streams: batchSize 1 is the exact sequential loss, 8 streams differ only by 7 state restarts", () => {

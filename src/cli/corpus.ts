@@ -46,7 +46,7 @@ export class BatchSource {
   private readonly rng: Random;
 
   constructor(private readonly sequences: Int32Array[], private readonly kind: "lines" | "text", readonly batchSize: number, readonly seqLen: number, seed: number) {
-    const longest = kind === "lines" ? Math.max(...sequences.map((s) => s.length - 1)) : seqLen;
+    const longest = kind === "lines" ? longestTransitions(sequences) : seqLen;
     this.inputs = new Int32Array(batchSize * longest);
     this.targets = new Int32Array(batchSize * longest);
     this.rng = new Random(seed);
@@ -110,6 +110,13 @@ export class BatchSource {
     }
     return { batchSize: B, seqLen: T, inputs: this.inputs.subarray(0, B * T), targets: this.targets.subarray(0, B * T) };
   }
+}
+
+/** The most next-token pairs in any of `sequences` (a loop: a spread of a large corpus overflows the stack). */
+export function longestTransitions(sequences: Int32Array[]): number {
+  let longest = 0;
+  for (const s of sequences) longest = Math.max(longest, s.length - 1);
+  return longest;
 }
 
 /** Batch-first padded batch of next-token pairs from `sequences`, written into the given buffers. */

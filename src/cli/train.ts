@@ -9,13 +9,19 @@ import type { OptimizerName } from "../optimizers.js";
 import { RNN, type RNNOptions } from "../model.js";
 import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
-import { BatchSource, fillPadded, linesCorpus, textCorpus, type Corpus } from "./corpus.js";
+import { BatchSource, fillPadded, linesCorpus, longestTransitions, textCorpus, type Corpus } from "./corpus.js";
 
-/** --format auto reads a file as lines only when every line is at most this long (whole lines are trained by full BPTT). */
+/**
+ * --format auto reads a file as lines (independent examples, each trained by full BPTT) only when it
+ * looks like a list — names, words, identifiers: every line at most AUTO_LINE_LIMIT characters and at
+ * least AUTO_LIST_SHARE of them without whitespace. Anything else (prose, code, logs) is running text,
+ * whose context crosses line ends.
+ */
 const AUTO_LINE_LIMIT = 1000;
+const AUTO_LIST_SHARE = 0.8;
 
 export const trainFlags: Record<string, FlagSpec> = {
-  format: { type: "string", default: "auto", help: `"lines": one example per line; "text": running text cut into windows; "auto": lines, unless a line is longer than ${AUTO_LINE_LIMIT} characters or there are fewer than 2` },
+  format: { type: "string", default: "auto", help: `"lines": one example per line; "text": running text cut into windows; "auto": lines for a list (at least ${AUTO_LIST_SHARE * 100} % of the lines without whitespace, none over ${AUTO_LINE_LIMIT} characters), else text` },
   hidden: { type: "number", default: 128, help: "hidden units per layer" },
   layers: { type: "number", default: 1, help: "stacked recurrent layers" },
   cell: { type: "string", default: "rnn", help: '"rnn" (vanilla), "lstm" (forget-gate bias 1) or "gru"' },
@@ -230,10 +236,16 @@ function loadCorpus(file: string | undefined, format: string, heldOut: number, s
   const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
   if (format === "auto") {
     const longest = lines.reduce((n, l) => Math.max(n, l.length), 0);
-    if (lines.length < 2 || longest > AUTO_LINE_LIMIT) {
-      log(`--format auto: reading ${file} as running text (${lines.length < 2 ? `${lines.length} non-empty line(s)` : `its longest line has ${longest} characters`}); --format lines trains on whole lines`);
+    const words = lines.reduce((n, l) => n + (/\s/.test(l) ? 0 : 1), 0);
+    const why = lines.length < 2 ? `${lines.length} non-empty line(s)`
+      : longest > AUTO_LINE_LIMIT ? `its longest line has ${longest} characters`
+      : words < AUTO_LIST_SHARE * lines.length ? `${Math.round((100 * (lines.length - words)) / lines.length)} % of its lines have spaces: prose, not a list`
+      : "";
+    if (why !== "") {
+      log(`--format auto: reading ${file} as running text (${why}); --format lines makes each line an example`);
       return textCorpus(text, heldOut, maxHeldOut);
     }
+    log(`--format auto: reading ${file} as a list, one example per line; --format text reads it as running text`);
   }
   if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
   const split = splitHoldout(lines, heldOut, seed);
@@ -254,11 +266,11 @@ export function heldOutLoss(model: RNN, corpus: Corpus, batchSize: number): numb
 function evaluate(model: RNN, kind: Corpus["kind"], sequences: Int32Array[], batchSize: number): number {
   let sum = 0, count = 0;
   if (kind === "lines") {
-    const longest = Math.max(...sequences.map((s) => s.length - 1));
+    const longest = longestTransitions(sequences);
     const inputs = new Int32Array(batchSize * longest), targets = new Int32Array(batchSize * longest);
     for (let k = 0; k < sequences.length; k += batchSize) {
       const group = sequences.slice(k, k + batchSize);
-      const T = Math.max(...group.map((s) => s.length - 1));
+      const T = longestTransitions(group);
       const r = model.forward(fillPadded(group, T, inputs, targets));
       sum += r.loss;
       count += r.count;
