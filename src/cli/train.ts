@@ -36,7 +36,7 @@ export const trainFlags: Record<string, FlagSpec> = {
   steps: { type: "number", default: 0, help: "stop after this many steps (0: time budget only)" },
   "held-out": { type: "number", default: 0.1, help: "fraction held out for evaluation" },
   validation: { type: "number", default: 0.05, help: "fraction of the training data kept aside to pick the best weights (early stopping; 0: off)" },
-  "max-eval": { type: "number", default: 200000, help: "at most this many characters each for the held-out and the validation data" },
+  "max-eval": { type: "number", default: 200000, help: "at most this many characters each for the held-out and the validation data (lines or text)" },
   "eval-steps": { type: "number", default: 250, help: "evaluate on the validation data every this many steps" },
   seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
@@ -249,7 +249,10 @@ function loadCorpus(file: string | undefined, format: string, heldOut: number, s
   }
   if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
   const split = splitHoldout(lines, heldOut, seed);
-  return linesCorpus(split.train, split.heldOut);
+  // evaluate at most maxHeldOut characters of the held-out lines (the rest stay out of training too)
+  let kept = 0;
+  for (let chars = 0; kept < split.heldOut.length && chars + split.heldOut[kept].length <= maxHeldOut; kept++) chars += split.heldOut[kept].length;
+  return linesCorpus(split.train, split.heldOut.slice(0, Math.max(kept, Math.min(1, split.heldOut.length))));
 }
 
 /** Characters to predict in the held-out data. */
