@@ -197,6 +197,11 @@ export type KernelName = keyof Kernels;
 
 export interface Backend extends Kernels {
   readonly name: "wasm" | "js";
+  /**
+   * Whether the cell kernels use their WhhPacked argument (a packed W_hh, or scratch): the model
+   * packs W_hh only for a backend that reads it. The js twins compute from Whh and ignore it.
+   */
+  readonly readsPackedWeights: boolean;
   /** The memory every pointer refers to. Replaced when the memory grows: re-derive views then. */
   readonly buffer: ArrayBuffer;
   /** The first byte tensors may use (16-byte aligned, > 0): below it lies the module's static data. */

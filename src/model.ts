@@ -265,7 +265,8 @@ export class RNN {
       // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
       // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
       // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
-      if (B === 1) args.WhhPacked = this.#packWhh(l);
+      if (!be.readsPackedWeights) args.WhhPacked = 0;
+      else if (B === 1) args.WhhPacked = this.#packWhh(l);
       else args.WhhPacked = B >= 4 && this.#cell.kind === "rnn" ? this.#whhBlock(l) : 0;
       this.#cell.forward(be, args, T, B, l === 0 ? I : H, H);
     }
@@ -506,7 +507,7 @@ export class RNN {
    */
   withPackedStreamWeights<R>(fn: () => R): R {
     const s = this.#requireStream("withPackedStreamWeights");
-    if (s.B !== 1) return fn();
+    if (s.B !== 1 || !this.#backend.readsPackedWeights) return fn();
     for (let l = 0; l < this.config.numLayers; l++) this.#streamArgs[l].WhhPacked = this.#packWhh(l);
     try {
       return fn();

@@ -107,6 +107,17 @@ describe.each(backendKinds)("invariants on %s", (kind) => {
     }
   });
 
+  it("W_hh is packed for the B = 1 recurrences only on a backend whose kernels read the copy (Wasm), never on js", () => {
+    for (const cell of ["rnn", "lstm"] as const) {
+      const model = modelOn(kind, { cell, inputSize: 5, hiddenSize: 6, seed: 2 });
+      model.forward({ batchSize: 1, seqLen: 3, inputs: [0, 1, 2], targets: [1, 2, 3] });
+      const { backend, arena } = model.internals();
+      expect(backend.readsPackedWeights).toBe(kind !== "js");
+      expect(arena.has("packedWhh"), cell).toBe(kind !== "js");
+      model.dispose();
+    }
+  });
+
   it("two models never share state", () => {
     const options = { inputSize: 5, hiddenSize: 7, numLayers: 2, seed: 9 };
     const a = modelOn(kind, options), b = modelOn(kind, options);

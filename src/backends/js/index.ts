@@ -17,6 +17,7 @@ import { adagradStep, adamStep, adamwStep, rmspropStep, sgdStep } from "./optim.
  */
 export class JsBackend implements Backend {
   readonly name = "js" as const;
+  readonly readsPackedWeights = false;
   readonly heapBase = 16;
   private memory: JsMemory;
   private disposed = false;
@@ -62,7 +63,7 @@ export class JsBackend implements Backend {
   crossEntropy(dlogits: Ptr, logits: Ptr, targets: Ptr, N: number, O: number): number { return crossEntropy(this.memory, dlogits, logits, targets, N, O); }
   mse(dy: Ptr, y: Ptr, targets: Ptr, mask: Ptr, N: number, O: number): number { return mse(this.memory, dy, y, targets, mask, N, O); }
   softmax(probs: Ptr, logits: Ptr, N: number, O: number, invTemperature: number): void { softmax(this.memory, probs, logits, N, O, invTemperature); }
-  // WhhPacked: the js twin always reads Whh itself (the packed copy holds the same values)
+  // WhhPacked: the js twins always read Whh itself (readsPackedWeights = false)
   rnnForward(hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, act: number,
     _WhhPacked: Ptr): void {
     rnnForward(this.memory, hs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, act);

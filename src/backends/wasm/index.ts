@@ -57,6 +57,7 @@ export interface WasmBackend extends Kernels {}
  */
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
+  readonly readsPackedWeights = true;
   /** First byte above the module's static data, 16-byte aligned. */
   readonly heapBase: number;
   #memory: WebAssembly.Memory | undefined;
