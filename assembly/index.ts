@@ -5,7 +5,7 @@
 // imports as env.memory, dimensions and flags are i32, scalars f32, and losses and reductions
 // come back as f64. Kernels allocate nothing; the host owns every byte above heapBase().
 import { scratchEnd } from "./ops/scratch";
-export { matmulNT, matmulNN, matmulTN } from "./ops/matmul";
+export { matmulNTKernel as matmulNT, matmulNNKernel as matmulNN, matmulTNKernel as matmulTN } from "./ops/matmul";
 export { packRowGroups } from "./ops/matvec";
 export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
@@ -14,8 +14,9 @@ export { rnnForward, rnnBackward } from "./cells/rnn";
 export { lstmForward, lstmBackward } from "./cells/lstm";
 export { gruForward, gruBackward } from "./cells/gru";
 export { sgdStep, adagradStep, rmspropStep, adamStep, adamwStep } from "./optim";
+export { setThread } from "./ops/threads";
 
-/** The first 16-byte-aligned byte after the module's static data and the kernels' scratch (ops/scratch.ts); tensors may start here. */
+/** The first 16-byte-aligned byte after the module's static data, the kernels' scratch and the threads' control words (ops/scratch.ts); tensors may start here. */
 export function heapBase(): usize {
   return scratchEnd();
 }

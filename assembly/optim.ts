@@ -2,7 +2,9 @@
 // in one call), f32x4 with scalar tails that do the same operations in the same order. Every state
 // block has the parameter layout: params, grads and each state tensor are (n). Scalars that depend
 // on the step (bias corrections, the decayed Adagrad rate) are computed by the host and passed in.
+// Each thread of a call updates its own share of the n parameters (blocks of 16, ops/threads.ts).
 import { real } from "./precision";
+import { myThread, shareStart, threads } from "./ops/threads";
 
 /**
  * SGD with PyTorch's semantics (torch.optim.SGD):
@@ -15,6 +17,10 @@ import { real } from "./precision";
 export function sgdStep(params: usize, grads: usize, velocity: usize, n: i32, lr: real, momentum: real,
   dampening: real, weightDecay: real, nesterov: i32, firstStep: i32): void {
   assert(((params | grads | velocity) & 3) == 0 && n >= 0, "sgdStep: misaligned pointer or negative n");
+  const i0 = shareStart(n, 16, threads(), myThread()), i1 = shareStart(n, 16, threads(), myThread() + 1);
+  const first = <usize>i0 << 2; // this thread's share: parameters i0 … i1 − 1
+  params += first; grads += first; velocity += first;
+  n = i1 - i0;
   const vlr = f32x4.splat(lr), vwd = f32x4.splat(weightDecay), vmu = f32x4.splat(momentum);
   const keep: real = 1 - dampening;
   const vkeep = f32x4.splat(keep);
@@ -68,6 +74,10 @@ export function sgdStep(params: usize, grads: usize, velocity: usize, n: i32, lr
  */
 export function adagradStep(params: usize, grads: usize, sum: usize, n: i32, clr: real, weightDecay: real, eps: real): void {
   assert(((params | grads | sum) & 3) == 0 && n >= 0, "adagradStep: misaligned pointer or negative n");
+  const i0 = shareStart(n, 16, threads(), myThread()), i1 = shareStart(n, 16, threads(), myThread() + 1);
+  const first = <usize>i0 << 2; // this thread's share: parameters i0 … i1 − 1
+  params += first; grads += first; sum += first;
+  n = i1 - i0;
   const vclr = f32x4.splat(clr), vwd = f32x4.splat(weightDecay), veps = f32x4.splat(eps);
   let i = 0;
   let off: usize = 0;
@@ -103,6 +113,10 @@ export function adagradStep(params: usize, grads: usize, sum: usize, n: i32, clr
 export function rmspropStep(params: usize, grads: usize, squareAvg: usize, gradAvg: usize, momentumBuffer: usize, n: i32,
   lr: real, alpha: real, eps: real, weightDecay: real, momentum: real, centered: i32): void {
   assert(((params | grads | squareAvg | gradAvg | momentumBuffer) & 3) == 0 && n >= 0, "rmspropStep: misaligned pointer or negative n");
+  const i0 = shareStart(n, 16, threads(), myThread()), i1 = shareStart(n, 16, threads(), myThread() + 1);
+  const first = <usize>i0 << 2; // this thread's share: parameters i0 … i1 − 1
+  params += first; grads += first; squareAvg += first; gradAvg += first; momentumBuffer += first;
+  n = i1 - i0;
   const keep: real = 1 - alpha;
   const vlr = f32x4.splat(lr), va = f32x4.splat(alpha), vkeep = f32x4.splat(keep), veps = f32x4.splat(eps);
   const vwd = f32x4.splat(weightDecay), vmu = f32x4.splat(momentum);
@@ -205,6 +219,10 @@ export function rmspropStep(params: usize, grads: usize, squareAvg: usize, gradA
 export function adamStep(params: usize, grads: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, n: i32,
   stepSize: real, beta1: real, beta2: real, eps: real, weightDecay: real, bc2Sqrt: real, amsgrad: i32): void {
   assert(((params | grads | expAvg | expAvgSq | maxExpAvgSq) & 3) == 0 && n >= 0, "adamStep: misaligned pointer or negative n");
+  const i0 = shareStart(n, 16, threads(), myThread()), i1 = shareStart(n, 16, threads(), myThread() + 1);
+  const first = <usize>i0 << 2; // this thread's share: parameters i0 … i1 − 1
+  params += first; grads += first; expAvg += first; expAvgSq += first; maxExpAvgSq += first;
+  n = i1 - i0;
   adamUpdate(params, grads, expAvg, expAvgSq, maxExpAvgSq, n, stepSize, beta1, beta2, eps, 1, weightDecay, bc2Sqrt, amsgrad);
 }
 
@@ -215,5 +233,9 @@ export function adamStep(params: usize, grads: usize, expAvg: usize, expAvgSq: u
 export function adamwStep(params: usize, grads: usize, expAvg: usize, expAvgSq: usize, maxExpAvgSq: usize, n: i32,
   stepSize: real, beta1: real, beta2: real, eps: real, paramScale: real, bc2Sqrt: real, amsgrad: i32): void {
   assert(((params | grads | expAvg | expAvgSq | maxExpAvgSq) & 3) == 0 && n >= 0, "adamwStep: misaligned pointer or negative n");
+  const i0 = shareStart(n, 16, threads(), myThread()), i1 = shareStart(n, 16, threads(), myThread() + 1);
+  const first = <usize>i0 << 2; // this thread's share: parameters i0 … i1 − 1
+  params += first; grads += first; expAvg += first; expAvgSq += first; maxExpAvgSq += first;
+  n = i1 - i0;
   adamUpdate(params, grads, expAvg, expAvgSq, maxExpAvgSq, n, stepSize, beta1, beta2, eps, paramScale, 0, bc2Sqrt, amsgrad);
 }

@@ -5,6 +5,8 @@
 //                     dist/io.workerd.js after the workerd entry)
 //   dist/js.js        `bptt/js`: the pure-TypeScript backend (importing it makes backend "js" available)
 //   dist/gradcheck.js `bptt/gradcheck`: finite-difference gradient checks
+//   dist/threads.js   `bptt/threads`: the threaded Wasm build embedded, and its thread pool; the main entry
+//                     imports it dynamically when init({ threads }) asks for more than one thread
 //   dist/train-worker.js  `bptt/worker`: train in a Web Worker or worker_threads, with progress and cancellation
 //                     (the ESM entries share one copy of the library in dist/core.js: scripts/esm-entries.mjs)
 //   dist/worker.js    the `workerd` condition of `bptt`: core.js plus `import module from "./bptt.wasm"` handed to init()
@@ -31,10 +33,12 @@ mkdirSync("dist", { recursive: true });
 // es2022: esbuild's default target would emit Uint8Array.fromBase64, which Node 20 lacks.
 // charset utf8: the embedded module is one character per byte; escaping every non-ASCII one would double it
 const common = { bundle: true, target: "es2022", logLevel: "warning", legalComments: "none", charset: "utf8" };
-const library = { ...common, platform: "neutral", minify: true };
+// node:* modules are imported dynamically, only under Node (the thread pool's workers, the host's cores)
+const library = { ...common, platform: "neutral", minify: true, external: ["node:*"] };
 
 await buildEsmEntries(root, library, {
   index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", "train-worker": "src/worker/index.ts",
+  threads: "src/threads.ts",
 });
 // bptt/io creates models (loadModel, loadCheckpoint), so it brings the Wasm with it, as `bptt` does: the
 // embedded module by default, the module binding under workerd (a page importing only bptt/io works)

@@ -35,7 +35,8 @@
 // the n block is replaced by δn (kept in dns) for the input side.
 import { REAL_BYTES } from "../precision";
 import { addSquaresF64, hsumF64, sigmoidf, sigmoidX4, tanhf, tanhX4 } from "../ops/math";
-import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { matmulNN, matmulNT, matmulTNShare } from "../ops/matmul";
+import { barrier, myThread, shareStart, threads } from "../ops/threads";
 import { addInto, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
 
@@ -89,14 +90,19 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
   const G3 = 3 * H;
   const rowH = <usize>H * REAL_BYTES, rowG = <usize>G3 * REAL_BYTES;
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG;
-  // input side for all steps at once: gates (T·B, 3H) = x W_ihᵀ, or gathered columns of W_ih
-  inputProduct(gates, x, tokens, Wih, T * B, I, G3, "gruForward: token id out of range [0, I)");
+  const nt = threads(), me = myThread();
+  // input side for all steps at once: gates (T·B, 3H) = x W_ihᵀ, or gathered columns of W_ih (each thread its rows)
+  inputProduct(gates, x, tokens, Wih, T * B, I, G3, nt, ASC_NO_ASSERT ? "" : "gruForward: token id out of range [0, I)");
+  barrier(nt);
+  // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
+  const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
+  if (b1 == b0) return;
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * stepG, qt = ghs + <usize>t * stepG; // (B,3H)
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
-    matmulNT(qt, hPrev, Whh, B, G3, H, 0); // W_hh h_{t−1}
+    matmulNT(qt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G3, H, 0); // W_hh h_{t−1}
     const ht = hs + <usize>t * stepH;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       gruRow(ht + <usize>b * rowH, gt + <usize>b * rowG, qt + <usize>b * rowG, hPrev + <usize>b * rowH, bih, bhh, H);
     }
   }
@@ -160,24 +166,36 @@ export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   const rowH = <usize>H * REAL_BYTES, rowG = <usize>G3 * REAL_BYTES;
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG;
   const rows = T * B;
-  fill(dh0, B * H, 0); // carry into step T − 1: 0
-  for (let t = T - 1; t >= 0; t--) {
+  // each thread the sweep of its own sequences b0 … b1 − 1; ‖dh_t‖ sums over the whole batch: one thread
+  const nt = dhNorms != 0 ? 1 : threads(), me = myThread();
+  if (me >= nt) return;
+  const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
+  fill(dh0 + <usize>b0 * rowH, (b1 - b0) * H, 0); // carry into step T − 1: 0
+  for (let t = T - 1; t >= 0 && b1 > b0; t--) {
     const at = <usize>t * stepH;
     const hPrev = t == 0 ? h0 : hs + at - stepH; // (B,H)
     const dt = dgates + <usize>t * stepG, gt = gates + <usize>t * stepG, qt = ghs + <usize>t * stepG; // (B,3H)
     let norm2: f64 = 0;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const rb = <usize>b * rowH, gb = <usize>b * rowG;
       norm2 += gruDeltaRow(dt + gb, dns + at + rb, dh0 + rb, dhs + at + rb, gt + gb, qt + gb, hPrev + rb, H);
     }
     if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
-    matmulNN(dh0, dt, Whh, B, H, G3, 1); // carry = dh_t ⊙ z + (δr, δz, δhn) W_hh
+    matmulNN(dh0 + <usize>b0 * rowH, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G3, 1); // carry = dh_t ⊙ z + (δr, δz, δhn) W_hh
   }
-  // hidden side: dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} + δ_0ᵀ h0;  db_hh += Σ δ
-  if (T > 1) matmulTN(dWhh, dgates + stepG, hs, G3, H, (T - 1) * B, 1);
-  matmulTN(dWhh, dgates, h0, G3, H, B, 1);
-  for (let r = 0; r < rows; r++) addInto(dbhh, dgates + <usize>r * rowG, G3);
-  // input side: the n block becomes δn (b_in and W_in x sit outside the reset product)
-  for (let r = 0; r < rows; r++) memory.copy(dgates + <usize>r * rowG + 2 * rowH, dns + <usize>r * rowH, rowH);
-  inputGradients(dx, dWih, dbih, 0, dgates, x, tokens, Wih, rows, I, G3, "gruBackward: token id out of range [0, I)");
+  barrier(nt); // the weight gradients read every sequence's δ
+  // hidden side: dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} + δ_0ᵀ h0;  db_hh += Σ δ (this thread: rows of dW_hh, columns of δ)
+  if (T > 1) matmulTNShare(dWhh, dgates + stepG, hs, G3, H, (T - 1) * B, 1, nt);
+  matmulTNShare(dWhh, dgates, h0, G3, H, B, 1, nt);
+  const j0 = shareStart(G3, 4, nt, me), j1 = shareStart(G3, 4, nt, me + 1);
+  const cols = <usize>j0 * REAL_BYTES;
+  if (j1 > j0) for (let r = 0; r < rows; r++) addInto(dbhh + cols, dgates + <usize>r * rowG + cols, j1 - j0);
+  // input side: the n block becomes δn (b_in and W_in x sit outside the reset product): this thread's columns of it
+  const n0 = max(j0, 2 * H), n1 = max(j1, 2 * H);
+  if (n1 > n0) {
+    const src = dns + <usize>(n0 - 2 * H) * REAL_BYTES, bytes = <usize>(n1 - n0) * REAL_BYTES;
+    for (let r = 0; r < rows; r++) memory.copy(dgates + <usize>r * rowG + <usize>n0 * REAL_BYTES, src + <usize>r * rowH, bytes);
+  }
+  barrier(nt); // dx reads every column of δ
+  inputGradients(dx, dWih, dbih, 0, dgates, x, tokens, Wih, rows, I, G3, nt, ASC_NO_ASSERT ? "" : "gruBackward: token id out of range [0, I)");
 }

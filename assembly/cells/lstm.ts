@@ -30,7 +30,8 @@
 // sweep as whole-window products, like rnnBackward.
 import { REAL_BYTES } from "../precision";
 import { addSquaresF64, hsumF64, sigmoidf, sigmoidX4, tanhf, tanhX4 } from "../ops/math";
-import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { matmulNN, matmulNT, matmulTNShare } from "../ops/matmul";
+import { barrier, myThread, shareStart, threads } from "../ops/threads";
 import { carryPacked, matvecPacked } from "../ops/matvec";
 import { addInto, allZero, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
@@ -85,8 +86,12 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
   const G4 = 4 * H;
   const rowH = <usize>H * REAL_BYTES, rowG = <usize>G4 * REAL_BYTES;
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG; // one (B,H) and one (B,4H) slab
-  // input side for all steps at once: gates (T·B, 4H) = x W_ihᵀ, or gathered columns of W_ih
-  inputProduct(gates, x, tokens, Wih, T * B, I, G4, "lstmForward: token id out of range [0, I)");
+  const nt = threads(), me = myThread();
+  // input side for all steps at once: gates (T·B, 4H) = x W_ihᵀ, or gathered columns of W_ih (each thread its rows)
+  inputProduct(gates, x, tokens, Wih, T * B, I, G4, nt, ASC_NO_ASSERT ? "" : "lstmForward: token id out of range [0, I)");
+  barrier(nt);
+  // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
+  const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ, as rnnForward
   const packed = B == 1 && WhhPacked != 0;
   for (let t = 0; t < T; t++) {
@@ -94,11 +99,12 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
     const cPrev = t == 0 ? c0 : cs + <usize>(t - 1) * stepH; // (B,H)
     if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
-      if (packed) matvecPacked(gt, WhhPacked, hPrev, G4, H, 1);
-      else matmulNT(gt, hPrev, Whh, B, G4, H, 1);
+      if (b1 == b0) {} // no sequences of this thread's
+      else if (packed) matvecPacked(gt, WhhPacked, hPrev, G4, H, 1);
+      else matmulNT(gt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G4, H, 1);
     }
     const at = <usize>t * stepH;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const rb = <usize>b * rowH;
       lstmRow(hs + at + rb, cs + at + rb, tanhCs + at + rb, gt + <usize>b * rowG, cPrev + rb, bih, bhh, H);
     }
@@ -171,24 +177,31 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   const rowH = <usize>H * REAL_BYTES, rowG = <usize>G4 * REAL_BYTES;
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG;
   const rows = T * B;
-  fill(dh0, B * H, 0); // carry W_hhᵀ δ_T = 0
-  fill(dc0, B * H, 0); // carry dc_T ⊙ f_T = 0
+  // each thread the sweep of its own sequences b0 … b1 − 1; ‖dh_t‖ sums over the whole batch: one thread
+  const nt = dhNorms != 0 ? 1 : threads(), me = myThread();
+  if (me >= nt) return;
+  const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
+  const own = <usize>b0 * rowH;
+  fill(dh0 + own, (b1 - b0) * H, 0); // carry W_hhᵀ δ_T = 0
+  fill(dc0 + own, (b1 - b0) * H, 0); // carry dc_T ⊙ f_T = 0
   const packed = B == 1 && WhhPacked != 0;
   for (let t = T - 1; t >= 0; t--) {
     const at = <usize>t * stepH;
     const cPrev = t == 0 ? c0 : cs + at - stepH; // (B,H)
     const dt = dgates + <usize>t * stepG, gt = gates + <usize>t * stepG; // (B,4H)
     let norm2: f64 = 0;
-    for (let b = 0; b < B; b++) {
+    for (let b = b0; b < b1; b++) {
       const rb = <usize>b * rowH;
       norm2 += lstmDeltaRow(dt + <usize>b * rowG, dc0 + rb, dhs + at + rb, dh0 + rb, gt + <usize>b * rowG, tanhCs + at + rb, cPrev + rb, H);
     }
     if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
-    if (packed) carryPacked(dh0, WhhPacked, dt, G4, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
-    else matmulNN(dh0, dt, Whh, B, H, G4, 0);
+    if (b1 == b0) {} // no sequences of this thread's
+    else if (packed) carryPacked(dh0, WhhPacked, dt, G4, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    else matmulNN(dh0 + own, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G4, 0);
   }
+  barrier(nt); // the weight gradients read every sequence's δ
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0;  db_hh += Σ δ
-  if (T > 1) matmulTN(dWhh, dgates + stepG, hs, G4, H, (T - 1) * B, 1);
-  if (!allZero(h0, B * H)) matmulTN(dWhh, dgates, h0, G4, H, B, 1); // a pass over all of dW_hh that adds 0 when h0 = 0
-  inputGradients(dx, dWih, dbih, dbhh, dgates, x, tokens, Wih, rows, I, G4, "lstmBackward: token id out of range [0, I)");
+  if (T > 1) matmulTNShare(dWhh, dgates + stepG, hs, G4, H, (T - 1) * B, 1, nt);
+  if (!allZero(h0, B * H)) matmulTNShare(dWhh, dgates, h0, G4, H, B, 1, nt); // a pass over all of dW_hh that adds 0 when h0 = 0
+  inputGradients(dx, dWih, dbih, dbhh, dgates, x, tokens, Wih, rows, I, G4, nt, ASC_NO_ASSERT ? "" : "lstmBackward: token id out of range [0, I)");
 }

@@ -27,10 +27,11 @@
 // products are matmulNT against the weight rows and the backward ones matmulNN / matmulTN.
 import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
-import { matmulNN, matmulNT, matmulTN } from "../ops/matmul";
+import { matmulNN, matmulNNShare, matmulNT, matmulNTShare, matmulTNShare } from "../ops/matmul";
 import { carryPacked, matvecPacked } from "../ops/matvec";
 import { gemmPacked, packWholeB } from "../ops/gemm";
 import { addRowsInto2, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
+import { barrier, myThread, shareStart, threads } from "../ops/threads";
 
 const TANH: i32 = 0;
 
@@ -66,36 +67,44 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnForward: negative dimension");
   assert(act == 0 || act == 1, "rnnForward: unknown activation");
   assert((x != 0) != (tokens != 0), "rnnForward: give exactly one of x and tokens");
+  const nt = threads(), me = myThread();
   const rowH = <usize>H * REAL_BYTES;
   const stepBytes = <usize>B * rowH; // one (B,H) slab of hs
   const rows = T * B;
-  // input side for all steps at once: hs (T·B, H) = x (T·B, I) · W_ihᵀ, or gathered columns of W_ih
+  // input side for all steps at once (each thread its share of the T·B rows):
+  // hs (T·B, H) = x (T·B, I) · W_ihᵀ, or gathered columns of W_ih
   if (tokens != 0) {
     const colStride = <usize>I * REAL_BYTES; // Wih[j, id] = Wih + (j·I + id)·4
-    for (let r = 0; r < rows; r++) {
+    for (let r = shareStart(rows, 4, nt, me), end = shareStart(rows, 4, nt, me + 1); r < end; r++) {
       const id = load<i32>(tokens + (<usize>r << 2));
       assert(id >= 0 && id < I, "rnnForward: token id out of range [0, I)");
       gatherColumn(hs + <usize>r * rowH, Wih + (<usize>id << 2), colStride, H);
     }
   } else {
-    matmulNT(hs, x, Wih, rows, H, I, 0);
+    matmulNTShare(hs, x, Wih, rows, H, I, 0, nt);
   }
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ
   const packed = B == 1 && WhhPacked != 0;
   // B ≥ 4: W_hhᵀ packed into gemm panels once for the window's T products (into WhhPacked, as scratch)
   const B4 = WhhPacked != 0 ? B & ~3 : 0;
-  if (B4 > 0) packWholeB(WhhPacked, Whh, H, H, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
+  if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, H, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
+  barrier(nt);
+  // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
+  const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
+  const g1 = min(b1, B4); // rows b0 … g1 − 1 in packed blocks of 4, the rest by rows
+  const own = <usize>b0 * rowH;
   for (let t = 0; t < T; t++) {
     const ht = hs + <usize>t * stepBytes; // (B,H)
     const hPrev = t == 0 ? h0 : ht - stepBytes; // (B,H)
     if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
-      if (packed) matvecPacked(ht, WhhPacked, hPrev, H, H, 1);
-      else if (B4 > 0) {
-        gemmPacked(ht, hPrev, Whh, B4, H, H, 1, rowH, REAL_BYTES, REAL_BYTES, rowH, WhhPacked);
-        if (B4 < B) matmulNT(ht + <usize>B4 * rowH, hPrev + <usize>B4 * rowH, Whh, B - B4, H, H, 1);
-      } else matmulNT(ht, hPrev, Whh, B, H, H, 1);
+      if (packed) { if (b1 > b0) matvecPacked(ht, WhhPacked, hPrev, H, H, 1); }
+      else {
+        if (g1 > b0) gemmPacked(ht + own, hPrev + own, Whh, g1 - b0, H, H, 1, rowH, REAL_BYTES, REAL_BYTES, rowH, WhhPacked);
+        const r0 = max(b0, g1);
+        if (b1 > r0) matmulNT(ht + <usize>r0 * rowH, hPrev + <usize>r0 * rowH, Whh, b1 - r0, H, H, 1);
+      }
     }
-    for (let b = 0; b < B; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
+    for (let b = b0; b < b1; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
   }
 }
 
@@ -136,6 +145,8 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
  * dhNorms: (T) out ‖g_t‖₂ or 0;  dhs: (T,B,H) in ∂E/∂h_t, out δ_t;
  * hs, x, tokens, h0: as given to / saved by rnnForward;  Wih: (H,I);  Whh: (H,H);
  * WhhPacked: as for rnnForward (when B > 1, scratch for W_hh packed once).
+ * Threads: each runs the sweep of its own sequences; after a barrier, each its share of the
+ * weight-gradient rows, bias columns and dx rows. ‖g_t‖ sums over the whole batch: one thread.
  */
 export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
   dhs: usize, hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize,
@@ -145,40 +156,49 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnBackward: negative dimension");
   assert(act == 0 || act == 1, "rnnBackward: unknown activation");
   assert((x != 0) != (tokens != 0), "rnnBackward: give exactly one of x and tokens");
+  const nt = dhNorms != 0 ? 1 : threads(), me = myThread();
+  if (me >= nt) return;
   const BH = B * H;
   const rowH = <usize>H * REAL_BYTES;
   const stepBytes = <usize>B * rowH;
   const rows = T * B;
-  fill(dh0, BH, 0); // carry W_hhᵀ δ_T = 0
   const packed = B == 1 && WhhPacked != 0;
   // B ≥ 4: W_hh packed into gemm panels once for the window's T carries (into WhhPacked, as scratch)
   const B4 = WhhPacked != 0 ? B & ~3 : 0;
-  if (B4 > 0) packWholeB(WhhPacked, Whh, H, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
+  if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
+  barrier(nt);
+  const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
+  const g1 = min(b1, B4), r0 = max(b0, g1);
+  const own = <usize>b0 * rowH, ownFloats = (b1 - b0) * H;
+  fill(dh0 + own, ownFloats, 0); // carry W_hhᵀ δ_T = 0
   for (let t = T - 1; t >= 0; t--) {
     const d = dhs + <usize>t * stepBytes; // (B,H)
-    const norm2 = deltaStep(d, dh0, hs + <usize>t * stepBytes, BH, act);
+    const norm2 = deltaStep(d + own, dh0 + own, hs + <usize>t * stepBytes + own, ownFloats, act);
     if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
     // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
-    if (packed) carryPacked(dh0, WhhPacked, d, H, H);
-    else if (B4 > 0) {
-      gemmPacked(dh0, d, Whh, B4, H, H, 0, rowH, REAL_BYTES, rowH, REAL_BYTES, WhhPacked);
-      if (B4 < B) matmulNN(dh0 + <usize>B4 * rowH, d + <usize>B4 * rowH, Whh, B - B4, H, H, 0);
-    } else matmulNN(dh0, d, Whh, B, H, H, 0);
+    if (packed) { if (b1 > b0) carryPacked(dh0, WhhPacked, d, H, H); }
+    else {
+      if (g1 > b0) gemmPacked(dh0 + own, d + own, Whh, g1 - b0, H, H, 0, rowH, REAL_BYTES, rowH, REAL_BYTES, WhhPacked);
+      if (b1 > r0) matmulNN(dh0 + <usize>r0 * rowH, d + <usize>r0 * rowH, Whh, b1 - r0, H, H, 0);
+    }
   }
+  barrier(nt); // the weight gradients read every sequence's δ
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
-  if (T > 1) matmulTN(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1);
-  if (!allZero(h0, BH)) matmulTN(dWhh, dhs, h0, H, H, B, 1); // a pass over all of dW_hh that adds 0 when h0 = 0
-  addRowsInto2(dbih, dbhh, dhs, rows, H); // db_ih += Σ δ_t, db_hh += Σ δ_t
+  if (T > 1) matmulTNShare(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1, nt);
+  if (!allZero(h0, BH)) matmulTNShare(dWhh, dhs, h0, H, H, B, 1, nt); // a pass over all of dW_hh that adds 0 when h0 = 0
+  const j0 = shareStart(H, 4, nt, me), j1 = shareStart(H, 4, nt, me + 1);
+  const cols = <usize>j0 * REAL_BYTES;
+  addRowsInto2(dbih + cols, dbhh + cols, dhs + cols, rows, j1 - j0, rowH); // db_ih += Σ δ_t, db_hh += Σ δ_t
   if (tokens != 0) {
-    // one-hot x_t: δ_t x_tᵀ adds δ_t to column tokens[t,b] of dW_ih
+    // one-hot x_t: δ_t x_tᵀ adds δ_t to column tokens[t,b] of dW_ih (this thread: rows j0 … j1 − 1)
     const colStride = <usize>I * REAL_BYTES;
     for (let r = 0; r < rows; r++) {
       const id = load<i32>(tokens + (<usize>r << 2));
       assert(id >= 0 && id < I, "rnnBackward: token id out of range [0, I)");
-      scatterAddColumn(dWih + (<usize>id << 2), colStride, dhs + <usize>r * rowH, H);
+      scatterAddColumn(dWih + (<usize>id << 2) + <usize>j0 * colStride, colStride, dhs + <usize>r * rowH + cols, j1 - j0);
     }
   } else {
-    matmulTN(dWih, dhs, x, H, I, rows, 1); // dW_ih += δᵀ x over all T·B rows
-    if (dx != 0) matmulNN(dx, dhs, Wih, rows, I, H, 0); // dx = δ W_ih
+    matmulTNShare(dWih, dhs, x, H, I, rows, 1, nt); // dW_ih += δᵀ x over all T·B rows
+    if (dx != 0) matmulNNShare(dx, dhs, Wih, rows, I, H, 0, nt); // dx = δ W_ih
   }
 }

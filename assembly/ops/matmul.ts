@@ -23,6 +23,7 @@ import { hsum, hsum4 } from "./math";
 import { fill } from "./vector";
 import { gemmPacked } from "./gemm";
 import { GEMM_MR } from "./scratch";
+import { myThread, shareStart, threads } from "./threads";
 
 // ---- matmulNT ----
 
@@ -182,8 +183,58 @@ export function matmulNN(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, a
 export function matmulTN(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): void {
   assert(((C | A | B) & 3) == 0, "matmulTN: pointers must be 4-byte aligned");
   assert(M >= 0 && N >= 0 && K >= 0, "matmulTN: negative dimension");
-  const M4 = M & ~(GEMM_MR - 1), colA = <usize>M * REAL_BYTES;
-  // A[i,k] = A + (k·M + i)·4,  B[k,j] = B + (k·N + j)·4
+  tnColumns(C, A, B, M, N, K, accumulate, <usize>M * REAL_BYTES);
+}
+
+/** C (M,N) (+)= A (K,·)ᵀ · B (K,N) for the M columns of A starting at A, columns colA bytes apart. */
+function tnColumns(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32, colA: usize): void {
+  const M4 = M & ~(GEMM_MR - 1);
+  // A[i,k] = A + k·colA + i·4,  B[k,j] = B + (k·N + j)·4
   if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, REAL_BYTES, colA, <usize>N * REAL_BYTES, REAL_BYTES, 0);
   axpyRows(C, A, B, M4, M, N, K, accumulate, REAL_BYTES, colA);
+}
+
+// ---- shares: the rows of C that thread myThread() of nt computes (ops/threads.ts) ----
+// Rows are cut in blocks of GEMM_MR, so a row takes the same path (packed block or row tail) at
+// every thread count. With nt = 1 a share is the whole product.
+
+/** This thread's rows of matmulNT. */
+export function matmulNTShare(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32, nt: i32): void {
+  const t = myThread(), i0 = shareStart(M, GEMM_MR, nt, t), i1 = shareStart(M, GEMM_MR, nt, t + 1);
+  if (i1 > i0) matmulNT(C + <usize>i0 * N * REAL_BYTES, A + <usize>i0 * K * REAL_BYTES, B, i1 - i0, N, K, accumulate);
+}
+
+/** This thread's rows of matmulNN. */
+export function matmulNNShare(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32, nt: i32): void {
+  const t = myThread(), i0 = shareStart(M, GEMM_MR, nt, t), i1 = shareStart(M, GEMM_MR, nt, t + 1);
+  if (i1 > i0) matmulNN(C + <usize>i0 * N * REAL_BYTES, A + <usize>i0 * K * REAL_BYTES, B, i1 - i0, N, K, accumulate);
+}
+
+/** This thread's rows of matmulTN (columns of A). */
+export function matmulTNShare(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32, nt: i32): void {
+  const t = myThread(), i0 = shareStart(M, GEMM_MR, nt, t), i1 = shareStart(M, GEMM_MR, nt, t + 1);
+  if (i1 > i0) tnColumns(C + <usize>i0 * N * REAL_BYTES, A + <usize>i0 * REAL_BYTES, B, i1 - i0, N, K, accumulate, <usize>M * REAL_BYTES);
+}
+
+// ---- the exported kernels: every thread of the call computes its share ----
+
+/** C (M,N) = A (M,K) · B (N,K)ᵀ (+ C): the exported kernel. */
+export function matmulNTKernel(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): void {
+  assert(((C | A | B) & 3) == 0 && M >= 0 && N >= 0 && K >= 0, "matmulNT: misaligned pointer or negative dimension");
+  if (ASC_FEATURE_THREADS) matmulNTShare(C, A, B, M, N, K, accumulate, threads());
+  else matmulNT(C, A, B, M, N, K, accumulate);
+}
+
+/** C (M,N) = A (M,K) · B (K,N) (+ C): the exported kernel. */
+export function matmulNNKernel(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): void {
+  assert(((C | A | B) & 3) == 0 && M >= 0 && N >= 0 && K >= 0, "matmulNN: misaligned pointer or negative dimension");
+  if (ASC_FEATURE_THREADS) matmulNNShare(C, A, B, M, N, K, accumulate, threads());
+  else matmulNN(C, A, B, M, N, K, accumulate);
+}
+
+/** C (M,N) = A (K,M)ᵀ · B (K,N) (+ C): the exported kernel. */
+export function matmulTNKernel(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): void {
+  assert(((C | A | B) & 3) == 0 && M >= 0 && N >= 0 && K >= 0, "matmulTN: misaligned pointer or negative dimension");
+  if (ASC_FEATURE_THREADS) matmulTNShare(C, A, B, M, N, K, accumulate, threads());
+  else matmulTN(C, A, B, M, N, K, accumulate);
 }

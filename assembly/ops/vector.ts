@@ -148,13 +148,12 @@ export function sumSquares(x: usize, n: i32): f64 {
 }
 
 /**
- * a[j] += Σ_r x[r][j] and b[j] += Σ_r x[r][j] over `rows` rows of n (row stride n): the two bias
+ * a[j] += Σ_r x[r][j] and b[j] += Σ_r x[r][j] over `rows` rows of n (rows `stride` bytes apart, 4n by default): the two bias
  * gradients of a cell. Each 4-column block is summed in registers row after row, in the same order
  * as adding row by row into a and b (bit for bit), reading x once and a, b once.
  */
 // @ts-ignore: decorator
-@inline export function addRowsInto2(a: usize, b: usize, x: usize, rows: i32, n: i32): void {
-  const stride = <usize>n << 2;
+@inline export function addRowsInto2(a: usize, b: usize, x: usize, rows: i32, n: i32, stride: usize = <usize>n << 2): void {
   let j = 0;
   let off: usize = 0;
   for (; j + 4 <= n; j += 4, off += 16) {

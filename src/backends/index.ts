@@ -1,7 +1,7 @@
 import type { Backend } from "../backend.js";
 import { checkOneOf, invalid } from "../errors.js";
 import { WasmBackend } from "./wasm/index.js";
-import { defaultModule } from "./wasm/loader.js";
+import { defaultModule, threadBinding } from "./wasm/loader.js";
 
 export type BackendKind = "wasm" | "js";
 
@@ -32,5 +32,7 @@ export function checkBackend(value: unknown): BackendKind {
 
 /** A fresh backend with memory of its own: every model owns one. */
 export function createBackend(kind: BackendKind, wasmModule?: WebAssembly.Module): Backend {
-  return checkBackend(kind) === "js" ? makeJsBackend!() : new WasmBackend(wasmModule ?? defaultModule());
+  if (checkBackend(kind) === "js") return makeJsBackend!();
+  const threads = wasmModule === undefined ? threadBinding() : undefined;
+  return threads !== undefined ? new WasmBackend(threads.module, undefined, threads) : new WasmBackend(wasmModule ?? defaultModule());
 }

@@ -56,3 +56,35 @@ export function conformance(bptt, io) {
   reloaded.dispose();
   return { losses, gradNorms, clipped, savedBytes: saved.length, savedChecksum: checksum(saved), reloadedLoss: bits(after), tokens };
 }
+
+/** Batched LSTM training large enough for the pool (B = 24 in 6 blocks of 4): loss bits and a checksum of the weights. */
+function batchedRun(bptt) {
+  const { RNN, Trainer } = bptt;
+  const V = 29, B = 24, T = 16;
+  const model = new RNN({ cell: "lstm", inputSize: V, hiddenSize: 66, numLayers: 2, seed: 77 });
+  const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
+  const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
+  const losses = [];
+  for (let step = 0; step < 3; step++) {
+    for (let i = 0; i < B * T; i++) {
+      inputs[i] = (i * 7 + step * 3) % V;
+      targets[i] = (i * 11 + step) % V;
+    }
+    losses.push(bits(trainer.step({ batchSize: B, seqLen: T, inputs, targets }).loss));
+  }
+  const weights = model.parameters().map((p) => checksum(new Uint8Array(Float32Array.from(p.data).buffer)));
+  model.dispose();
+  return { losses, weights };
+}
+
+/**
+ * The threaded build against the single-threaded one in the same runtime: `single` before any pool,
+ * `threaded` after init({ threads }) (which resolves to `threads`, the count in use: 1 where the host
+ * has no shared memory). The pool is left running: a Node process must still exit by itself.
+ */
+export async function threadedConformance(bptt, threads = 3) {
+  const single = batchedRun(bptt);
+  const inUse = await bptt.init({ threads });
+  const threaded = batchedRun(bptt);
+  return { threads: inUse, single, threaded };
+}

@@ -21,6 +21,8 @@ interface Result {
   tokens: number[];
 }
 
+interface Threaded { threads: number; single: { losses: string[]; weights: string[] }; threaded: { losses: string[]; weights: string[] } }
+
 const FORBIDDEN = "Wasm code generation disallowed by embedder";
 let dir: string;
 let reference: Result;
@@ -81,6 +83,48 @@ describe("bit-identical to Node ESM", () => {
     } finally {
       await browser.close();
       server.close();
+    }
+  });
+
+  test("threads: Node, Deno and Bun run the threaded build bit-identically to the single-threaded one, and exit with the pool running", async () => {
+    const deno = requireBinary(join(root, "node_modules", ".bin", "deno"), "deno (npm deno)");
+    const bun = requireBinary(join(root, "node_modules", ".bin", "bun"), "bun (npm bun)");
+    const hosts: [string, string, string[]][] = [
+      ["node", process.execPath, ["threads.mjs"]],
+      ["deno", deno, ["run", "--allow-read", "--allow-env", "threads.mjs"]],
+      ["bun", bun, ["threads.mjs"]],
+    ];
+    let first: Threaded | undefined;
+    for (const [name, command, args] of hosts) {
+      const result = JSON.parse((await run(command, args, dir)).trim()) as Threaded;
+      expect(result.threads, `${name}: threads in use`).toBe(3);
+      expect(result.threaded, `${name}: threaded = single-threaded`).toEqual(result.single);
+      first ??= result;
+      expect(result.single, `${name} = node`).toEqual(first.single);
+    }
+  });
+
+  test("threads: Chromium, a cross-origin-isolated page on 3 threads bit-identical to one; a page that is not isolated falls back to 1", async () => {
+    const browser = await launchChromium();
+    try {
+      for (const isolated of [true, false]) {
+        const { url, server } = await serveStatic(dir, isolated);
+        const tab = await browser.newPage();
+        const errors: string[] = [];
+        tab.on("pageerror", (e) => errors.push(e.message));
+        await tab.goto(`${url}/page-threads.html`);
+        await tab.waitForFunction(() => (window as unknown as { __result?: string }).__result !== undefined, null, { timeout: 120_000 });
+        const result = JSON.parse(await tab.evaluate(() => (window as unknown as { __result: string }).__result)) as Threaded & { isolated: boolean; error?: string };
+        expect(result.error, "page error").toBeUndefined();
+        expect(errors).toEqual([]);
+        expect(result.isolated).toBe(isolated);
+        expect(result.threads).toBe(isolated ? 3 : 1);
+        expect(result.threaded).toEqual(result.single);
+        await tab.close();
+        server.close();
+      }
+    } finally {
+      await browser.close();
     }
   });
 

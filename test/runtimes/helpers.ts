@@ -36,7 +36,9 @@ const contentTypes: Record<string, string> = {
 };
 
 /** A static file server on 127.0.0.1 (an ephemeral port) over `dir`. */
-export async function serveStatic(dir: string): Promise<{ url: string; server: Server }> {
+/** Serves `dir` on 127.0.0.1; with `isolated`, with the COOP/COEP headers that make pages cross-origin isolated (SharedArrayBuffer). */
+export async function serveStatic(dir: string, isolated = false): Promise<{ url: string; server: Server }> {
+  const isolation = isolated ? { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" } : {};
   const server = createServer(async (req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
     const file = join(dir, path);
@@ -46,7 +48,7 @@ export async function serveStatic(dir: string): Promise<{ url: string; server: S
     }
     try {
       const body = await readFile(file);
-      res.writeHead(200, { "content-type": contentTypes[extname(file)] ?? "application/octet-stream" }).end(body);
+      res.writeHead(200, { "content-type": contentTypes[extname(file)] ?? "application/octet-stream", ...isolation }).end(body);
     } catch {
       res.writeHead(404).end();
     }
@@ -72,8 +74,8 @@ export async function launchChromium() {
  * undefined when the file embeds none. The module is one character per byte (scripts/build-wasm.mjs)
  * and starts with "\0asm", which esbuild prints as `\0asm` right after the literal's opening quote.
  */
-export function embeddedWasm(source: string): { bytes: Buffer; literal: string } | undefined {
-  const at = source.indexOf("\\0asm");
+export function embeddedWasm(source: string, from = 0): { bytes: Buffer; literal: string; end: number } | undefined {
+  const at = source.indexOf("\\0asm", from);
   if (at < 1) return undefined;
   const quote = source[at - 1];
   if (!"\"'`".includes(quote)) throw new Error(`the embedded module's literal starts with ${JSON.stringify(quote)}, not a quote`);
@@ -81,5 +83,12 @@ export function embeddedWasm(source: string): { bytes: Buffer; literal: string }
   while (source[end] !== quote) end += source[end] === "\\" ? 2 : 1;
   const literal = source.slice(at - 1, end + 1);
   const text = runInNewContext(literal) as string;
-  return { bytes: Buffer.from(text, "latin1"), literal };
+  return { bytes: Buffer.from(text, "latin1"), literal, end: end + 1 };
+}
+
+/** Every module embedded in `source`, in order. */
+export function embeddedModules(source: string): Buffer[] {
+  const found: Buffer[] = [];
+  for (let m = embeddedWasm(source); m !== undefined; m = embeddedWasm(source, m.end)) found.push(m.bytes);
+  return found;
 }

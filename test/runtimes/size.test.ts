@@ -3,9 +3,11 @@
  * entry is dist/index.js and the shared chunks it imports statically (scripts/entry-files.mjs): what a
  * browser downloads for `import "bptt"`.
  *   - the .wasm ≤ 32 KB;
- *   - the minified JS of the main entry, the embedded Wasm's string literal excluded, ≤ 40 KB;
+ *   - the minified JS of the main entry, the embedded Wasm's string literal excluded, ≤ 41 KB (40 KB
+ *     until init({ threads }) and shutdown() came into it);
  *   - the whole main entry gzipped (level 9, each file on its own, as a server sends them; the Wasm
- *     included) ≤ 25 KB.
+ *     included) ≤ 25.3 KB: 25 KB until init({ threads }) and shutdown() came into the main entry
+ *     (the threaded build itself is bptt/threads, imported only when threads are asked for).
  * KB = 1,000 bytes, the stricter reading. The figures are printed on every run.
  */
 import { readFileSync } from "node:fs";
@@ -16,9 +18,9 @@ import { entryFiles } from "../../scripts/entry-files.mjs";
 import { consumerDir, embeddedWasm } from "./helpers.js";
 
 const KB = 1000;
-const budget = { wasm: 32 * KB, js: 40 * KB, gzip: 25 * KB };
+const budget = { wasm: 32 * KB, js: 41 * KB, gzip: 25.3 * KB };
 
-test("size: .wasm ≤ 32 KB; main entry JS without the Wasm ≤ 40 KB; whole main entry gzipped ≤ 25 KB", () => {
+test("size: .wasm ≤ 32 KB; main entry JS without the Wasm ≤ 41 KB; whole main entry gzipped ≤ 25.3 KB", () => {
   const dist = join(consumerDir(), "node_modules", "bptt", "dist");
   const wasm = readFileSync(join(dist, "bptt.wasm"));
   const files = entryFiles(dist, "index.js").map((name) => ({ name, text: readFileSync(join(dist, name), "utf8") }));

@@ -4,7 +4,7 @@ import { BpttError } from "../../errors.js";
 const PAGE_BYTES = 65536;
 
 /** Every kernel the module must export (assembly/index.ts), in the order of the `Kernels` contract. */
-const kernelNames = [
+export const kernelNames = [
   "matmulNT", "matmulNN", "matmulTN", "packRowGroups",
   "fill", "copy", "scale", "clipByValue", "sumSquares",
   "linearForward", "linearBackward",
@@ -21,7 +21,7 @@ const everyKernelListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyKernelListed;
 
 /** The module's exports as the `Kernels` contract: the raw Wasm functions, no wrappers. */
-function bindKernels(exports: WebAssembly.Exports): Kernels {
+export function bindKernels(exports: WebAssembly.Exports): Kernels {
   return Object.fromEntries(kernelNames.map((name) => {
     const f = exports[name];
     if (typeof f !== "function") {
@@ -48,12 +48,26 @@ function readString(buffer: ArrayBuffer, ptr: number): string {
   return s;
 }
 
+/**
+ * How a backend of the threaded build meets its pool (src/backends/wasm/threaded.ts, in the threads
+ * entry): it makes the shared memory, and binds the instance's kernels to the pool, replacing the
+ * parallel ones in `kernels` with calls that run on every thread; it returns how to detach.
+ */
+export interface ThreadBinding {
+  readonly module: WebAssembly.Module;
+  memory(initialPages: number): WebAssembly.Memory;
+  bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory): () => void;
+}
+
 export interface WasmBackend extends Kernels {}
 
 /**
  * The WebAssembly backend: one instance of the kernel module with its own memory, so two
  * backends (two models) never share state. The kernels are the module's exports, bound once;
  * every call goes straight to Wasm. Memory grows only from here (`reserve`), never inside a kernel.
+ *
+ * Given a ThreadContext, the module is the threaded build (assembly/ops/threads.ts): the memory is
+ * shared, every pool worker holds an instance on it, and the parallel kernels run on the pool.
  */
 export class WasmBackend implements Backend {
   readonly name = "wasm" as const;
@@ -61,13 +75,17 @@ export class WasmBackend implements Backend {
   /** First byte above the module's static data, 16-byte aligned. */
   readonly heapBase: number;
   #memory: WebAssembly.Memory | undefined;
+  #detach: (() => void) | undefined;
 
   /**
-   * @param module the compiled kernel module (`defaultModule()` or one given to `init`)
+   * @param module the compiled kernel module (`defaultModule()` or one given to `init`), or the threaded build with `threads`
    * @param initialBytes bytes to make addressable at once (at least the module's static data)
+   * @param threads the pool's binding, for the threaded build (then `module` is ignored)
    */
-  constructor(module: WebAssembly.Module, initialBytes = PAGE_BYTES) {
-    const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE_BYTES)) });
+  constructor(module: WebAssembly.Module, initialBytes = PAGE_BYTES, threads?: ThreadBinding) {
+    const initial = Math.max(1, Math.ceil(initialBytes / PAGE_BYTES));
+    const memory = threads === undefined ? new WebAssembly.Memory({ initial }) : threads.memory(initial);
+    if (threads !== undefined) module = threads.module;
     const imports = {
       env: {
         memory,
@@ -91,7 +109,9 @@ export class WasmBackend implements Backend {
     if (typeof heapBase !== "function") {
       throw new BpttError("WASM_UNAVAILABLE", "heapBase is missing from the WebAssembly module (wasm backend); rebuild it with npm run build:wasm");
     }
-    Object.assign(this, bindKernels(instance.exports));
+    const kernels = bindKernels(instance.exports);
+    if (threads !== undefined) this.#detach = threads.bind(kernels, instance.exports, memory);
+    Object.assign(this, kernels);
     this.heapBase = (heapBase as () => number)() >>> 0;
     this.#memory = memory;
     this.reserve(this.heapBase); // the kernels' scratch lies below heapBase (assembly/ops/scratch.ts)
@@ -99,7 +119,7 @@ export class WasmBackend implements Backend {
 
   /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
   get buffer(): ArrayBuffer {
-    return this.#live().buffer;
+    return this.#live().buffer as ArrayBuffer;
   }
 
   /** Makes at least `bytes` bytes addressable (growing by whole 64 KiB pages); existing data is kept. */
@@ -122,6 +142,8 @@ export class WasmBackend implements Backend {
   /** Drops the memory and the bound exports (the last references to the instance); every later call throws DISPOSED. */
   dispose(): void {
     this.#memory = undefined;
+    this.#detach?.();
+    this.#detach = undefined;
     Object.assign(this, disposedKernels);
   }
 

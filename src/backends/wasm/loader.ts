@@ -1,4 +1,5 @@
-import { BpttError } from "../../errors.js";
+import { BpttError, invalid } from "../../errors.js";
+import type { ThreadBinding } from "./index.js";
 
 /**
  * Compiles the embedded kernel module once per process and caches it.
@@ -52,12 +53,78 @@ function checkWebAssembly(): void {
   }
 }
 
+/** What the threads entry (src/threads.ts) provides: src/backends/wasm/threaded.ts. */
+export interface ThreadsRuntime {
+  /** Starts or resizes the pool; resolves to the threads per call in use. */
+  use(threads: number | "auto"): Promise<number>;
+  stop(): void;
+  binding(): ThreadBinding | undefined;
+}
+
+/** The most threads a pool may have: the threaded module has scratch for 16 (assembly/ops/scratch.ts). */
+export const MAX_THREADS = 16;
+
+let loadThreads: (() => Promise<unknown>) | undefined;
+let threadsRuntime: ThreadsRuntime | undefined;
+
+/** @internal The main entry hands in how to load the threads entry (a dynamic import: pages that never ask for threads do not download it). */
+export function provideThreadsLoader(load: () => Promise<unknown>): void {
+  loadThreads = load;
+}
+
+/** @internal Called by the threads entry (src/threads.ts) when it is imported. */
+export function provideThreadsRuntime(runtime: ThreadsRuntime): void {
+  threadsRuntime = runtime;
+}
+
+/** @internal The threaded build's binding for a new backend while a pool runs (src/backends/index.ts). */
+export function threadBinding(): ThreadBinding | undefined {
+  return threadsRuntime?.binding();
+}
+
+/** Options of `init`. */
+export interface InitOptions {
+  /** The kernel module (or its bytes) to use instead of the embedded one. */
+  module?: WebAssembly.Module | BufferSource;
+  /**
+   * Threads per kernel call: a number ≥ 1, or "auto" for the host's cores (at most 16). Hosts without
+   * SharedArrayBuffer and Atomics (workerd, edge runtimes, pages that are not cross-origin isolated)
+   * run on one thread, without an error. Results are bit-identical at every thread count.
+   */
+  threads?: number | "auto";
+}
+
 /**
  * Prepares the kernel module asynchronously: with no argument it compiles the embedded module
  * (once; later calls return at once), with a `WebAssembly.Module` it adopts that module, and with
  * bytes it compiles them. Every WebAssembly backend created afterwards uses this module.
+ *
+ * With `{ threads }` it also starts the thread pool (the threaded build, where the host has shared
+ * memory): wasm models run their large kernels on that many threads, bit-identically to one thread
+ * (models created before the pool started stay on the single-threaded build). Resolves to the
+ * number of threads per call now in use (1 without a pool).
  */
-export async function init(moduleOrBytes?: WebAssembly.Module | BufferSource): Promise<void> {
+export async function init(options?: WebAssembly.Module | BufferSource | InitOptions): Promise<number> {
+  const opts = (options != null && Object.getPrototypeOf(options) === Object.prototype ? options : { module: options }) as InitOptions;
+  const threads = opts.threads;
+  if (threads !== undefined && threads !== "auto" && !(Number.isInteger(threads) && threads >= 1)) {
+    throw invalid(`init: threads must be an integer ≥ 1 or "auto"; got ${String(threads)}`);
+  }
+  await prepareModule(opts.module);
+  if (threads === undefined || threads === 1 && threadsRuntime === undefined) return 1;
+  if (threadsRuntime === undefined) await loadThreads?.();
+  return threadsRuntime?.use(threads) ?? 1;
+}
+
+/**
+ * Ends the thread pool's workers. Models keep working, on one thread; models created afterwards use
+ * the single-threaded build until `init({ threads })` starts a pool again.
+ */
+export async function shutdown(): Promise<void> {
+  threadsRuntime?.stop();
+}
+
+async function prepareModule(moduleOrBytes: WebAssembly.Module | BufferSource | undefined): Promise<void> {
   checkWebAssembly();
   if (moduleOrBytes !== undefined) {
     if (isWasmModule(moduleOrBytes)) {

@@ -1,0 +1,90 @@
+/**
+ * The program each pool thread runs (src/backends/wasm/pool.ts). It is sent to the thread as source
+ * text (`threadWorkerSource`), so it must not refer to anything outside its own body.
+ *
+ * Control words (Int32Array over the pool's SharedArrayBuffer; arguments as float64 from byte 64):
+ *   GENERATION  bumped by the caller for every task      DONE      threads that finished the task
+ *   BACKEND     which backend's instance runs it          KERNEL    index into the kernel names (−1: return to the event loop)
+ *   COUNT       threads taking part (the caller is 0)     ARGC      number of arguments
+ *   ACKS        instances made (one per attach message)   FAILED    set when a thread's kernel threw
+ *
+ * A thread idles in Atomics.waitAsync, so that attach messages (a new model's memory) reach it. Once
+ * woken it stays hot: it waits synchronously for the next task, for HOT_MS, before idling again.
+ */
+export function threadWorkerMain(listen: (handler: (message: any) => void) => void, post: (message: unknown) => void): void {
+  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, ARGS_F64 = 8;
+  const HOT_MS = 20;
+  let control: Int32Array;
+  let args: Float64Array;
+  let index = 0;
+  let names: string[] = [];
+  const instances = new Map<number, any>();
+
+  function runTask(): void {
+    const count = control[COUNT], thread = index + 1;
+    if (thread >= count) return;
+    try {
+      const kernels = instances.get(control[BACKEND]);
+      const argv: number[] = [];
+      for (let i = 0, n = control[ARGC]; i < n; i++) argv.push(args[ARGS_F64 + i]);
+      kernels.setThread(thread, count, 1);
+      kernels[names[control[KERNEL]]](...argv);
+    } catch {
+      Atomics.store(control, FAILED, 1);
+    }
+    Atomics.add(control, DONE, 1);
+    Atomics.notify(control, DONE);
+  }
+
+  async function loop(): Promise<void> {
+    let seen = Atomics.load(control, GENERATION);
+    for (;;) {
+      if (Atomics.load(control, GENERATION) === seen) {
+        const waitAsync = (Atomics as any).waitAsync;
+        if (typeof waitAsync === "function") {
+          const r = waitAsync(control, GENERATION, seen);
+          if (r.async) await r.value;
+        } else {
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          continue;
+        }
+      }
+      for (;;) {
+        const generation = Atomics.load(control, GENERATION);
+        if (generation === seen) {
+          if (Atomics.wait(control, GENERATION, seen, HOT_MS) === "timed-out") break;
+          continue;
+        }
+        seen = generation;
+        if (control[KERNEL] < 0) break; // back to the event loop: messages are waiting
+        runTask();
+      }
+    }
+  }
+
+  listen((m) => {
+    if (m.type === "start") {
+      control = new Int32Array(m.control);
+      args = new Float64Array(m.control);
+      index = m.index;
+      names = m.names;
+      void loop();
+      post("ready"); // a browser starts a worker only while the page's thread is free: the pool waits for this
+    } else if (m.type === "attach") {
+      const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort() { throw new Error("abort"); } } });
+      instances.set(m.id, instance.exports);
+      Atomics.add(control, ACKS, 1);
+      Atomics.notify(control, ACKS);
+    } else if (m.type === "detach") {
+      instances.delete(m.id);
+    }
+  });
+}
+
+/** Source text of a pool thread for worker_threads (CommonJS, `eval: true`) or a Web Worker (a Blob URL). */
+export function threadWorkerSource(kind: "node" | "web"): string {
+  const io = kind === "node"
+    ? `(h) => require("node:worker_threads").parentPort.on("message", h), (m) => require("node:worker_threads").parentPort.postMessage(m)`
+    : `(h) => { self.onmessage = (e) => h(e.data); }, (m) => self.postMessage(m)`;
+  return `(${threadWorkerMain.toString()})(${io});\n`;
+}

@@ -1,0 +1,125 @@
+/**
+ * The threaded build's runtime (part of the threads entry, src/threads.ts): the pool, the number of
+ * threads per call, and the binding that gives each new backend a shared memory and kernels that
+ * run on the pool. `init({ threads })` and `shutdown()` (src/backends/wasm/loader.ts) call `use` and
+ * `stop`; `createBackend` asks `binding()` for every new wasm backend.
+ */
+import type { KernelName, Kernels } from "../../backend.js";
+import type { ThreadBinding } from "./index.js";
+import { kernelNames } from "./index.js";
+import { ThreadPool, threadsSupported } from "./pool.js";
+import { MAX_THREADS } from "./loader.js";
+
+/**
+ * The kernels that run on every thread of a call, each with the number of blocks a call splits into
+ * (0 or 1: the caller's thread alone). A call must be worth waking the pool: about 2¹⁸
+ * multiply–adds, or 2¹⁵ parameters for an optimizer step. Cell kernels split their batch in blocks
+ * of 4 sequences (B ≥ 8 to gain) and run on one thread when asked for ‖∂E/∂h_t‖ (a sum over the
+ * batch, in order). Arguments are read by position (src/backend.ts).
+ */
+const WORK = 1 << 18, PARAMETERS = 1 << 15;
+const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } = {
+  matmulNT: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
+  matmulNN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
+  matmulTN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
+  linearForward: (a) => (a[4] * a[5] * a[6] >= WORK ? a[4] >> 2 : 0),
+  linearBackward: (a) => (a[6] * a[7] * a[8] >= WORK ? a[6] >> 2 : 0),
+  rnnForward: (a) => (a[8] * a[9] * a[11] * a[11] >= WORK ? a[9] >> 2 : 0),
+  rnnBackward: (a) => (a[6] === 0 && a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
+  lstmForward: (a) => (a[12] * a[13] * a[15] * a[15] >= WORK ? a[13] >> 2 : 0),
+  lstmBackward: (a) => (a[7] === 0 && a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
+  gruForward: (a) => (a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
+  gruBackward: (a) => (a[6] === 0 && a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
+  sgdStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
+  adagradStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
+  rmspropStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
+  adamStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
+  adamwStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
+};
+
+type SetThread = (index: number, count: number, canBlock: number) => void;
+type Kernel = (...a: number[]) => number | void;
+
+let module: WebAssembly.Module | undefined;
+let pool: ThreadPool | undefined;
+/** Threads per call now (1 … pool.size): read at every call, so init({ threads }) also changes models made before. */
+let count = 1;
+
+/**
+ * A parallel kernel: on the caller's thread alone when the call is small or one thread is asked for,
+ * else as a task of `owner` (the pool the backend was attached to). The arguments go into a reused
+ * array; the kernel on this thread is called with them spread.
+ */
+function parallelKernel(f: Kernel, index: number, blocks: (a: ArrayLike<number>) => number, owner: ThreadPool, id: number,
+  setThread: SetThread): Kernel {
+  const arity = f.length;
+  const args: number[] = new Array<number>(arity).fill(0);
+  const self = (): number | void => f(...args);
+  return function (this: unknown) {
+    for (let i = 0; i < arity; i++) args[i] = arguments[i] as number;
+    const threads = owner === pool ? Math.min(count, blocks(args)) : 1;
+    return threads <= 1 || owner.closed ? self() : owner.run(id, index, args, threads, self, setThread);
+  };
+}
+
+async function hostCores(): Promise<number> {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  if (typeof cores === "number" && cores >= 1) return cores;
+  try {
+    const os = "node:os"; // in a variable: bundlers for other platforms leave it alone
+    return (await import(/* @vite-ignore */ os) as typeof import("node:os")).availableParallelism();
+  } catch {
+    return 1;
+  }
+}
+
+/**
+ * Starts or resizes the pool for `wanted` threads per call ("auto": the host's cores), at most
+ * MAX_THREADS; returns the count in use (1 where the host has no shared memory).
+ */
+export async function use(wanted: number | "auto", bytes: () => Uint8Array<ArrayBuffer>): Promise<number> {
+  const threads = Math.min(wanted === "auto" ? await hostCores() : wanted, MAX_THREADS);
+  if (threads <= 1 || !threadsSupported()) {
+    count = 1;
+    return 1;
+  }
+  if (pool === undefined || pool.closed || pool.size < threads) {
+    module ??= await WebAssembly.compile(bytes());
+    const started = await ThreadPool.start(threads, kernelNames);
+    pool?.close(); // models made on the old pool keep working, on one thread
+    pool = started;
+  }
+  count = threads;
+  return threads;
+}
+
+export function stop(): void {
+  pool?.close();
+  pool = undefined;
+  count = 1;
+}
+
+/** The binding for a new backend while a pool runs, else undefined (the single-threaded build). */
+export function binding(): ThreadBinding | undefined {
+  const owner = pool;
+  if (owner === undefined || owner.closed || module === undefined) return undefined;
+  return {
+    module,
+    memory: (initial) => new WebAssembly.Memory({ initial, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor),
+    bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory) {
+      const id = owner.attach(module!, memory);
+      const setThread = exports.setThread as SetThread;
+      const table = kernels as unknown as Record<string, Kernel>;
+      kernelNames.forEach((name, index) => {
+        const blocks = parallelKernels[name];
+        if (blocks !== undefined) table[name] = parallelKernel(table[name], index, blocks, owner, id, setThread);
+      });
+      return () => owner.detach(id);
+    },
+  };
+}
+
+/** Calls that ran on several threads since the pool started (for tests that must know the pool was used). */
+export function tasks(): number {
+  return pool?.tasks ?? 0;
+}

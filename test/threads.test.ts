@@ -1,0 +1,77 @@
+/**
+ * The threaded build (assembly/ops/threads.ts, src/backends/wasm/pool.ts): training is bit-identical
+ * at every thread count. For every cell, with tokens into a first layer and a dense second layer
+ * (so dx is computed), batch sizes that split into uneven shares (30 = 7 blocks of 4 + 2 rows) and
+ * one sequence, sizes off the SIMD width (H = 70, V = 53) and Adam: the losses, gradient norms and
+ * every weight after N steps are equal bit for bit at 1, 2, 3 and 4 threads, and equal to the
+ * single-threaded build's. The oracle is the single-threaded build, itself checked against PyTorch
+ * by the golden suites.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { RNN, Trainer, init, shutdown } from "../src/index.js";
+import { tasks as threadedTasks } from "../src/backends/wasm/threaded.js";
+
+const V = 53, H = 70, T = 12, STEPS = 4;
+
+interface Run { losses: number[]; norms: number[]; weights: Uint32Array[] }
+
+function trainRun(cell: "rnn" | "lstm" | "gru", B: number): Run {
+  const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11 });
+  const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
+  const losses: number[] = [], norms: number[] = [];
+  let seed = 5;
+  for (let s = 0; s < STEPS; s++) {
+    const inputs: number[] = [], targets: number[] = [];
+    for (let i = 0; i < B * T; i++) {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      inputs.push(seed % V);
+      targets.push((seed >> 8) % V);
+    }
+    const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets });
+    losses.push(r.loss);
+    norms.push(r.gradNorm);
+  }
+  const weights = model.parameters().map((p) => new Uint32Array(Float32Array.from(p.data).buffer));
+  model.dispose();
+  return { losses, norms, weights };
+}
+
+let single: Map<string, Run>;
+
+beforeAll(async () => {
+  await shutdown();
+  single = new Map();
+  for (const cell of ["rnn", "lstm", "gru"] as const) for (const B of [1, 30]) single.set(`${cell} ${B}`, trainRun(cell, B));
+  expect(await init({ threads: 4 })).toBe(4);
+});
+
+afterAll(async () => {
+  await shutdown();
+});
+
+describe.each(["rnn", "lstm", "gru"] as const)("%s: bit-identical at 1, 2, 3 and 4 threads", (cell) => {
+  it.each([1, 30])("B = %i", async (B) => {
+    const reference = single.get(`${cell} ${B}`)!;
+    for (const threads of [1, 2, 3, 4]) {
+      expect(await init({ threads })).toBe(threads);
+      const before = threadedTasks();
+      const run = trainRun(cell, B);
+      if (threads > 1 && B > 1) expect(threadedTasks(), "the pool ran some kernels").toBeGreaterThan(before);
+      expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
+      expect(run.norms, `${threads} threads: gradient norms`).toEqual(reference.norms);
+      run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
+    }
+  });
+});
+
+describe("init({ threads })", () => {
+  it("rejects a count that is not an integer ≥ 1 or \"auto\", naming the option", async () => {
+    for (const bad of [0, -1, 1.5, NaN, "4", "all"]) {
+      await expect(init({ threads: bad as never })).rejects.toThrow(/threads must be an integer ≥ 1 or "auto"/);
+    }
+  });
+  it("\"auto\" uses the host's cores (at most 16) and returns the count", async () => {
+    const { availableParallelism } = await import("node:os");
+    expect(await init({ threads: "auto" })).toBe(Math.min(16, availableParallelism()));
+  });
+});
