@@ -7,10 +7,11 @@
 //   dist/gradcheck.js `bptt/gradcheck`: finite-difference gradient checks
 //   dist/threads.js   `bptt/threads`: the threaded Wasm build embedded, and its thread pool; the main entry
 //                     imports it dynamically when init({ threads }) asks for more than one thread
+//   dist/train.js     `bptt/train`: fit, evaluate, learning-rate schedules, data helpers
 //   dist/train-worker.js  `bptt/worker`: train in a Web Worker or worker_threads, with progress and cancellation
 //                     (the ESM entries share one copy of the library in dist/core.js: scripts/esm-entries.mjs)
 //   dist/worker.js    the `workerd` condition of `bptt`: core.js plus `import module from "./bptt.wasm"` handed to init()
-//   dist/bptt.cjs     the CommonJS library, one bundle behind dist/{index,io,js,gradcheck}.cjs (require)
+//   dist/bptt.cjs     the CommonJS library, one bundle behind dist/{index,io,js,gradcheck,train}.cjs (require)
 //   dist/cli.js       the `bptt` command (Node), with the bundled names data inlined
 //   dist/bptt.wasm    the release module, for hosts that hand in a precompiled WebAssembly.Module
 //   dist/types/       .d.ts declarations
@@ -37,7 +38,7 @@ const common = { bundle: true, target: "es2022", logLevel: "warning", legalComme
 const library = { ...common, platform: "neutral", minify: true, external: ["node:*"] };
 
 await buildEsmEntries(root, library, {
-  index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", "train-worker": "src/worker/index.ts",
+  index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", train: "src/train.ts", "train-worker": "src/worker/index.ts",
   threads: "src/threads.ts",
 });
 // bptt/io creates models (loadModel, loadCheckpoint), so it brings the Wasm with it, as `bptt` does: the
@@ -48,6 +49,7 @@ await esbuild.build({ ...library, entryPoints: ["src/cjs.ts"], outfile: "dist/bp
 writeFileSync("dist/index.cjs", "// require(\"bptt\")\nmodule.exports = require(\"./bptt.cjs\").main;\n");
 writeFileSync("dist/io.cjs", "// require(\"bptt/io\")\nmodule.exports = require(\"./bptt.cjs\").io;\n");
 writeFileSync("dist/gradcheck.cjs", "// require(\"bptt/gradcheck\")\nmodule.exports = require(\"./bptt.cjs\").gradcheck;\n");
+writeFileSync("dist/train.cjs", "// require(\"bptt/train\")\nmodule.exports = require(\"./bptt.cjs\").train;\n");
 writeFileSync("dist/js.cjs",
   "// require(\"bptt/js\"): makes backend \"js\" available, as importing bptt/js does\n" +
   "const { js } = require(\"./bptt.cjs\");\njs.provide();\nmodule.exports = { JsBackend: js.JsBackend };\n");

@@ -6,7 +6,7 @@
 //                  exports `__modules`: by module path ("errors", "model", …), the exports of core
 //                  modules that the other entries import (found in their import statements).
 //   dist/index.js  src/index.ts: the embedded Wasm, handed to the core's loader; re-exports core.js.
-//   dist/io-lib.js, js.js, gradcheck.js, train-worker.js
+//   dist/io-lib.js, js.js, gradcheck.js, train.js, train-worker.js
 //                  their own code only: an import of a core module becomes a read of
 //                  `__modules[path]` from ./core.js, and an import of another entry an import of
 //                  its file (./index.js, ./io-lib.js, ./js.js).

@@ -5,8 +5,10 @@
  * finite-difference gradient checks in `bptt/gradcheck`.
  */
 export { RNN, type RNNOptions, type RNNConfig, type ForwardResult, type NamedTensor } from "./model.js";
-export { Trainer, type TrainerOptions, type TrainerSettings, type StepOptions, type StepResult } from "./trainer.js";
-export { optimizerNames, type OptimizerName, type OptimizerOptions, type OptimizerSettings } from "./optimizers.js";
+export { Trainer, type TrainerOptions, type TrainerBaseOptions, type PlainTrainerOptions, type TrainerSettings, type StepOptions, type StepResult } from "./trainer.js";
+export {
+  optimizerNames, type OptimizerName, type OptimizerOptions, type OptimizerSettings, type SgdOptions, type AdagradOptions, type RmspropOptions, type AdamOptions,
+} from "./optimizers.js";
 export { type Batch, IGNORE_INDEX } from "./batch.js";
 export { generate, type GenerateOptions } from "./generate.js";
 export { BpttError, NonFiniteError, type BpttErrorCode } from "./errors.js";

@@ -14,35 +14,78 @@ import { checkFinite, describe, invalid } from "./errors.js";
 export type OptimizerName = "sgd" | "adagrad" | "rmsprop" | "adam" | "adamw";
 export const optimizerNames: readonly OptimizerName[] = ["sgd", "adagrad", "rmsprop", "adam", "adamw"];
 
-/** Every optimizer's hyperparameters (PyTorch's names, camelCased); each optimizer accepts only its own. */
-export interface OptimizerOptions {
-  /** Which update rule (default "sgd"). */
-  optimizer?: OptimizerName;
-  /** lr; required for SGD (as in PyTorch), else PyTorch's default: Adagrad, RMSprop 1e-2; Adam, AdamW 1e-3. */
-  learningRate?: number;
-  /** sgd, rmsprop: momentum factor in [0, 1] (default 0). */
+/** torch.optim.SGD's hyperparameters; the default optimizer, so `optimizer` may be left out. lr has no default, as in PyTorch. */
+export interface SgdOptions {
+  optimizer?: "sgd";
+  /** lr (required). */
+  learningRate: number;
+  /** Momentum factor in [0, 1] (default 0). */
   momentum?: number;
-  /** sgd: dampening for momentum in [0, 1] (default 0). */
+  /** Dampening for momentum in [0, 1] (default 0). */
   dampening?: number;
-  /** sgd: Nesterov momentum (needs momentum > 0 and dampening 0; default false). */
+  /** Nesterov momentum (needs momentum > 0 and dampening 0; default false). */
   nesterov?: boolean;
-  /** L2 penalty added to the gradient; for AdamW the decoupled decay p ← p·(1 − lr·weightDecay). Default 0, AdamW 1e-2. */
+  /** L2 penalty added to the gradient (default 0). */
   weightDecay?: number;
-  /** adagrad: lr_decay ≥ 0 (default 0): the rate at step t is lr / (1 + (t − 1)·lrDecay). */
+}
+
+/** torch.optim.Adagrad's hyperparameters. */
+export interface AdagradOptions {
+  optimizer: "adagrad";
+  /** lr (default 1e-2). */
+  learningRate?: number;
+  /** lr_decay ≥ 0 (default 0): the rate at step t is lr / (1 + (t − 1)·lrDecay). */
   lrDecay?: number;
-  /** adagrad: initial_accumulator_value ≥ 0 (default 0). */
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** initial_accumulator_value ≥ 0 (default 0). */
   initialAccumulatorValue?: number;
-  /** adagrad, rmsprop, adam, adamw: added to the denominator (default Adagrad 1e-10, others 1e-8). */
+  /** Added to the denominator (default 1e-10). */
   eps?: number;
-  /** rmsprop: smoothing constant in [0, 1] (default 0.99). */
+}
+
+/** torch.optim.RMSprop's hyperparameters. */
+export interface RmspropOptions {
+  optimizer: "rmsprop";
+  /** lr (default 1e-2). */
+  learningRate?: number;
+  /** Smoothing constant in [0, 1] (default 0.99). */
   alpha?: number;
-  /** rmsprop: normalise by the centered second moment, an estimate of the variance (default false). */
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+  /** L2 penalty added to the gradient (default 0). */
+  weightDecay?: number;
+  /** Momentum factor in [0, 1] (default 0). */
+  momentum?: number;
+  /** Normalise by the centered second moment, an estimate of the variance (default false). */
   centered?: boolean;
-  /** adam, adamw: (β1, β2), each in [0, 1) (default [0.9, 0.999]). */
+}
+
+/** torch.optim.Adam's and AdamW's hyperparameters. */
+export interface AdamOptions {
+  optimizer: "adam" | "adamw";
+  /** lr (default 1e-3). */
+  learningRate?: number;
+  /** (β1, β2), each in [0, 1) (default [0.9, 0.999]). */
   betas?: readonly [number, number];
-  /** adam, adamw: the AMSGrad variant (default false). */
+  /** Added to the denominator (default 1e-8). */
+  eps?: number;
+  /** Adam: L2 penalty added to the gradient (default 0); AdamW: the decoupled decay p ← p·(1 − lr·weightDecay) (default 1e-2). */
+  weightDecay?: number;
+  /** The AMSGrad variant (default false). */
   amsgrad?: boolean;
 }
+
+/**
+ * One optimizer's hyperparameters (PyTorch's names, camelCased), told apart by `optimizer`: each
+ * optimizer accepts only its own options, so `{ optimizer: "adam", momentum }` and an SGD without a
+ * learning rate are type errors (and, from JavaScript, INVALID_ARGUMENT errors).
+ */
+export type OptimizerOptions = SgdOptions | AdagradOptions | RmspropOptions | AdamOptions;
+
+/** Every optimizer's options in one bag, as the validation reads them from untyped input. */
+type AnyOptimizerOptions = { optimizer?: OptimizerName } & Partial<Omit<SgdOptions, "optimizer">> & Partial<Omit<AdagradOptions, "optimizer">> &
+  Partial<Omit<RmspropOptions, "optimizer">> & Partial<Omit<AdamOptions, "optimizer">>;
 
 export type SgdSettings = { optimizer: "sgd"; learningRate: number; momentum: number; dampening: number; nesterov: boolean; weightDecay: number };
 export type AdagradSettings = { optimizer: "adagrad"; learningRate: number; lrDecay: number; weightDecay: number; initialAccumulatorValue: number; eps: number };
@@ -52,7 +95,7 @@ export type AdamSettings = { optimizer: "adam" | "adamw"; learningRate: number; 
 export type OptimizerSettings = SgdSettings | AdagradSettings | RmspropSettings | AdamSettings;
 
 /** The options each optimizer accepts, in PyTorch's argument order. */
-const accepted: Record<OptimizerName, readonly (keyof OptimizerOptions)[]> = {
+const accepted: Record<OptimizerName, readonly (keyof AnyOptimizerOptions)[]> = {
   sgd: ["learningRate", "momentum", "dampening", "weightDecay", "nesterov"],
   adagrad: ["learningRate", "lrDecay", "weightDecay", "initialAccumulatorValue", "eps"],
   rmsprop: ["learningRate", "alpha", "eps", "weightDecay", "momentum", "centered"],
@@ -67,18 +110,18 @@ export const optimizerOptionNames: readonly string[] = ["optimizer", ...new Set(
  * (e.g. momentum for Adam) is an error, as an unexpected keyword argument is in PyTorch.
  */
 export function resolveOptimizer(options: OptimizerOptions): OptimizerSettings {
-  const name = options.optimizer ?? "sgd";
+  const o = options as AnyOptimizerOptions;
+  const name = o.optimizer ?? "sgd";
   if (typeof name !== "string" || !(optimizerNames as readonly string[]).includes(name)) {
     throw invalid(`optimizer must be one of ${optimizerNames.map((n) => JSON.stringify(n)).join(", ")}; got ${describe(name)}`);
   }
   const own = accepted[name as OptimizerName];
   for (const key of optimizerOptionNames) {
-    if (key === "optimizer" || own.includes(key as keyof OptimizerOptions)) continue;
-    if ((options as Record<string, unknown>)[key] !== undefined) {
+    if (key === "optimizer" || own.includes(key as keyof AnyOptimizerOptions)) continue;
+    if ((o as Record<string, unknown>)[key] !== undefined) {
       throw invalid(`${key} is not an option of the ${name} optimizer; its options are ${own.join(", ")}`);
     }
   }
-  const o = options;
   const lr = (fallback: number | undefined) => checkFinite("learningRate", o.learningRate ?? fallback, 0, Infinity, true);
   const weightDecay = (fallback: number) => checkFinite("weightDecay", o.weightDecay ?? fallback, 0);
   const eps = (fallback: number) => checkFinite("eps", o.eps ?? fallback, 0);

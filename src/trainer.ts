@@ -3,7 +3,8 @@ import { NonFiniteError, checkFinite, checkOneOf, checkPositiveInt, describe, in
 import type { RNN } from "./model.js";
 import { initOptimizerState, optimizerOptionNames, optimizerStep, resolveOptimizer, type OptimizerOptions, type OptimizerSettings } from "./optimizers.js";
 
-export interface TrainerOptions extends OptimizerOptions {
+/** What a Trainer takes besides its optimizer's options. */
+export interface TrainerBaseOptions {
   /** Clip every gradient element to [−clipValue, clipValue] (torch.nn.utils.clip_grad_value_). */
   clipValue?: number;
   /** Rescale the gradients when their global L2 norm exceeds clipNorm (torch.nn.utils.clip_grad_norm_). */
@@ -17,11 +18,19 @@ export interface TrainerOptions extends OptimizerOptions {
   schedule?: (step: number, baseLearningRate: number) => number;
 }
 
+/** An optimizer's options (one member of the OptimizerOptions union) with clipping, reduction and schedule. */
+export type TrainerOptions = OptimizerOptions & TrainerBaseOptions;
+
+/** TrainerOptions without the schedule function: plain JSON (worker jobs). */
+export type PlainTrainerOptions = OptimizerOptions & Omit<TrainerBaseOptions, "schedule">;
+
 export interface StepOptions {
   /** Start from the state the previous `carryState` step ended in (truncated BPTT; no gradient flows back into it). */
   carryState?: boolean;
   /** Also return ‖∂E/∂h_t‖ per layer and step of the window, (L, T). */
   recordStepNorms?: boolean;
+  /** The learning rate of this step (≥ 0), in place of the schedule's or the base rate: how `fit` applies a schedule preset. */
+  learningRate?: number;
 }
 
 export interface StepResult {
@@ -151,8 +160,9 @@ export class Trainer {
       c0 = this.#carriedCell ?? undefined;
     }
     const stepIndex = this.stepCount + 1;
-    const learningRate = o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate;
-    checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
+    const learningRate = options.learningRate ?? (o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate);
+    if (options.learningRate === undefined) checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
+    else checkFinite("options.learningRate", learningRate, 0);
     const L = model.config.numLayers, H = model.config.hiddenSize;
     // validated once above; the carried state is the trainer's own (finite, L·B·H floats)
     const fwd = model.forwardValidated(batch, h0, c0);

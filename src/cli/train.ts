@@ -109,7 +109,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
       trainer = new Trainer(model, {
         optimizer, learningRate: lr !== 0 ? lr : optimizer === "sgd" ? 0.1 : optimizer === "adam" || optimizer === "adamw" ? 2e-3 : undefined, momentum: optimizer === "sgd" ? flags.momentum as number : undefined,
         clipNorm: flags["clip-norm"] as number, reduction: "mean", schedule,
-      });
+      } as ConstructorParameters<typeof Trainer>[1]); // the optimizer is known at run time only: the Trainer checks its options
     } catch (error) {
       model.dispose();
       throw error;

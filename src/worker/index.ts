@@ -15,7 +15,7 @@ import { BpttError, Random, RNN, Trainer, init } from "../index.js";
 import { loadModel, saveModel } from "../io.js";
 // jobs may ask for backend "js"
 import "../js.js";
-import type { RNNOptions, TrainerOptions } from "../index.js";
+import type { PlainTrainerOptions, RNNOptions } from "../index.js";
 
 export interface TrainingJob {
   /** The model to create (`wasmModule` cannot cross; pass `wasm` instead). Ignored when `initialModel` is given. */
@@ -25,7 +25,7 @@ export interface TrainingJob {
   /** Backend for `initialModel` (default "wasm"). */
   backend?: "wasm" | "js";
   /** Trainer options; `schedule` is a function and cannot cross, so it is not accepted. */
-  trainer: Omit<TrainerOptions, "schedule">;
+  trainer: PlainTrainerOptions;
   /** One token stream; each batch row is a window of seqLen + 1 tokens at a random offset (inputs, then targets shifted by one). */
   data: ArrayLike<number>;
   batchSize: number;

@@ -5,7 +5,7 @@
  * running text (stream cursors and the carried hidden state matter), with a learning-rate schedule.
  */
 import { BatchSource, linesCorpus, textCorpus } from "../../src/cli/corpus.js";
-import { RNN, Trainer, type TrainerOptions } from "../../src/index.js";
+import { RNN, Trainer, type PlainTrainerOptions } from "../../src/index.js";
 
 const TEXT = `the quick brown fox jumps over the lazy dog
 pack my box with five dozen liquor jugs
@@ -21,10 +21,10 @@ export interface ResumeJob {
   name: string;
   data: DataKind;
   cell: "rnn" | "lstm" | "gru";
-  options: Omit<TrainerOptions, "schedule">;
+  options: PlainTrainerOptions;
 }
 
-const optimizers: Omit<TrainerOptions, "schedule">[] = [
+const optimizers: PlainTrainerOptions[] = [
   { optimizer: "sgd", learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-3, clipNorm: 1, reduction: "mean" },
   { optimizer: "adagrad", learningRate: 0.05, lrDecay: 0.01, initialAccumulatorValue: 0.1, clipValue: 0.5 },
   { optimizer: "rmsprop", learningRate: 0.003, momentum: 0.5, centered: true, weightDecay: 1e-3, clipNorm: 5 },

@@ -21,9 +21,9 @@ const read = (file: string) => readFileSync(join(pkg(), "dist", file), "utf8");
 /** The text of an ESM entry and of every file it imports statically. */
 const closure = (entry: string) => entryFiles(join(pkg(), "dist"), entry).map(read).join("\n");
 
-test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/worker, bptt/bptt.wasm", () => {
+test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/threads, bptt/train, bptt/worker, bptt/bptt.wasm", () => {
   const manifest = JSON.parse(readFileSync(join(pkg(), "package.json"), "utf8")) as { exports: Record<string, Target> };
-  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./worker", "./bptt.wasm", "./package.json"]);
+  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./train", "./worker", "./bptt.wasm", "./package.json"]);
   const dot = manifest.exports["."] as Record<string, string>;
   expect(Object.keys(dot)).toEqual(["types", "workerd", "import", "require", "default"]);
   for (const [subpath, target] of Object.entries(manifest.exports)) {
@@ -47,7 +47,7 @@ test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/
   // the subpaths read the library from ./core.js instead of carrying a copy (a message only src/model.ts has)
   const modelOnly = "needs a forward() first";
   expect(read("core.js")).toContain(modelOnly);
-  for (const file of ["index.js", "io-lib.js", "js.js", "gradcheck.js", "train-worker.js"]) {
+  for (const file of ["index.js", "io-lib.js", "js.js", "gradcheck.js", "train.js", "train-worker.js"]) {
     expect(read(file), file).not.toContain(modelOnly);
     expect(read(file), file).toMatch(/from"\.\/(core|index)\.js"/);
   }
@@ -109,6 +109,7 @@ test("types: a TypeScript consumer of every subpath type-checks under moduleReso
 import { loadModel, saveModel } from "bptt/io";
 import { JsBackend } from "bptt/js";
 import { gradientCheck } from "bptt/gradcheck";
+import { fit, evaluate, TokenStreams, type FitHistory } from "bptt/train";
 import { serveTraining } from "bptt/worker";
 import { init } from "bptt/core";
 const options: RNNOptions = { inputSize: 3, hiddenSize: 4, backend: "js", bias: false };
@@ -120,7 +121,15 @@ const worst: number = gradientCheck(loaded, { batchSize: 1, seqLen: 1, inputs: [
 const tokens: number[] = generate(loaded, { prompt: [0], length: 3 });
 // @ts-expect-error an unknown option is a type error
 new RNN({ inputSize: 3, hiddenSize: 4, hidden: 5 });
-void [worst, tokens, trainer, JsBackend, serveTraining, init];
+const history: Promise<FitHistory> = fit(trainer, new TokenStreams([0, 1, 2, 1, 0, 2], { batchSize: 1, seqLen: 2 }), { steps: 2, schedule: "cosine" });
+const bits: number | null = evaluate(model, { batchSize: 1, seqLen: 1, inputs: [0], targets: [1] }).bitsPerToken;
+// @ts-expect-error Adam has no momentum
+new Trainer(model, { optimizer: "adam", momentum: 0.9 });
+// @ts-expect-error SGD needs a learning rate
+new Trainer(model, { optimizer: "sgd" });
+// @ts-expect-error @internal members are not in the published types
+trainer.carriedState();
+void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits];
 `);
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   for (const [module, resolution] of [["esnext", "bundler"], ["node16", "node16"]]) {
