@@ -93,7 +93,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   const tensors: SafetensorsInput[] = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
   const f = arena.f32();
   for (const state of optimizerStateNames(settings)) {
-    const base = arena.block(`optim.${state}`) >> 2;
+    const base = arena.block(`optim.${state}`) >>> 2;
     for (const t of model.layout.tensors) {
       tensors.push({ name: `optim.${state}.${t.name}`, shape: t.shape.slice(), data: f.slice(base + t.offset, base + t.offset + t.size) });
     }
@@ -194,7 +194,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     for (const t of model.layout.tensors) model.setParameter(t.name, file.tensors.get(t.name)!.data);
     const { arena } = model.internals();
     for (const state of states) {
-      const base = arena.block(`optim.${state}`) >> 2;
+      const base = arena.block(`optim.${state}`) >>> 2;
       for (const t of model.layout.tensors) arena.f32().set(file.tensors.get(`optim.${state}.${t.name}`)!.data, base + t.offset);
     }
     trainer.stepCount = step;
