@@ -776,6 +776,18 @@ function bump(): (floats: number) => number {
   };
 }
 
+/**
+ * The options checked and completed (defaults filled in) without building anything, and the
+ * parameter layout they give, after checking in float64 that the model fits its backend's memory:
+ * loaders check a file's configuration against its tensors with these before creating a model.
+ */
+export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout: ParameterLayout } {
+  const config = normalise(options);
+  const cell = cells[config.cell];
+  checkModelSize({ ...config, gates: cell.gates }, config.backend, config.bias ? 0 : 3 * align16(cell.gates * config.hiddenSize * 4));
+  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias) };
+}
+
 function normalise(o: RNNOptions): RNNConfig {
   if (o === null || typeof o !== "object") throw invalid(`options must be an object { inputSize, hiddenSize, … }; got ${describe(o)}`);
   const input = checkOneOf("input", o.input ?? "tokens", ["tokens", "dense"] as const);
