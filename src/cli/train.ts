@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { BigramModel } from "../baseline/bigram.js";
 import { loadNames, splitHoldout } from "../data/names.js";
 import { checkFinite, invalid } from "../errors.js";
@@ -9,6 +9,7 @@ import type { OptimizerName } from "../optimizers.js";
 import { RNN, type RNNOptions } from "../model.js";
 import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
+import { writeFileAtomic } from "./files.js";
 import { BatchSource, fillPadded, linesCorpus, longestTransitions, textCorpus, type Corpus } from "./corpus.js";
 
 /**
@@ -161,7 +162,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
   // the checkpoint continues the run as it is; the model written (and evaluated below) has the best weights
   if (checkpoint !== "") {
-    writeFileSync(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau }, random: source.random, tokenizer: corpus.tokenizer }));
+    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau }, random: source.random, tokenizer: corpus.tokenizer }));
     log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
   }
   validate();
@@ -189,7 +190,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   }
 
   const out = flags.out as string;
-  writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata }));
+  writeFileAtomic(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata }));
   log(`wrote ${out}`);
 
   model.dispose();
