@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { BigramModel } from "../baseline/bigram.js";
 import { loadNames, splitHoldout } from "../data/names.js";
 import { checkFinite, invalid } from "../errors.js";
@@ -10,6 +9,9 @@ import { RNN, type RNNOptions } from "../model.js";
 import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
 import { writeFileAtomic } from "./files.js";
+import { checkOutputFile, choiceFlag, intFlag, numberFlag, readInputFile } from "./checks.js";
+import { MAX_LAYERS } from "../limits.js";
+import { optimizerNames } from "../optimizers.js";
 import { BatchSource, fillPadded, linesCorpus, longestTransitions, textCorpus, type Corpus } from "./corpus.js";
 
 /**
@@ -66,9 +68,9 @@ exactly where an uninterrupted run would; with a time budget only, it decays ove
 export function train(argv: string[], log: (line: string) => void = console.log): void {
   const { positional, flags } = parseArgs(argv, trainFlags);
   if (flags.help) return log(helpText(trainUsage, trainFlags));
+  checkTrainFlags(positional, flags);
   const seed = flags.seed as number;
   const maxEval = flags["max-eval"] as number;
-  if (!Number.isInteger(maxEval) || maxEval < 1) throw invalid(`--max-eval must be a positive integer (characters); got ${maxEval}`);
   const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval, log), flags.validation as number, maxEval);
   const V = corpus.tokenizer.vocabSize;
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
@@ -84,7 +86,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   let model: RNN, trainer: Trainer;
   if (flags.resume) {
     if (checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
-    const loaded = loadCheckpoint(readFileSync(checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
+    const loaded = loadCheckpoint(readInputFile("the checkpoint", checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
     const position = loaded.data as { cursors: number[]; plateau?: typeof plateau } | undefined;
     try {
       if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
@@ -196,6 +198,40 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   model.dispose();
 }
 
+/**
+ * Every flag's range and every file path, before the corpus is read or a step is taken: a run is
+ * never lost to a flag or a path that could only fail at its end.
+ */
+function checkTrainFlags(positional: string[], flags: Record<string, number | string | boolean>): void {
+  if (positional.length > 1) throw invalid(`bptt train takes at most one training file; got ${positional.length}: ${positional.join(" ")}`);
+  choiceFlag("format", flags.format, ["lines", "text", "auto"] as const);
+  intFlag("hidden", flags.hidden, 1);
+  intFlag("layers", flags.layers, 1, MAX_LAYERS);
+  choiceFlag("cell", flags.cell, ["rnn", "lstm", "gru"] as const);
+  choiceFlag("nonlinearity", flags.nonlinearity, ["tanh", "relu"] as const);
+  intFlag("batch", flags.batch, 1);
+  intFlag("seq-len", flags["seq-len"], 1);
+  choiceFlag("optimizer", flags.optimizer, optimizerNames);
+  numberFlag("lr", flags.lr, 0, Infinity);
+  numberFlag("momentum", flags.momentum, 0, 1);
+  numberFlag("clip-norm", flags["clip-norm"], 0, Infinity, { aboveMin: true });
+  numberFlag("seconds", flags.seconds, 0, Infinity, { aboveMin: true });
+  intFlag("steps", flags.steps, 0);
+  intFlag("stop-at", flags["stop-at"], 0);
+  intFlag("eval-steps", flags["eval-steps"], 0);
+  numberFlag("held-out", flags["held-out"], 0, 1, { belowMax: true });
+  numberFlag("validation", flags.validation, 0, 0.5);
+  intFlag("max-eval", flags["max-eval"], 1);
+  intFlag("seed", flags.seed, 0, 0xffffffff);
+  choiceFlag("backend", flags.backend, ["wasm", "js"] as const);
+  intFlag("samples", flags.samples, 0);
+  numberFlag("temperature", flags.temperature, 0, Infinity, { aboveMin: true });
+  checkOutputFile("out", flags.out as string);
+  const checkpoint = flags.checkpoint as string;
+  if (flags.resume && checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
+  if (checkpoint !== "") checkOutputFile("checkpoint", checkpoint);
+}
+
 /** The model options of --cell and --nonlinearity: the LSTM starts with its forget gate open (bias 1). */
 function cellOptions(cell: string, nonlinearity: string): Pick<RNNOptions, "cell" | "nonlinearity" | "forgetBias"> {
   if (cell === "rnn") return { cell, nonlinearity: nonlinearity as "tanh" | "relu" };
@@ -232,7 +268,7 @@ function loadCorpus(file: string | undefined, format: string, heldOut: number, s
     const split = splitHoldout(loadNames(), heldOut, seed);
     return linesCorpus(split.train, split.heldOut);
   }
-  const text = readFileSync(file, "utf8");
+  const text = readInputFile("the training text", file).toString("utf8");
   if (format === "text") return textCorpus(text, heldOut, maxHeldOut);
   const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
   if (format === "auto") {
