@@ -87,13 +87,13 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   if (flags.resume) {
     if (checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
     const loaded = loadCheckpoint(readInputFile("the checkpoint", checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
-    const position = loaded.data as { cursors: number[]; plateau?: typeof plateau } | undefined;
+    const position = loaded.data as { cursors: number[]; plateau?: unknown } | undefined;
     try {
       if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
         throw invalid(`${checkpoint} was not written by bptt train on this data; resume with the same file, --format and --held-out`);
       }
       source.seek(position);
-      if (position.plateau !== undefined) Object.assign(plateau, position.plateau);
+      if (position.plateau !== undefined) Object.assign(plateau, restorePlateau(position.plateau));
       source.random.setState(loaded.random.getState());
     } catch (error) {
       loaded.model.dispose();
@@ -164,7 +164,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
   // the checkpoint continues the run as it is; the model written (and evaluated below) has the best weights
   if (checkpoint !== "") {
-    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau }, random: source.random, tokenizer: corpus.tokenizer }));
+    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau: savedPlateau(plateau) }, random: source.random, tokenizer: corpus.tokenizer }));
     log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
   }
   validate();
@@ -230,6 +230,26 @@ function checkTrainFlags(positional: string[], flags: Record<string, number | st
   const checkpoint = flags.checkpoint as string;
   if (flags.resume && checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
   if (checkpoint !== "") checkOutputFile("checkpoint", checkpoint);
+}
+
+interface Plateau {
+  factor: number;
+  patience: number;
+  bestLoss: number;
+}
+
+/** The plateau state as JSON: a best loss of Infinity (no check yet) as null, which JSON.stringify would make of it anyway. */
+function savedPlateau(p: Plateau): { factor: number; patience: number; bestLoss: number | null } {
+  return { factor: p.factor, patience: p.patience, bestLoss: Number.isFinite(p.bestLoss) ? p.bestLoss : null };
+}
+
+/** The plateau state of a checkpoint: null is "no check yet" (Infinity), so that no first check after a resume counts as no improvement. */
+function restorePlateau(saved: unknown): Plateau {
+  const p = saved as { factor?: unknown; patience?: unknown; bestLoss?: unknown } | null;
+  const ok = p !== null && typeof p === "object" && typeof p.factor === "number" && p.factor > 0 && Number.isInteger(p.patience) && (p.patience as number) >= 0
+    && (p.bestLoss === null || typeof p.bestLoss === "number");
+  if (!ok) throw invalid(`the checkpoint's plateau state must be { factor > 0, patience ≥ 0, bestLoss: number | null }; got ${JSON.stringify(saved)}`);
+  return { factor: p.factor as number, patience: p.patience as number, bestLoss: p.bestLoss === null ? Infinity : (p.bestLoss as number) };
 }
 
 /** The model options of --cell and --nonlinearity: the LSTM starts with its forget gate open (bias 1). */
