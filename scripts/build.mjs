@@ -31,7 +31,8 @@ mkdirSync("dist", { recursive: true });
 // es2022: esbuild's default target would emit Uint8Array.fromBase64, which Node 20 lacks.
 // charset utf8: the embedded module is one character per byte; escaping every non-ASCII one would double it
 const common = { bundle: true, target: "es2022", logLevel: "warning", legalComments: "none", charset: "utf8" };
-const library = { ...common, platform: "neutral", minify: true };
+// lineLimit: an uncaught error prints its source line; one minified line would be the whole bundle (18–41 kB)
+const library = { ...common, platform: "neutral", minify: true, lineLimit: 500 };
 
 await buildEsmEntries(root, library, {
   index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", "train-worker": "src/worker/index.ts",
