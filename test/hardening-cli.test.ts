@@ -8,7 +8,8 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { BpttError } from "../src/index.js";
+import { BpttError, RNN } from "../src/index.js";
+import { encodeSafetensors } from "../src/io.js";
 import { sample } from "../src/cli/sample.js";
 import { train } from "../src/cli/train.js";
 
@@ -85,5 +86,32 @@ describe("bptt sample checks its flags and file", () => {
   ];
   it.each(cases)("%s", (_, argv, message) => {
     expect(refused(sample, argv).message).toMatch(message);
+  });
+});
+
+describe("bptt sample reads files without bptt metadata (PyTorch's) with --config, and checkpoints", () => {
+  it("a state_dict saved as lstm.* and fc.* samples with --config and its vocabulary; without --config the error says what to give", () => {
+    const model = new RNN({ cell: "lstm", inputSize: 4, hiddenSize: 3, backend: "js", seed: 5 });
+    const names: Record<string, string> = { rnn: "lstm", head: "fc" };
+    const tensors = model.parameters().map(({ name, shape, data }) => ({ name: name.replace(/^(rnn|head)\./, (_, m: string) => `${names[m]}.`), shape, data: data.slice() }));
+    model.dispose();
+    const file = join(dir, "torch.safetensors");
+    writeFileSync(file, encodeSafetensors(tensors));
+    expect(refused(sample, [file]).message).toMatch(/has no bptt configuration .*describe the architecture with --config/);
+    const config = JSON.stringify({ cell: "lstm", inputSize: 4, hiddenSize: 3, vocabulary: "\nabc" });
+    const lines: string[] = [];
+    sample([file, "--config", config, "--count", "3", "--prompt", "a", "--backend", "js"], (line) => lines.push(line));
+    expect(lines).toHaveLength(3);
+    for (const line of lines) expect(line).toMatch(/^a[abc]*$/);
+    expect(refused(sample, [file, "--config", JSON.stringify({ cell: "lstm", inputSize: 4, hiddenSize: 3, vocabulary: "ab" })]).message).toMatch(/vocabulary has 2 characters but the model's inputSize is 4/);
+    expect(refused(sample, [file, "--config", "{not json"]).message).toMatch(/--config is not valid JSON/);
+  });
+
+  it("a checkpoint written by bptt train samples like its model", () => {
+    const checkpoint = join(dir, "run.ckpt");
+    train([text, "--steps", "2", "--hidden", "4", "--backend", "js", "--samples", "0", "--out", join(dir, "run.safetensors"), "--checkpoint", checkpoint], () => {});
+    const lines: string[] = [];
+    sample([checkpoint, "--count", "2", "--backend", "js"], (line) => lines.push(line));
+    expect(lines).toHaveLength(2);
   });
 });

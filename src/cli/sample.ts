@@ -3,6 +3,8 @@ import { loadCheckpoint } from "../io/checkpoint.js";
 import { loadModel } from "../io/model-file.js";
 import { decodeSafetensors } from "../io/safetensors.js";
 import { invalid } from "../errors.js";
+import type { RNNOptions } from "../model.js";
+import { CharTokenizer } from "../text/tokenizer.js";
 import { choiceFlag, intFlag, numberFlag, readInputFile } from "./checks.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
 import { BOUNDARY } from "./corpus.js";
@@ -16,6 +18,7 @@ export const sampleFlags: Record<string, FlagSpec> = {
   prompt: { type: "string", default: "", help: "text to start from (after the boundary for line models)" },
   seed: { type: "number", default: 1, help: "sampling seed" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
+  config: { type: "string", default: "", help: 'for a file without bptt metadata (e.g. saved from PyTorch): the architecture as JSON, or a JSON file, e.g. {"cell": "lstm", "inputSize": 65, "hiddenSize": 128, "vocabulary": "<the characters in id order>"}' },
   help: { type: "boolean", help: "show this help" },
 };
 
@@ -36,8 +39,22 @@ export function sample(argv: string[], log: (line: string) => void = console.log
   const backend = choiceFlag("backend", flags.backend, ["wasm", "js"] as const);
   const bytes = readInputFile("the model", positional[0]);
   // a checkpoint holds the model too (and the vocabulary bptt train saved with it)
-  const { model, tokenizer } = isCheckpoint(bytes) ? loadCheckpoint(bytes, { backend, schedule: () => 0 }) : loadModel(bytes, { backend });
-  if (!tokenizer) throw invalid(`${positional[0]} has no vocabulary in its metadata; it was not written by bptt train`);
+  const given = readConfig(flags.config as string);
+  const kind = fileKind(bytes);
+  if (kind === "other" && given === undefined) {
+    throw invalid(`${positional[0]} has no bptt configuration (it was not written by bptt); describe the architecture with --config, e.g. --config '{"cell": "lstm", "inputSize": 65, "hiddenSize": 128, "vocabulary": "…"}'`);
+  }
+  const loaded = kind === "checkpoint" ? loadCheckpoint(bytes, { backend, schedule: () => 0 }) : loadModel(bytes, { backend, config: given?.config });
+  const { model } = loaded;
+  const tokenizer = given?.tokenizer ?? loaded.tokenizer;
+  if (!tokenizer) {
+    model.dispose();
+    throw invalid(`${positional[0]} has no vocabulary in its metadata; give the characters in id order as "vocabulary" in --config`);
+  }
+  if (tokenizer.vocabSize !== model.config.inputSize) {
+    model.dispose();
+    throw invalid(`the vocabulary has ${tokenizer.vocabSize} characters but the model's inputSize is ${model.config.inputSize}`);
+  }
   const lineModel = tokenizer.chars.includes(BOUNDARY);
   const boundary = lineModel ? tokenizer.encode(BOUNDARY)[0] : -1;
   const promptText = flags.prompt as string;
@@ -50,11 +67,36 @@ export function sample(argv: string[], log: (line: string) => void = console.log
   model.dispose();
 }
 
-/** Whether safetensors bytes are a bptt checkpoint (a malformed file is left to the model reader to report). */
-function isCheckpoint(bytes: Uint8Array): boolean {
+/** What safetensors bytes hold, by their metadata; a malformed file is "model", left to the model reader to report. */
+function fileKind(bytes: Uint8Array): "checkpoint" | "model" | "other" {
+  let format: string | undefined;
   try {
-    return decodeSafetensors(bytes).metadata.format === "bptt-checkpoint";
+    format = decodeSafetensors(bytes).metadata.format;
   } catch {
-    return false;
+    return "model";
   }
+  return format === "bptt-checkpoint" ? "checkpoint" : format === "bptt" ? "model" : "other";
+}
+
+/** --config: JSON text (starting with "{") or the name of a JSON file; its "vocabulary" (a string or an array of characters) becomes the tokenizer. */
+function readConfig(text: string): { config: RNNOptions; tokenizer?: CharTokenizer } | undefined {
+  if (text === "") return undefined;
+  const json = text.trimStart().startsWith("{") ? text : readInputFile("the --config file", text).toString("utf8");
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch (error) {
+    throw invalid(`--config is not valid JSON: ${(error as Error).message}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) throw invalid("--config must be a JSON object such as {\"cell\": \"lstm\", \"inputSize\": 65, \"hiddenSize\": 128}");
+  const { vocabulary, ...config } = value as Record<string, unknown>;
+  if (vocabulary === undefined) return { config: config as unknown as RNNOptions };
+  const chars = typeof vocabulary === "string" ? [...vocabulary] : vocabulary;
+  let tokenizer: CharTokenizer;
+  try {
+    tokenizer = CharTokenizer.fromJSON({ type: "char", chars });
+  } catch (error) {
+    throw invalid(`--config vocabulary must be the characters in id order, each once: ${(error as Error).message}`);
+  }
+  return { config: config as unknown as RNNOptions, tokenizer };
 }
