@@ -50,8 +50,7 @@ export class Arena {
   /** Define or resize a block of `bytes`; returns true when any block moved. Contents are kept (a grown block's tail is zeroed). */
   define(name: string, bytes: number): boolean {
     const size = align16(bytes);
-    const end = this.endWith(name, bytes);
-    if (!(end <= this.#maxBytes)) throw invalid(`block "${name}" of ${bytesText(size)} would bring the memory to ${bytesText(end)}: more than ${this.#limitText}`);
+    this.checkRoom(this.endWith(name, bytes) - this.end(), `block "${name}"`);
     let index = this.#names.indexOf(name);
     if (index < 0) {
       index = this.#names.length;

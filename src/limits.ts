@@ -26,11 +26,9 @@ export function limitText(kind: BackendKind): string {
   return `the ${kind} backend's ${kind === "js" ? "2 GiB" : "4 GiB"}`;
 }
 
-/** "8,589,934,656 bytes (8.0 GiB)" */
+/** "8,589,934,656 bytes" */
 export function bytesText(bytes: number): string {
-  const exact = `${Math.round(bytes).toLocaleString("en-US")} bytes`;
-  if (bytes < 2 ** 20) return exact;
-  return bytes < 2 ** 30 ? `${exact} (${(bytes / 2 ** 20).toFixed(1)} MiB)` : `${exact} (${(bytes / 2 ** 30).toFixed(1)} GiB)`;
+  return `${Math.round(bytes).toLocaleString("en-US")} bytes`;
 }
 
 /** `bytes` rounded up to a multiple of 16, in float64 (`(b + 15) & ~15` wraps at 2^31). */
@@ -79,14 +77,8 @@ export function checkModelSize(s: SizeOptions, kind: BackendKind, fixedBytes: nu
   const bytes = 2 * align16(span * 4) + fixedBytes;
   if (bytes <= memoryLimit(kind)) return;
   const { gates: G, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O } = s;
-  const terms: [string, number][] = [
-    ["inputSize", G * H * I],
-    [L > 1 ? "hiddenSize or numLayers" : "hiddenSize", span - G * H * I - O * H],
-    ["outputSize", O * H],
-  ];
-  const culprit = terms.reduce((a, b) => (b[1] > a[1] ? b : a))[0];
-  throw invalid(
-    `a model with inputSize ${I}, hiddenSize ${H}, numLayers ${L} and outputSize ${O} has ${parameterCountOf(s).toLocaleString("en-US")} parameters, ` +
-    `whose values and gradients need ${bytesText(bytes)}: more than ${limitText(kind)}; reduce ${culprit}`,
-  );
+  // the option that weighs most: W_ih of layer 0, the head, or the rest (hiddenSize, and numLayers when stacked)
+  const input = G * H * I, output = O * H, rest = span - input - output;
+  const culprit = input >= rest && input >= output ? "inputSize" : output >= rest ? "outputSize" : L > 1 ? "hiddenSize or numLayers" : "hiddenSize";
+  throw invalid(`inputSize ${I}, hiddenSize ${H}, numLayers ${L} and outputSize ${O} need ${bytesText(bytes)} for the parameters and their gradients: more than ${limitText(kind)}; reduce ${culprit}`);
 }

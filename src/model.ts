@@ -8,7 +8,7 @@ import { lstmCell } from "./cells/lstm.js";
 import { rnnCell } from "./cells/rnn.js";
 import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
-import { align16, bytesText, checkModelSize, limitText, memoryLimit } from "./limits.js";
+import { align16, checkModelSize, limitText, memoryLimit } from "./limits.js";
 import { parameterLayout, type LayerSlots, type ParameterLayout, type TensorSlot } from "./layout.js";
 import { Random } from "./random.js";
 
@@ -651,7 +651,7 @@ export class RNN {
         dhNorms: take(L * Tcap), bytes: take(0),
       };
       const room = this.#arena.endWith("window", layout.bytes) - this.#arena.end();
-      this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T} (${bytesText(layout.bytes)} of activations)`);
+      this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T}`);
       this.#arena.define("window", layout.bytes);
       this.#windowLayout = layout;
       this.#last = null;
@@ -689,7 +689,7 @@ export class RNN {
       const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
       const layout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
       const room = this.#arena.endWith("stream", layout.bytes) - this.#arena.end();
-      this.#arena.checkRoom(room, `batchSize ${B} streams (${bytesText(layout.bytes)} of state and activations)`);
+      this.#arena.checkRoom(room, `batchSize ${B} streams`);
       this.#arena.define("stream", layout.bytes);
       this.#streamLayout = layout;
       this.#streamAt = -1;
