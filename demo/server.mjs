@@ -25,7 +25,13 @@ async function loadNamesJson() {
 export async function startDemoServer(port = 8080) {
   const names = await loadNamesJson();
   const server = createServer(async (req, res) => {
-    const path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    let path;
+    try {
+      path = normalize(decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname));
+    } catch {
+      // a malformed escape such as /%ff: the client's error, not the server's end
+      return void res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end("malformed URL\n");
+    }
     if (path === "/names.json") return void res.writeHead(200, { "content-type": types[".json"] }).end(names);
     const file = path.startsWith("/dist/") ? join(root, path) : join(root, "demo", path === "/" ? "index.html" : path);
     if (!file.startsWith(join(root, "dist") + sep) && !file.startsWith(join(root, "demo") + sep)) return void res.writeHead(403).end();

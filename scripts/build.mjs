@@ -34,8 +34,9 @@ mkdirSync("dist", { recursive: true });
 // es2022: esbuild's default target would emit Uint8Array.fromBase64, which Node 20 lacks.
 // charset utf8: the embedded module is one character per byte; escaping every non-ASCII one would double it
 const common = { bundle: true, target: "es2022", logLevel: "warning", legalComments: "none", charset: "utf8" };
-// node:* modules are imported dynamically, only under Node (the thread pool's workers, the host's cores)
-const library = { ...common, platform: "neutral", minify: true, external: ["node:*"] };
+// node:* modules are imported dynamically, only under Node (the thread pool's workers, the host's cores);
+// lineLimit: an uncaught error prints its source line; one minified line would be the whole bundle (18–41 kB)
+const library = { ...common, platform: "neutral", minify: true, external: ["node:*"], lineLimit: 500 };
 
 await buildEsmEntries(root, library, {
   index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", train: "src/train.ts", "train-worker": "src/worker/index.ts",

@@ -1,4 +1,6 @@
 import type { Backend, Ptr } from "./backend.js";
+import { invalid } from "./errors.js";
+import { align16, bytesText } from "./limits.js";
 
 /**
  * One arena per model: an ordered list of blocks laid out back to back in the backend's memory,
@@ -6,6 +8,8 @@ import type { Backend, Ptr } from "./backend.js";
  * and the memory grows if needed. Everything else reads pointers from `block(name)` after a
  * resize, and typed-array views from `f32()`/`i32()`, which are re-derived whenever the memory
  * buffer changed (a grow detaches old views, and writes through them would be silently lost).
+ * Sizes are float64 and checked against `maxBytes` before the memory grows: a block that would not
+ * fit throws and changes nothing.
  */
 export class Arena {
   readonly #names: string[] = [];
@@ -17,14 +21,36 @@ export class Arena {
   #bytesView = new Uint8Array(0);
 
   readonly #backend: Backend;
+  readonly #maxBytes: number;
+  readonly #limitText: string;
 
-  constructor(backend: Backend) {
+  /** `maxBytes`: the most the backend's memory addresses, described as `limitText` in errors ("the wasm backend's 4 GiB"). */
+  constructor(backend: Backend, maxBytes: number, limitText: string) {
     this.#backend = backend;
+    this.#maxBytes = maxBytes;
+    this.#limitText = limitText;
+  }
+
+  /** Bytes in use after block `name` is (re)defined to `bytes`, computed without changing anything. */
+  endWith(name: string, bytes: number): number {
+    const index = this.#names.indexOf(name);
+    return this.end() - (index < 0 ? 0 : this.#sizes[index]) + align16(bytes);
+  }
+
+  /**
+   * Throw, naming `what` and the bytes, when `extraBytes` more than in use would not fit the
+   * memory: callers check a group of blocks at once before defining any of them.
+   */
+  checkRoom(extraBytes: number, what: string): void {
+    const total = this.end() + extraBytes;
+    if (Number.isFinite(total) && total <= this.#maxBytes) return;
+    throw invalid(`${what} needs ${bytesText(extraBytes)} more, which would bring the model's memory to ${bytesText(total)}: more than ${this.#limitText}`);
   }
 
   /** Define or resize a block of `bytes`; returns true when any block moved. Contents are kept (a grown block's tail is zeroed). */
   define(name: string, bytes: number): boolean {
     const size = align16(bytes);
+    this.checkRoom(this.endWith(name, bytes) - this.end(), `block "${name}"`);
     let index = this.#names.indexOf(name);
     if (index < 0) {
       index = this.#names.length;
@@ -92,6 +118,4 @@ export class Arena {
   }
 }
 
-export function align16(bytes: number): number {
-  return (bytes + 15) & ~15;
-}
+export { align16 };

@@ -9,7 +9,8 @@ export type BpttErrorCode =
   | "DISPOSED" // the model was disposed
   | "WASM_UNAVAILABLE" // the WebAssembly module could not be compiled or instantiated
   | "WASM_ABORT" // an assertion inside a debug Wasm kernel failed
-  | "FORMAT"; // a file (safetensors, checkpoint) is malformed
+  | "FORMAT" // a file (safetensors, checkpoint) is malformed
+  | "BUSY"; // a worker is running another training job
 
 export class BpttError extends Error {
   readonly code: BpttErrorCode;

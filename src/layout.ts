@@ -1,4 +1,5 @@
 import type { CellSpec } from "./cells/cell.js";
+import { align4 } from "./limits.js";
 
 /** One named parameter tensor inside the parameter block. `offset` is in floats from the block start. */
 export interface TensorSlot {
@@ -38,7 +39,7 @@ export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: n
   const add = (name: string, shape: number[]): TensorSlot => {
     const size = shape.reduce((a, b) => a * b, 1);
     const slot = { name, shape, size, offset: span };
-    span += (size + 3) & ~3;
+    span += align4(size);
     tensors.push(slot);
     return slot;
   };

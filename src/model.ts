@@ -1,5 +1,5 @@
 import { Activation, packedFloats, type Backend, type Ptr } from "./backend.js";
-import { Arena, align16 } from "./arena.js";
+import { Arena } from "./arena.js";
 import { checkBackend, createBackend, type BackendKind } from "./backends/index.js";
 import { IGNORE_INDEX, checkFiniteArray, checkLength, validateBatch, type Batch } from "./batch.js";
 import type { CellSpec, LayerPointers } from "./cells/cell.js";
@@ -8,6 +8,7 @@ import { lstmCell } from "./cells/lstm.js";
 import { rnnCell } from "./cells/rnn.js";
 import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
+import { align16, checkModelSize, limitText, memoryLimit } from "./limits.js";
 import { parameterLayout, type LayerSlots, type ParameterLayout, type TensorSlot } from "./layout.js";
 import { Random } from "./random.js";
 
@@ -137,15 +138,23 @@ export class RNN {
     const c = this.config;
     this.#cell = cells[c.cell];
     this.#act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
-    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias);
-    this.#backend = createBackend(c.backend, options.wasmModule);
-    this.#arena = new Arena(this.#backend);
-    this.#arena.define("params", this.layout.span * 4);
-    this.#arena.define("grads", this.layout.span * 4);
     // without biases the kernels read zeros and accumulate bias gradients into scratch that nothing
     // reads: outside the parameter and gradient blocks, so no optimizer, clipping or norm sees them
     const biasBytes = align16(this.#cell.gates * c.hiddenSize * 4);
-    if (!c.bias) this.#arena.define("noBias", 3 * biasBytes);
+    // every size in float64, checked before the layout (one object per tensor) or any memory exists
+    checkModelSize({ ...c, gates: this.#cell.gates }, c.backend, c.bias ? 0 : 3 * biasBytes);
+    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias);
+    this.#backend = createBackend(c.backend, options.wasmModule);
+    this.#arena = new Arena(this.#backend, memoryLimit(c.backend), limitText(c.backend));
+    try {
+      this.#arena.checkRoom(2 * align16(this.layout.span * 4) + (c.bias ? 0 : 3 * biasBytes), "the model's parameters and gradients");
+      this.#arena.define("params", this.layout.span * 4);
+      this.#arena.define("grads", this.layout.span * 4);
+      if (!c.bias) this.#arena.define("noBias", 3 * biasBytes);
+    } catch (error) {
+      this.#backend.dispose();
+      throw error;
+    }
     this.initialise(c.init, c.seed);
   }
 
@@ -166,7 +175,7 @@ export class RNN {
     checkOneOf("init", scheme, initSchemes);
     const rng = new Random(seed);
     const f = this.#arena.f32();
-    const base = this.#arena.block("params") >> 2;
+    const base = this.#arena.block("params") >>> 2;
     const view = (t: TensorSlot) => f.subarray(base + t.offset, base + t.offset + t.size);
     const H = this.config.hiddenSize, G = this.#cell.gates;
     for (const layer of this.layout.layers) {
@@ -313,7 +322,7 @@ export class RNN {
     const { T, B, w } = this.#lastWindow("outputs");
     const O = this.config.outputSize;
     const out = new Float32Array(B * T * O);
-    const f = this.#arena.f32(), base = w.logits >> 2;
+    const f = this.#arena.f32(), base = w.logits >>> 2;
     for (let t = 0; t < T; t++) {
       for (let b = 0; b < B; b++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
     }
@@ -335,7 +344,7 @@ export class RNN {
   initialStateGradient(): Float32Array {
     const { B, w } = this.#lastWindow("initialStateGradient");
     const n = this.config.numLayers * B * this.config.hiddenSize;
-    return this.#arena.f32().slice(w.dh0 >> 2, (w.dh0 >> 2) + n);
+    return this.#arena.f32().slice(w.dh0 >>> 2, (w.dh0 >>> 2) + n);
   }
 
   /** LSTM: (L, B, H) copy of ∂E/∂c0 from the last backward. */
@@ -343,7 +352,7 @@ export class RNN {
     this.#requireCellState("initialCellStateGradient");
     const { B, w } = this.#lastWindow("initialCellStateGradient");
     const n = this.config.numLayers * B * this.config.hiddenSize;
-    return this.#arena.f32().slice(w.dc0 >> 2, (w.dc0 >> 2) + n);
+    return this.#arena.f32().slice(w.dc0 >>> 2, (w.dc0 >>> 2) + n);
   }
 
   /** Whether the cell carries a cell state c beside h (LSTM). */
@@ -359,7 +368,7 @@ export class RNN {
     const f = this.#arena.f32();
     const at = this.#cell.stateOffset(s, T * B, H) + (T - 1) * B * H;
     for (let l = 0; l < L; l++) {
-      const from = (w.cache[l] >> 2) + at;
+      const from = (w.cache[l] >>> 2) + at;
       result.set(f.subarray(from, from + B * H), l * B * H);
     }
     return result;
@@ -376,7 +385,7 @@ export class RNN {
     const out = new Float32Array(this.config.numLayers * T);
     const f = this.#arena.f32();
     for (let l = 0; l < this.config.numLayers; l++) {
-      const from = (w.dhNorms >> 2) + l * w.T;
+      const from = (w.dhNorms >>> 2) + l * w.T;
       out.set(f.subarray(from, from + T), l * T);
     }
     return out;
@@ -400,11 +409,11 @@ export class RNN {
     }
     const s = this.#ensureStream(B);
     const f = this.#arena.f32();
-    if (state === undefined) f.fill(0, s.state >> 2, (s.state >> 2) + L * B * H);
-    else f.set(state, s.state >> 2);
+    if (state === undefined) f.fill(0, s.state >>> 2, (s.state >>> 2) + L * B * H);
+    else f.set(state, s.state >>> 2);
     if (s.cellState !== 0) {
-      if (cellState === undefined) f.fill(0, s.cellState >> 2, (s.cellState >> 2) + L * B * H);
-      else f.set(cellState, s.cellState >> 2);
+      if (cellState === undefined) f.fill(0, s.cellState >>> 2, (s.cellState >>> 2) + L * B * H);
+      else f.set(cellState, s.cellState >>> 2);
     }
   }
 
@@ -412,7 +421,7 @@ export class RNN {
   getState(): Float32Array {
     const s = this.#requireStream("getState");
     const n = this.config.numLayers * s.B * this.config.hiddenSize;
-    return this.#arena.f32().slice(s.state >> 2, (s.state >> 2) + n);
+    return this.#arena.f32().slice(s.state >>> 2, (s.state >>> 2) + n);
   }
 
   /** LSTM: (L, B, H) copy of the streams' cell state c. */
@@ -420,7 +429,7 @@ export class RNN {
     this.#requireCellState("getCellState");
     const s = this.#requireStream("getCellState");
     const n = this.config.numLayers * s.B * this.config.hiddenSize;
-    return this.#arena.f32().slice(s.cellState >> 2, (s.cellState >> 2) + n);
+    return this.#arena.f32().slice(s.cellState >>> 2, (s.cellState >>> 2) + n);
   }
 
   /**
@@ -430,7 +439,7 @@ export class RNN {
   step(input: number | ArrayLike<number>): Float32Array {
     const ptr = this.#stepLive(input);
     const n = this.#requireStream("step").B * this.config.outputSize;
-    return this.#arena.f32().slice(ptr >> 2, (ptr >> 2) + n);
+    return this.#arena.f32().slice(ptr >>> 2, (ptr >>> 2) + n);
   }
 
   /**
@@ -447,7 +456,7 @@ export class RNN {
     // one view per (memory buffer, stream block): sampling loops allocate nothing per token
     const f = this.#arena.f32();
     if (this.#probsView === null || this.#probsViewOf !== f || this.#probsView.byteOffset !== s.probs || this.#probsView.length !== s.B * O) {
-      this.#probsView = f.subarray(s.probs >> 2, (s.probs >> 2) + s.B * O);
+      this.#probsView = f.subarray(s.probs >>> 2, (s.probs >>> 2) + s.B * O);
       this.#probsViewOf = f;
     }
     return this.#probsView;
@@ -459,7 +468,7 @@ export class RNN {
     if (c.input === "tokens" && B === 1 && typeof input === "number") {
       // the sampling loop's case (one stream, one id): no array built
       if (!Number.isInteger(input) || input < 0 || input >= I) throw invalid(`input[0] is ${describe(input)}; expected a token id, an integer in [0, ${I})`);
-      this.#arena.i32()[s.inputs >> 2] = input;
+      this.#arena.i32()[s.inputs >>> 2] = input;
     } else if (c.input === "tokens") {
       const values = typeof input === "number" ? [input] : input;
       checkLength("input", values, B, `one token id per stream = ${B}`);
@@ -468,11 +477,11 @@ export class RNN {
         if (!Number.isInteger(id) || id < 0 || id >= I) throw invalid(`input[${b}] is ${describe(id)}; expected a token id, an integer in [0, ${I})`);
       }
       const ids = this.#arena.i32();
-      for (let b = 0; b < B; b++) ids[(s.inputs >> 2) + b] = values[b];
+      for (let b = 0; b < B; b++) ids[(s.inputs >>> 2) + b] = values[b];
     } else {
       const values = typeof input === "number" ? [input] : input;
       checkFiniteArray("input", checkLength("input", values, B * I, `batchSize × inputSize = ${B} × ${I}`));
-      this.#arena.f32().set(values, s.inputs >> 2);
+      this.#arena.f32().set(values, s.inputs >>> 2);
     }
     const be = this.#backend;
     const cAt = this.#cell.stateOffset(1, B, H) * 4;
@@ -557,7 +566,7 @@ export class RNN {
 
   #tensorView(block: "params" | "grads", slot: TensorSlot): Float32Array {
     this.#assertLive();
-    const base = (this.#arena.block(block) >> 2) + slot.offset;
+    const base = (this.#arena.block(block) >>> 2) + slot.offset;
     return this.#arena.f32().subarray(base, base + slot.size);
   }
 
@@ -632,7 +641,7 @@ export class RNN {
         dcache.push(take(this.#cell.dcacheFloats(rows, H)));
       }
       const lstm = this.#cell.states === 2;
-      this.#windowLayout = {
+      const layout: WindowPointers = {
         rows, T: Tcap, B: Bcap, cache, dcache,
         h0: take(L * Bcap * H), dh0: take(L * Bcap * H),
         c0: lstm ? take(L * Bcap * H) : -1, dc0: lstm ? take(L * Bcap * H) : -1,
@@ -641,7 +650,10 @@ export class RNN {
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
         dhNorms: take(L * Tcap), bytes: take(0),
       };
-      this.#arena.define("window", this.#windowLayout.bytes);
+      const room = this.#arena.endWith("window", layout.bytes) - this.#arena.end();
+      this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T}`);
+      this.#arena.define("window", layout.bytes);
+      this.#windowLayout = layout;
       this.#last = null;
       this.#windowAt = -1;
     }
@@ -675,8 +687,11 @@ export class RNN {
       const cache: Ptr[] = [];
       for (let l = 0; l < L; l++) cache.push(take(this.#cell.cacheFloats(B, H)));
       const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
-      this.#streamLayout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
-      this.#arena.define("stream", this.#streamLayout.bytes);
+      const layout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
+      const room = this.#arena.endWith("stream", layout.bytes) - this.#arena.end();
+      this.#arena.checkRoom(room, `batchSize ${B} streams`);
+      this.#arena.define("stream", layout.bytes);
+      this.#streamLayout = layout;
       this.#streamAt = -1;
     }
     return this.#currentStream()!;
@@ -715,24 +730,24 @@ export class RNN {
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const src = b * T + t, row = t * B + b;
-        if (c.input === "tokens") ids[(w.inputs >> 2) + row] = inputs[src];
-        else for (let i = 0; i < I; i++) f[(w.inputs >> 2) + row * I + i] = inputs[src * I + i];
+        if (c.input === "tokens") ids[(w.inputs >>> 2) + row] = inputs[src];
+        else for (let i = 0; i < I; i++) f[(w.inputs >>> 2) + row * I + i] = inputs[src * I + i];
         const keep = mask === undefined || mask[src] === 1;
         if (targets === undefined) continue;
         if (c.loss === "cross-entropy") {
-          ids[(w.targets >> 2) + row] = keep && targets[src] !== IGNORE_INDEX ? targets[src] : -1;
+          ids[(w.targets >>> 2) + row] = keep && targets[src] !== IGNORE_INDEX ? targets[src] : -1;
         } else {
-          for (let o = 0; o < O; o++) f[(w.targets >> 2) + row * O + o] = targets[src * O + o];
-          f[(w.mask >> 2) + row] = keep ? 1 : 0;
+          for (let o = 0; o < O; o++) f[(w.targets >>> 2) + row * O + o] = targets[src * O + o];
+          f[(w.mask >>> 2) + row] = keep ? 1 : 0;
         }
       }
     }
     for (let l = 0; l < L; l++) {
-      const dst = (w.h0 >> 2) + l * B * H;
+      const dst = (w.h0 >>> 2) + l * B * H;
       if (h0 === undefined) f.fill(0, dst, dst + B * H);
       else for (let k = 0; k < B * H; k++) f[dst + k] = h0[l * B * H + k];
       if (w.c0 === 0) continue;
-      const cdst = (w.c0 >> 2) + l * B * H;
+      const cdst = (w.c0 >>> 2) + l * B * H;
       if (c0 === undefined) f.fill(0, cdst, cdst + B * H);
       else for (let k = 0; k < B * H; k++) f[cdst + k] = c0[l * B * H + k];
     }
@@ -759,6 +774,18 @@ function bump(): (floats: number) => number {
     at += align16(floats * 4);
     return p;
   };
+}
+
+/**
+ * The options checked and completed (defaults filled in) without building anything, and the
+ * parameter layout they give, after checking in float64 that the model fits its backend's memory:
+ * loaders check a file's configuration against its tensors with these before creating a model.
+ */
+export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout: ParameterLayout } {
+  const config = normalise(options);
+  const cell = cells[config.cell];
+  checkModelSize({ ...config, gates: cell.gates }, config.backend, config.bias ? 0 : 3 * align16(cell.gates * config.hiddenSize * 4));
+  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias) };
 }
 
 function normalise(o: RNNOptions): RNNConfig {

@@ -10,6 +10,7 @@
 import type { Backend } from "./backend.js";
 import type { Arena } from "./arena.js";
 import { checkFinite, describe, invalid } from "./errors.js";
+import { align16 } from "./limits.js";
 
 export type OptimizerName = "sgd" | "adagrad" | "rmsprop" | "adam" | "adamw";
 export const optimizerNames: readonly OptimizerName[] = ["sgd", "adagrad", "rmsprop", "adam", "adamw"];
@@ -185,6 +186,9 @@ export function optimizerStateNames(s: OptimizerSettings): string[] {
 
 /** Allocate (or reset) the state blocks in the arena, filled as PyTorch initialises them. */
 export function initOptimizerState(backend: Backend, arena: Arena, s: OptimizerSettings, span: number): void {
+  // all the blocks checked at once (float64), so that a state that does not fit adds none of them
+  const missing = optimizerStateNames(s).filter((state) => !arena.has(`optim.${state}`));
+  arena.checkRoom(missing.length * align16(span * 4), `the ${s.optimizer} optimizer's state (${missing.join(", ")})`);
   for (const state of optimizerStateNames(s)) {
     arena.define(`optim.${state}`, span * 4);
     const initial = s.optimizer === "adagrad" ? s.initialAccumulatorValue : 0;

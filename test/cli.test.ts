@@ -48,7 +48,7 @@ describe("bptt train / sample", () => {
   it("--help describes the options; bad options are typed errors", () => {
     expect(run(train, ["--help"]).join("\n")).toMatch(/Usage: bptt train \[file\] \[options\][\s\S]*--hidden/);
     expect(run(sample, ["--help"]).join("\n")).toMatch(/Usage: bptt sample <model\.safetensors>/);
-    expectError(() => run(train, ["--hidden", "0", "--steps", "1"]), "INVALID_ARGUMENT", "hiddenSize must be a positive integer; got 0");
+    expectError(() => run(train, ["--hidden", "0", "--steps", "1"]), "INVALID_ARGUMENT", "--hidden must be an integer ≥ 1; got 0");
     expectError(() => run(train, ["--bogus"]), "INVALID_ARGUMENT", "unknown option --bogus");
     expectError(() => run(train, ["--cell", "cnn", "--steps", "1"]), "INVALID_ARGUMENT", '--cell must be "rnn", "lstm" or "gru"; got "cnn"');
     expectError(() => run(train, ["--cell", "gru", "--nonlinearity", "relu", "--steps", "1"]), "INVALID_ARGUMENT", "--nonlinearity is for --cell rnn; --cell gru has fixed gate functions");

@@ -171,7 +171,7 @@ describe("bptt train --checkpoint / --resume", () => {
     const checkpoint = join(dir, "cli-other.ckpt"), first = join(dir, "first.txt");
     writeFileSync(first, "alpha\nbeta\ngamma\ndelta\nepsilon\nzeta\neta\ntheta\niota\nkappa\nlambda\nmu\n".repeat(2));
     trainCommand([first, "--steps", "1", "--hidden", "4", "--backend", "js", "--samples", "0", "--out", join(dir, "other.safetensors"), "--checkpoint", checkpoint], () => {});
-    expect(() => trainCommand([corpus, "--resume", "--checkpoint", checkpoint, "--steps", "9", "--backend", "js", "--samples", "0"], () => {}))
+    expect(() => trainCommand([corpus, "--resume", "--checkpoint", checkpoint, "--steps", "9", "--hidden", "4", "--backend", "js", "--samples", "0"], () => {}))
       .toThrow(/was not written by bptt train on this data/);
   });
 });

@@ -1,4 +1,3 @@
-import { readFileSync, writeFileSync } from "node:fs";
 import { BigramModel } from "../baseline/bigram.js";
 import { loadNames, splitHoldout } from "../data/names.js";
 import { checkFinite, invalid } from "../errors.js";
@@ -9,6 +8,10 @@ import type { OptimizerName } from "../optimizers.js";
 import { RNN, type RNNOptions } from "../model.js";
 import { Trainer } from "../trainer.js";
 import { parseArgs, helpText, type FlagSpec } from "./args.js";
+import { writeFileAtomic } from "./files.js";
+import { checkOutputFile, choiceFlag, intFlag, numberFlag, readInputFile } from "./checks.js";
+import { MAX_LAYERS } from "../limits.js";
+import { optimizerNames } from "../optimizers.js";
 import { BatchSource, fillPadded, linesCorpus, longestTransitions, textCorpus, type Corpus } from "./corpus.js";
 
 /**
@@ -43,6 +46,7 @@ export const trainFlags: Record<string, FlagSpec> = {
   out: { type: "string", default: "model.safetensors", help: "where to write the trained model" },
   "stop-at": { type: "number", default: 0, help: "end this session after that step (0: at --steps); the schedule still spans --steps" },
   checkpoint: { type: "string", default: "", help: "write a checkpoint (weights, optimizer state, step, data position) here when training ends" },
+  "allow-binary": { type: "boolean", help: "train on a file that looks binary (NUL bytes or invalid UTF-8)" },
   resume: { type: "boolean", help: "continue the run saved in --checkpoint (same file, --format, --seed, --held-out, --batch, --seq-len)" },
   samples: { type: "number", default: 20, help: "samples to print after training" },
   temperature: { type: "number", default: 0.8, help: "sampling temperature" },
@@ -62,13 +66,37 @@ With --steps the learning rate decays by step count, so a run stopped (by --seco
 with --checkpoint and continued with --resume (--steps counts the steps of all sessions) ends
 exactly where an uninterrupted run would; with a time budget only, it decays over each session's time.`;
 
+/** Set by the CLI's first Ctrl-C: the session stops after its current step and saves what it has. */
+export interface Interrupt {
+  requested: boolean;
+}
+
+/** bptt train, start to end, synchronously. */
 export function train(argv: string[], log: (line: string) => void = console.log): void {
+  for (const _ of trainingSession(argv, log, { requested: false }));
+}
+
+/**
+ * bptt train yielding to the event loop every 50 ms, so that a SIGINT handler can set `interrupt`:
+ * then the current step ends, the checkpoint and the model are saved, and the promise resolves.
+ */
+export async function trainUntilInterrupted(argv: string[], log: (line: string) => void, interrupt: Interrupt): Promise<void> {
+  let lastYield = performance.now();
+  for (const _ of trainingSession(argv, log, interrupt)) {
+    if (performance.now() - lastYield < 50) continue;
+    await new Promise((resolve) => setImmediate(resolve));
+    lastYield = performance.now();
+  }
+}
+
+/** The training session as a generator that yields after every step. */
+function* trainingSession(argv: string[], log: (line: string) => void, interrupt: Interrupt): Generator<void, void, void> {
   const { positional, flags } = parseArgs(argv, trainFlags);
-  if (flags.help) return log(helpText(trainUsage, trainFlags));
+  if (flags.help) return void log(helpText(trainUsage, trainFlags));
+  checkTrainFlags(positional, flags);
   const seed = flags.seed as number;
   const maxEval = flags["max-eval"] as number;
-  if (!Number.isInteger(maxEval) || maxEval < 1) throw invalid(`--max-eval must be a positive integer (characters); got ${maxEval}`);
-  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval, log), flags.validation as number, maxEval);
+  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval, flags["allow-binary"] as boolean, log), flags.validation as number, maxEval);
   const V = corpus.tokenizer.vocabSize;
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
   let started = 0;
@@ -83,14 +111,15 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   let model: RNN, trainer: Trainer;
   if (flags.resume) {
     if (checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
-    const loaded = loadCheckpoint(readFileSync(checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
-    const position = loaded.data as { cursors: number[]; plateau?: typeof plateau } | undefined;
+    const loaded = loadCheckpoint(readInputFile("the checkpoint", checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
+    const position = loaded.data as { cursors: number[]; plateau?: unknown; run?: Record<string, unknown> } | undefined;
     try {
+      if (position?.run !== undefined) checkSameRun(checkpoint, position.run, flags);
       if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
         throw invalid(`${checkpoint} was not written by bptt train on this data; resume with the same file, --format and --held-out`);
       }
       source.seek(position);
-      if (position.plateau !== undefined) Object.assign(plateau, position.plateau);
+      if (position.plateau !== undefined) Object.assign(plateau, restorePlateau(position.plateau));
       source.random.setState(loaded.random.getState());
     } catch (error) {
       loaded.model.dispose();
@@ -142,7 +171,7 @@ export function train(argv: string[], log: (line: string) => void = console.log)
       plateau.patience = 0;
     }
   };
-  while (performance.now() - started < budget && (maxSteps === 0 || step < maxSteps) && (stopAt <= 0 || step < stopAt)) {
+  while (!interrupt.requested && performance.now() - started < budget && (maxSteps === 0 || step < maxSteps) && (stopAt <= 0 || step < stopAt)) {
     const r = trainer.step(source.next(), { carryState: source.continuous });
     step++;
     if (evalSteps > 0 && step % evalSteps === 0) validate();
@@ -155,13 +184,14 @@ export function train(argv: string[], log: (line: string) => void = console.log)
       if (tty) process.stderr.write(`\r${line}   `);
       else log(line);
     }
+    yield;
   }
   const seconds = (performance.now() - started) / 1000;
   if (tty) process.stderr.write("\n");
   log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
   // the checkpoint continues the run as it is; the model written (and evaluated below) has the best weights
   if (checkpoint !== "") {
-    writeFileSync(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau }, random: source.random, tokenizer: corpus.tokenizer }));
+    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau: savedPlateau(plateau), run: runFlags(flags) }, random: source.random, tokenizer: corpus.tokenizer }));
     log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
   }
   validate();
@@ -169,6 +199,14 @@ export function train(argv: string[], log: (line: string) => void = console.log)
     const params = model.parameters();
     best.weights.forEach((w, i) => params[i].data.set(w));
     log(`validation loss per character: best ${best.loss.toFixed(4)} at step ${best.step}${best.step === step ? " (the last)" : ""}; the model keeps those weights`);
+  }
+  if (interrupt.requested) {
+    // interrupted: keep what was trained, skip the samples and the held-out comparison
+    const out = flags.out as string;
+    writeFileAtomic(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata: { corpus: what } }));
+    log(`interrupted at step ${step}: wrote ${out}${checkpoint !== "" ? ` and ${checkpoint}` : ""}`);
+    model.dispose();
+    return;
   }
 
   const samples = sampleLines(model, corpus, flags.samples as number, flags.temperature as number, seed);
@@ -189,10 +227,79 @@ export function train(argv: string[], log: (line: string) => void = console.log)
   }
 
   const out = flags.out as string;
-  writeFileSync(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata }));
+  writeFileAtomic(out, saveModel(model, { tokenizer: corpus.tokenizer, metadata }));
   log(`wrote ${out}`);
 
   model.dispose();
+}
+
+/**
+ * Every flag's range and every file path, before the corpus is read or a step is taken: a run is
+ * never lost to a flag or a path that could only fail at its end.
+ */
+function checkTrainFlags(positional: string[], flags: Record<string, number | string | boolean>): void {
+  if (positional.length > 1) throw invalid(`bptt train takes at most one training file; got ${positional.length}: ${positional.join(" ")}`);
+  choiceFlag("format", flags.format, ["lines", "text", "auto"] as const);
+  intFlag("hidden", flags.hidden, 1);
+  intFlag("layers", flags.layers, 1, MAX_LAYERS);
+  choiceFlag("cell", flags.cell, ["rnn", "lstm", "gru"] as const);
+  choiceFlag("nonlinearity", flags.nonlinearity, ["tanh", "relu"] as const);
+  intFlag("batch", flags.batch, 1);
+  intFlag("seq-len", flags["seq-len"], 1);
+  choiceFlag("optimizer", flags.optimizer, optimizerNames);
+  numberFlag("lr", flags.lr, 0, Infinity);
+  numberFlag("momentum", flags.momentum, 0, 1);
+  numberFlag("clip-norm", flags["clip-norm"], 0, Infinity, { aboveMin: true });
+  numberFlag("seconds", flags.seconds, 0, Infinity, { aboveMin: true });
+  intFlag("steps", flags.steps, 0);
+  intFlag("stop-at", flags["stop-at"], 0);
+  intFlag("eval-steps", flags["eval-steps"], 0);
+  numberFlag("held-out", flags["held-out"], 0, 1, { belowMax: true });
+  numberFlag("validation", flags.validation, 0, 0.5);
+  intFlag("max-eval", flags["max-eval"], 1);
+  intFlag("seed", flags.seed, 0, 0xffffffff);
+  choiceFlag("backend", flags.backend, ["wasm", "js"] as const);
+  intFlag("samples", flags.samples, 0);
+  numberFlag("temperature", flags.temperature, 0, Infinity, { aboveMin: true });
+  checkOutputFile("out", flags.out as string);
+  const checkpoint = flags.checkpoint as string;
+  if (flags.resume && checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
+  if (checkpoint !== "") checkOutputFile("checkpoint", checkpoint);
+}
+
+/** The flags a resumed run must repeat: they define the model, the optimizer, the data and its order. */
+const RUN_FLAGS = ["format", "hidden", "layers", "cell", "nonlinearity", "batch", "seq-len", "optimizer", "lr", "momentum", "clip-norm", "held-out", "validation", "max-eval", "seed"];
+
+function runFlags(flags: Record<string, number | string | boolean>): Record<string, number | string | boolean> {
+  return Object.fromEntries(RUN_FLAGS.map((name) => [name, flags[name]]));
+}
+
+/** Refuse a --resume whose run-defining flags differ from the checkpoint's run, listing every difference. */
+function checkSameRun(checkpoint: string, run: Record<string, unknown>, flags: Record<string, number | string | boolean>): void {
+  const differences = RUN_FLAGS.filter((name) => name in run && run[name] !== flags[name]);
+  if (differences.length === 0) return;
+  const list = differences.map((name) => `--${name} ${JSON.stringify(flags[name])} (the run: ${JSON.stringify(run[name])})`).join(", ");
+  throw invalid(`--resume continues the run in ${checkpoint} with the same flags, but this command has ${list}`);
+}
+
+interface Plateau {
+  factor: number;
+  patience: number;
+  bestLoss: number;
+}
+
+/** The plateau state as JSON: a best loss of Infinity (no check yet) as null, which JSON.stringify would make of it anyway. */
+function savedPlateau(p: Plateau): { factor: number; patience: number; bestLoss: number | null } {
+  return { factor: p.factor, patience: p.patience, bestLoss: Number.isFinite(p.bestLoss) ? p.bestLoss : null };
+}
+
+/** The plateau state of a checkpoint: null is "no check yet" (Infinity), so that no first check after a resume counts as no improvement. */
+function restorePlateau(saved: unknown): Plateau {
+  const p = saved as { factor?: unknown; patience?: unknown; bestLoss?: unknown } | null;
+  const ok = p !== null && typeof p === "object" && typeof p.factor === "number" && p.factor > 0 && Number.isInteger(p.patience) && (p.patience as number) >= 0
+    && (p.bestLoss === null || typeof p.bestLoss === "number");
+  if (!ok) throw invalid(`the checkpoint's plateau state must be { factor > 0, patience ≥ 0, bestLoss: number | null }; got ${JSON.stringify(saved)}`);
+  return { factor: p.factor as number, patience: p.patience as number, bestLoss: p.bestLoss === null ? Infinity : (p.bestLoss as number) };
 }
 
 /** The model options of --cell and --nonlinearity: the LSTM starts with its forget gate open (bias 1). */
@@ -225,13 +332,23 @@ function splitValidation(corpus: Corpus, fraction: number, maxChars: number): Co
   return { ...corpus, train: [ids.subarray(0, cut)], validation: [ids.subarray(cut)] };
 }
 
-function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number, maxHeldOut: number, log: (line: string) => void): Corpus {
+/** NUL bytes, or more than 1 % of the characters not valid UTF-8 (decoded as U+FFFD). */
+function looksBinary(text: string): boolean {
+  if (text.includes("\u0000")) return true;
+  let invalid = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0xfffd) invalid++;
+  return invalid > text.length / 100;
+}
+
+function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number, maxHeldOut: number, allowBinary: boolean, log: (line: string) => void): Corpus {
   if (format !== "lines" && format !== "text" && format !== "auto") throw invalid(`--format must be "lines", "text" or "auto"; got ${JSON.stringify(format)}`);
   if (file === undefined) {
     const split = splitHoldout(loadNames(), heldOut, seed);
     return linesCorpus(split.train, split.heldOut);
   }
-  const text = readFileSync(file, "utf8");
+  const text = readInputFile("the training text", file).toString("utf8");
+  if (text.trim() === "") throw invalid(`the training text ${file} is empty`);
+  if (!allowBinary && looksBinary(text)) throw invalid(`${file} looks like a binary file (NUL bytes or invalid UTF-8), not text; --allow-binary trains on it anyway`);
   if (format === "text") return textCorpus(text, heldOut, maxHeldOut);
   const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
   if (format === "auto") {

@@ -20,7 +20,8 @@
 import { checkBackend, type BackendKind } from "../backends/index.js";
 import { BpttError, describe, invalid } from "../errors.js";
 import { RNN, type RNNOptions } from "../model.js";
-import { optimizerStateNames } from "../optimizers.js";
+import { optimizerStateNames, resolveOptimizer } from "../optimizers.js";
+import { checkFileConfig, checkMaxParameters } from "./file-config.js";
 import { Random } from "../random.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Trainer, type TrainerOptions } from "../trainer.js";
@@ -47,6 +48,8 @@ export interface LoadCheckpointOptions {
   wasmModule?: WebAssembly.Module;
   /** The learning-rate schedule of the saved run: a function cannot be saved, so pass the same one again. */
   schedule?: TrainerOptions["schedule"];
+  /** The most parameters the file may describe (default 2^28), checked before a model is built. */
+  maxParameters?: number;
 }
 
 export interface LoadedCheckpoint {
@@ -93,7 +96,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   const tensors: SafetensorsInput[] = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
   const f = arena.f32();
   for (const state of optimizerStateNames(settings)) {
-    const base = arena.block(`optim.${state}`) >> 2;
+    const base = arena.block(`optim.${state}`) >>> 2;
     for (const t of model.layout.tensors) {
       tensors.push({ name: `optim.${state}.${t.name}`, shape: t.shape.slice(), data: f.slice(base + t.offset, base + t.offset + t.size) });
     }
@@ -118,7 +121,8 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   if (options.schedule !== undefined && typeof options.schedule !== "function") {
     throw invalid(`options.schedule must be a function (step, baseLearningRate) => learningRate; got ${describe(options.schedule)}`);
   }
-  checkBackend(options.backend);
+  const backend = checkBackend(options.backend);
+  const maxParameters = checkMaxParameters(options.maxParameters);
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
   if (meta.format !== FORMAT_NAME) throw format(`__metadata__.format is ${describe(meta.format)}; a checkpoint has "${FORMAT_NAME}" (use loadModel for a model file)`);
@@ -152,9 +156,43 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   const data = meta.data === undefined ? undefined : parseJson<unknown>("data", meta.data);
   const tokenizer = readVocabulary(meta, format);
 
+  // the configuration and optimizer against the file before anything is allocated
+  if (config === null || typeof config !== "object" || Array.isArray(config)) throw format(`__metadata__.config must be a JSON object; got ${describe(config)}`);
+  const { config: resolved, layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, true, format);
+  let states: string[];
+  try {
+    states = optimizerStateNames(resolveOptimizer(settings));
+  } catch (error) {
+    throw asFormat("trainer", error);
+  }
+  const expected = new Map<string, readonly number[]>();
+  for (const t of layout.tensors) expected.set(t.name, t.shape);
+  for (const state of states) for (const t of layout.tensors) expected.set(`optim.${state}.${t.name}`, t.shape);
+  const carry = file.tensors.get(CARRY);
+  const { numLayers: L, hiddenSize: H } = resolved;
+  if (carry !== undefined) {
+    if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== H || carry.shape[1] < 1) {
+      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, hiddenSize] = [${L}, B ≥ 1, ${H}]`);
+    }
+    expected.set(CARRY, carry.shape);
+    if (resolved.cell === "lstm") expected.set(CARRY_CELL, carry.shape);
+  }
+  const optimizerName = (settings as { optimizer?: unknown }).optimizer ?? "sgd";
+  for (const name of file.tensors.keys()) {
+    if (!expected.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; a ${optimizerName} checkpoint of this model holds ${[...expected.keys()].join(", ")}`);
+  }
+  for (const [name, shape] of expected) {
+    const tensor = file.tensors.get(name);
+    if (tensor === undefined) throw format(`tensor ${JSON.stringify(name)} is missing`);
+    if (tensor.dtype !== "F32") throw format(`tensor ${JSON.stringify(name)} is ${tensor.dtype}; a checkpoint stores F32 (exact resume)`);
+    if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
+      throw format(`tensor ${JSON.stringify(name)} has shape [${tensor.shape.join(", ")}]; expected [${shape.join(", ")}]`);
+    }
+    if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(name)} holds a non-finite value`);
+  }
   let model: RNN;
   try {
-    model = new RNN({ ...config, backend: options.backend ?? "wasm", wasmModule: options.wasmModule });
+    model = new RNN({ ...config, backend, wasmModule: options.wasmModule });
   } catch (error) {
     throw asFormat("config", error);
   }
@@ -165,36 +203,11 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     } catch (error) {
       throw asFormat("trainer", error);
     }
-    const states = optimizerStateNames(trainer.options);
-    const expected = new Map<string, readonly number[]>();
-    for (const t of model.layout.tensors) expected.set(t.name, t.shape);
-    for (const state of states) for (const t of model.layout.tensors) expected.set(`optim.${state}.${t.name}`, t.shape);
-    const carry = file.tensors.get(CARRY);
-    const { numLayers: L, hiddenSize: H } = model.config;
-    if (carry !== undefined) {
-      if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== H || carry.shape[1] < 1) {
-        throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, hiddenSize] = [${L}, B ≥ 1, ${H}]`);
-      }
-      expected.set(CARRY, carry.shape);
-      if (model.hasCellState) expected.set(CARRY_CELL, carry.shape);
-    }
-    for (const name of file.tensors.keys()) {
-      if (!expected.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; a ${trainer.options.optimizer} checkpoint of this model holds ${[...expected.keys()].join(", ")}`);
-    }
-    for (const [name, shape] of expected) {
-      const tensor = file.tensors.get(name);
-      if (tensor === undefined) throw format(`tensor ${JSON.stringify(name)} is missing`);
-      if (tensor.dtype !== "F32") throw format(`tensor ${JSON.stringify(name)} is ${tensor.dtype}; a checkpoint stores F32 (exact resume)`);
-      if (tensor.shape.length !== shape.length || tensor.shape.some((d, i) => d !== shape[i])) {
-        throw format(`tensor ${JSON.stringify(name)} has shape [${tensor.shape.join(", ")}]; expected [${shape.join(", ")}]`);
-      }
-      if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(name)} holds a non-finite value`);
-    }
     // everything checked: write the state in
     for (const t of model.layout.tensors) model.setParameter(t.name, file.tensors.get(t.name)!.data);
     const { arena } = model.internals();
     for (const state of states) {
-      const base = arena.block(`optim.${state}`) >> 2;
+      const base = arena.block(`optim.${state}`) >>> 2;
       for (const t of model.layout.tensors) arena.f32().set(file.tensors.get(`optim.${state}.${t.name}`)!.data, base + t.offset);
     }
     trainer.stepCount = step;

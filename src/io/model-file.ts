@@ -1,6 +1,7 @@
 import { checkBackend, type BackendKind } from "../backends/index.js";
 import { BpttError, describe } from "../errors.js";
 import { RNN, type RNNOptions } from "../model.js";
+import { checkFileConfig, checkMaxParameters } from "./file-config.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
@@ -49,6 +50,11 @@ export interface LoadOptions {
    * `{ rnn: "lstm", head: "fc" }` for `self.lstm = nn.LSTM(…)`, `self.fc = nn.Linear(…)`; "" for none.
    */
   names?: { rnn?: string; head?: string };
+  /**
+   * The most parameters a file may describe (default 2^28, 1 GiB of float32): checked against the
+   * configuration before a model is built, so a file cannot make the reader allocate more.
+   */
+  maxParameters?: number;
 }
 
 export interface LoadedModel {
@@ -97,7 +103,9 @@ export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModu
  * configuration before a model is built, so a bad file never yields a half-loaded model.
  */
 export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedModel {
-  checkBackend(options.backend);
+  if (options === null || typeof options !== "object") throw new BpttError("INVALID_ARGUMENT", `options must be an object { backend?, config?, names?, maxParameters? }; got ${describe(options)}`);
+  const backend = checkBackend(options.backend);
+  const maxParameters = checkMaxParameters(options.maxParameters);
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
   let config: RNNOptions;
@@ -109,28 +117,32 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
     } catch {
       throw format("__metadata__.config is not valid JSON");
     }
+    if (config === null || typeof config !== "object" || Array.isArray(config)) throw format(`__metadata__.config must be a JSON object; got ${describe(config)}`);
+  } else if (meta.format === "bptt-checkpoint") {
+    throw format("this is a bptt checkpoint, not a model file: read it with loadCheckpoint (its model is the checkpoint's `model`)");
   } else {
     throw format("the file has no bptt configuration in __metadata__; pass options.config to describe the architecture");
   }
   const tokenizer = readVocabulary(meta, format);
   const prefixes = modulePrefixes([...file.tensors.keys()], options.names);
-  const model = new RNN({ ...config, backend: options.backend ?? "wasm", wasmModule: options.wasmModule });
+  // the configuration against the file before anything is allocated: names, shapes, finiteness
+  const { layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, options.config === undefined, format);
+  const inFile = (name: string) => nameInFile(name, prefixes);
+  const names = new Set(layout.tensors.map((t) => inFile(t.name)));
+  for (const name of file.tensors.keys()) {
+    if (!names.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; the model's tensors are ${[...names].join(", ")}`);
+  }
+  for (const slot of layout.tensors) {
+    const tensor = file.tensors.get(inFile(slot.name));
+    if (tensor === undefined) throw format(`tensor ${JSON.stringify(inFile(slot.name))} is missing`);
+    if (tensor.shape.length !== slot.shape.length || tensor.shape.some((d, i) => d !== slot.shape[i])) {
+      throw format(`tensor ${JSON.stringify(inFile(slot.name))} has shape [${tensor.shape.join(", ")}]; expected [${slot.shape.join(", ")}]`);
+    }
+    if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(inFile(slot.name))} holds a non-finite value`);
+  }
+  const model = new RNN({ ...config, backend, wasmModule: options.wasmModule });
   try {
-    const expected = model.layout.tensors;
-    const inFile = (name: string) => nameInFile(name, prefixes);
-    const names = new Set(expected.map((t) => inFile(t.name)));
-    for (const name of file.tensors.keys()) {
-      if (!names.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; the model's tensors are ${[...names].join(", ")}`);
-    }
-    for (const slot of expected) {
-      const tensor = file.tensors.get(inFile(slot.name));
-      if (tensor === undefined) throw format(`tensor ${JSON.stringify(inFile(slot.name))} is missing`);
-      if (tensor.shape.length !== slot.shape.length || tensor.shape.some((d, i) => d !== slot.shape[i])) {
-        throw format(`tensor ${JSON.stringify(inFile(slot.name))} has shape [${tensor.shape.join(", ")}]; expected [${slot.shape.join(", ")}]`);
-      }
-      if (!tensor.data.every(Number.isFinite)) throw format(`tensor ${JSON.stringify(inFile(slot.name))} holds a non-finite value`);
-    }
-    for (const slot of expected) model.setParameter(slot.name, file.tensors.get(inFile(slot.name))!.data);
+    for (const slot of layout.tensors) model.setParameter(slot.name, file.tensors.get(inFile(slot.name))!.data);
   } catch (error) {
     model.dispose();
     throw error;

@@ -150,12 +150,13 @@ export interface MessageEndpoint {
   start?(): void;
 }
 
+/** Every message names its job: a worker's replies go only to the call that sent the job. */
 type Message =
-  | { bptt: "train"; job: TrainingJob }
-  | { bptt: "cancel" }
-  | { bptt: "progress"; progress: TrainingProgress }
-  | { bptt: "done"; result: TrainingResult }
-  | { bptt: "error"; message: string; code?: string };
+  | { bptt: "train"; id: string; job: TrainingJob }
+  | { bptt: "cancel"; id: string }
+  | { bptt: "progress"; id: string; progress: TrainingProgress }
+  | { bptt: "done"; id: string; result: TrainingResult }
+  | { bptt: "error"; id: string; message: string; code?: string };
 
 /** Subscribes to messages with Node's `on` when present (it hands over the value), else `addEventListener`. */
 function listen(port: MessageEndpoint, handler: (message: Message) => void): () => void {
@@ -175,30 +176,36 @@ function listen(port: MessageEndpoint, handler: (message: Message) => void): () 
 
 /**
  * Serves training jobs inside a worker: `serveTraining()` in a Web Worker, `serveTraining(parentPort)`
- * under worker_threads. One job at a time; a cancel message stops the running one after its current step.
+ * under worker_threads. One job at a time: a job sent while another runs is refused with a BUSY
+ * error (to its sender only) and the running job goes on. A cancel message stops the job it names
+ * after its current step.
  */
 export function serveTraining(port: MessageEndpoint = globalThis as unknown as MessageEndpoint): () => void {
-  let cancel = false, busy = false;
+  let running: string | null = null, cancel = false;
   return listen(port, (message) => {
     if (message.bptt === "cancel") {
-      cancel = true;
+      if (message.id === running) cancel = true;
       return;
     }
     if (message.bptt !== "train") return;
-    if (busy) {
-      port.postMessage({ bptt: "error", code: "INVALID_STATE", message: "a training job is already running in this worker" });
+    const id = message.id;
+    if (running !== null) {
+      port.postMessage({ bptt: "error", id, code: "BUSY", message: `this worker is running another training job (${running}); wait for its result or use another worker` });
       return;
     }
-    busy = true;
+    running = id;
     cancel = false;
-    runTraining(message.job, {
-      onProgress: (progress) => port.postMessage({ bptt: "progress", progress }),
-      cancelled: () => cancel,
-    }).then(
-      (result) => port.postMessage({ bptt: "done", result }, [result.model.buffer]),
-      (e: unknown) => port.postMessage({ bptt: "error", message: e instanceof Error ? e.message : String(e), code: (e as { code?: string })?.code }),
+    let job: Promise<TrainingResult>;
+    try {
+      job = runTraining(message.job, { onProgress: (progress) => port.postMessage({ bptt: "progress", id, progress }), cancelled: () => cancel });
+    } catch (e) {
+      job = Promise.reject(e);
+    }
+    job.then(
+      (result) => port.postMessage({ bptt: "done", id, result }, [result.model.buffer]),
+      (e: unknown) => port.postMessage({ bptt: "error", id, message: e instanceof Error ? e.message : String(e), code: (e as { code?: string })?.code }),
     ).finally(() => {
-      busy = false;
+      running = null;
     });
   });
 }
@@ -209,11 +216,20 @@ export interface TrainInWorkerOptions {
   signal?: AbortSignal;
 }
 
-/** Sends a job to a worker running `serveTraining` and resolves with its result. */
+let jobCounter = 0;
+/** Unique among this realm's calls, and unlikely to meet another realm's sharing the worker. */
+const realmTag = Math.floor(Math.random() * 2 ** 32).toString(36);
+
+/**
+ * Sends a job to a worker running `serveTraining` and resolves with its result. A worker busy with
+ * another job refuses it: the promise rejects with a BpttError "BUSY" and the other job goes on.
+ */
 export function trainInWorker(worker: MessageEndpoint, job: TrainingJob, options: TrainInWorkerOptions = {}): Promise<TrainingResult> {
+  const id = `${realmTag}-${++jobCounter}`;
   return new Promise((resolve, reject) => {
-    const onAbort = () => worker.postMessage({ bptt: "cancel" });
+    const onAbort = () => worker.postMessage({ bptt: "cancel", id });
     const stop = listen(worker, (message) => {
+      if (message.id !== id) return;
       if (message.bptt === "progress") options.onProgress?.(message.progress);
       else if (message.bptt === "done" || message.bptt === "error") {
         stop();
@@ -223,7 +239,7 @@ export function trainInWorker(worker: MessageEndpoint, job: TrainingJob, options
       }
     });
     options.signal?.addEventListener("abort", onAbort);
-    worker.postMessage({ bptt: "train", job });
+    worker.postMessage({ bptt: "train", id, job });
     if (options.signal?.aborted) onAbort();
   });
 }
