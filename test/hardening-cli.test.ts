@@ -52,6 +52,8 @@ const trainCases: [string, string[], RegExp][] = [
   ["--seed -1", ["--seed", "-1"], /--seed must be an integer in \[0, 4294967295\]/],
   ["--optimizer adamax", ["--optimizer", "adamax"], /--optimizer must be "sgd", "adagrad", "rmsprop", "adam" or "adamw"; got "adamax"/],
   ["--backend gpu", ["--backend", "gpu"], /--backend must be "wasm" or "js"/],
+  ["--threads 0", ["--threads", "0"], /--threads must be a whole number ≥ 1 or "auto"; got "0"/],
+  ["--threads all", ["--threads", "all"], /--threads must be a whole number ≥ 1 or "auto"; got "all"/],
   ["--clip-norm 0", ["--clip-norm", "0"], /--clip-norm must be a number in \(0, ∞\)/],
   ["--resume without --checkpoint", ["--resume"], /--resume needs --checkpoint/],
   ["--resume from a missing checkpoint", ["--resume", "--checkpoint", join(dir, "none.ckpt")], /cannot read the checkpoint .*none\.ckpt: no such file/],

@@ -1,6 +1,7 @@
 import { BigramModel } from "../baseline/bigram.js";
 import { loadNames, splitHoldout } from "../data/names.js";
 import { checkFinite, invalid } from "../errors.js";
+import { init } from "../backends/wasm/loader.js";
 import { generate } from "../generate.js";
 import { loadCheckpoint, saveCheckpoint } from "../io/checkpoint.js";
 import { saveModel } from "../io/model-file.js";
@@ -43,6 +44,7 @@ export const trainFlags: Record<string, FlagSpec> = {
   "eval-steps": { type: "number", default: 250, help: "evaluate on the validation data every this many steps" },
   seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
+  threads: { type: "string", default: "auto", help: 'threads per kernel call (wasm): a number ≥ 1, or "auto" for every core' },
   out: { type: "string", default: "model.safetensors", help: "where to write the trained model" },
   "stop-at": { type: "number", default: 0, help: "end this session after that step (0: at --steps); the schedule still spans --steps" },
   checkpoint: { type: "string", default: "", help: "write a checkpoint (weights, optimizer state, step, data position) here when training ends" },
@@ -71,7 +73,15 @@ export interface Interrupt {
   requested: boolean;
 }
 
-/** bptt train, start to end, synchronously. */
+/** --threads: "auto" or an integer ≥ 1. */
+function threadsFlag(value: string): number | "auto" {
+  if (value === "auto") return value;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw invalid(`--threads must be a whole number ≥ 1 or "auto"; got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** bptt train, start to end, synchronously (on one thread: init({ threads }) is asynchronous). */
 export function train(argv: string[], log: (line: string) => void = console.log): void {
   for (const _ of trainingSession(argv, log, { requested: false }));
 }
@@ -81,6 +91,11 @@ export function train(argv: string[], log: (line: string) => void = console.log)
  * then the current step ends, the checkpoint and the model are saved, and the promise resolves.
  */
 export async function trainUntilInterrupted(argv: string[], log: (line: string) => void, interrupt: Interrupt): Promise<void> {
+  const { flags } = parseArgs(argv, trainFlags);
+  if (!flags.help && flags.backend === "wasm") {
+    const inUse = await init({ threads: threadsFlag(flags.threads as string) });
+    log(`using ${inUse} thread${inUse === 1 ? "" : "s"} per kernel call (--threads ${flags.threads})`);
+  }
   let lastYield = performance.now();
   for (const _ of trainingSession(argv, log, interrupt)) {
     if (performance.now() - lastYield < 50) continue;
@@ -238,6 +253,7 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
  * never lost to a flag or a path that could only fail at its end.
  */
 function checkTrainFlags(positional: string[], flags: Record<string, number | string | boolean>): void {
+  threadsFlag(flags.threads as string);
   if (positional.length > 1) throw invalid(`bptt train takes at most one training file; got ${positional.length}: ${positional.join(" ")}`);
   choiceFlag("format", flags.format, ["lines", "text", "auto"] as const);
   intFlag("hidden", flags.hidden, 1);

@@ -3,11 +3,14 @@
  * entry is dist/index.js and the shared chunks it imports statically (scripts/entry-files.mjs): what a
  * browser downloads for `import "bptt"`.
  *   - the .wasm ≤ 32 KB;
- *   - the minified JS of the main entry, the embedded Wasm's string literal excluded, ≤ 41 KB (40 KB
- *     until init({ threads }) and shutdown() came into it);
+ *   - the minified JS of the main entry, the embedded Wasm's string literal excluded, ≤ 44 KB;
  *   - the whole main entry gzipped (level 9, each file on its own, as a server sends them; the Wasm
- *     included) ≤ 25.3 KB: 25 KB until init({ threads }) and shutdown() came into the main entry
- *     (the threaded build itself is bptt/threads, imported only when threads are asked for).
+ *     included) ≤ 26.5 KB.
+ * The budget was 40 KB and 25 KB (issue 5) until three additions in session 3, measured 43,081 B and
+ * 26,346 B: init({ threads }) and shutdown() (the threaded build itself is bptt/threads, imported only
+ * when threads are asked for), the float64 size checks and the checks of a file's configuration
+ * before anything is built (issue 10), and lines of at most 500 characters (an uncaught error prints
+ * one line of the bundle, not all of it).
  * KB = 1,000 bytes, the stricter reading. The figures are printed on every run.
  */
 import { readFileSync } from "node:fs";
@@ -18,9 +21,9 @@ import { entryFiles } from "../../scripts/entry-files.mjs";
 import { consumerDir, embeddedWasm } from "./helpers.js";
 
 const KB = 1000;
-const budget = { wasm: 32 * KB, js: 41 * KB, gzip: 25.3 * KB };
+const budget = { wasm: 32 * KB, js: 44 * KB, gzip: 26.5 * KB };
 
-test("size: .wasm ≤ 32 KB; main entry JS without the Wasm ≤ 41 KB; whole main entry gzipped ≤ 25.3 KB", () => {
+test("size: .wasm ≤ 32 KB; main entry JS without the Wasm ≤ 44 KB; whole main entry gzipped ≤ 26.5 KB", () => {
   const dist = join(consumerDir(), "node_modules", "bptt", "dist");
   const wasm = readFileSync(join(dist, "bptt.wasm"));
   const files = entryFiles(dist, "index.js").map((name) => ({ name, text: readFileSync(join(dist, name), "utf8") }));
