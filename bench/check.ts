@@ -2,8 +2,7 @@
  * Before anything is timed: the Wasm and the pure-TS backends, built from the same seed, must
  * agree. A benchmark of a wrong answer measures nothing.
  */
-import { Trainer } from "../src/index.js";
-import { makeBatches, makeModel, type GenerationWorkload, type TrainingWorkload } from "./workloads.js";
+import { makeBatches, makeModel, makeTrainer, type GenerationWorkload, type TrainingWorkload } from "./workloads.js";
 
 /** Relative tolerance between the backends' first loss and first gradient norm. */
 export const RELATIVE_TOLERANCE = 1e-4;
@@ -30,8 +29,8 @@ export function checkTraining(w: TrainingWorkload): CheckResult[] {
   const wasm = makeModel(w, "wasm"), js = makeModel(w, "js");
   try {
     const lossWasm = wasm.forward(batch).loss, lossJs = js.forward(batch).loss;
-    const stepWasm = new Trainer(wasm, { learningRate: 0.01 }).step(batch);
-    const stepJs = new Trainer(js, { learningRate: 0.01 }).step(batch);
+    const stepWasm = makeTrainer(w, wasm).step(batch);
+    const stepJs = makeTrainer(w, js).step(batch);
     const results: CheckResult[] = [];
     for (const [what, a, b] of [["first loss", lossWasm, lossJs], ["first gradient norm", stepWasm.gradNorm, stepJs.gradNorm]] as const) {
       const difference = relative(a, b);

@@ -3,7 +3,7 @@
  * theoretical minimum of one training window, and the JS heap's growth over many steps.
  */
 import type { RNN } from "../src/index.js";
-import { gatesOf, type TrainingWorkload } from "./workloads.js";
+import { gatesOf, trainerSettings, type TrainingWorkload } from "./workloads.js";
 
 export interface MinimumBytes {
   parameters: number;
@@ -14,11 +14,11 @@ export interface MinimumBytes {
 }
 
 /**
- * Theoretical minimum for one window of full BPTT with plain SGD (float32 = 4 bytes, int32 ids = 4):
+ * Theoretical minimum for one window of full BPTT (float32 = 4 bytes, int32 ids = 4):
  *   P           = H·V + H·H + 2·H + V·H + V        (W_ih, W_hh, b_ih, b_hh, W_hy, b_y)
  *   parameters  = 4·P
  *   gradients   = 4·P
- *   optimizer   = 0                                 (plain SGD keeps no state; momentum would add 4·P)
+ *   optimizer   = 0 for plain SGD (no state), 8·P for Adam (exp_avg and exp_avg_sq)
  *   activations = 4·( (T+1)·B·H                     (h_0 … h_T: tanh' = 1 − h² needs them all)
  *                   + T·B·V                         (logits, turned into ∂E/∂logits in place)
  *                   + 2·T·B                         (input and target ids)
@@ -28,7 +28,7 @@ export function minimumBytes(w: TrainingWorkload): MinimumBytes {
   const { V, H, T, B } = w;
   const G = gatesOf(w);
   const P = G * H * V + G * H * H + 2 * G * H + V * H + V;
-  const parameters = 4 * P, gradients = 4 * P, optimizer = 0;
+  const parameters = 4 * P, gradients = 4 * P, optimizer = trainerSettings(w).optimizer === "adam" ? 8 * P : 0;
   // vanilla: h_0 … h_T; LSTM: also the four gates and c_t of every step, and c_0
   const cache = G === 1 ? (T + 1) * B * H : T * B * (G * H + 2 * H) + 2 * B * H;
   const activations = 4 * (cache + T * B * V + 2 * T * B + B * H);

@@ -1,39 +1,54 @@
 /**
- * `npm run bench [-- --quick]`: throughput of training (forward + full BPTT + SGD) and generation
- * on the Wasm and the pure-TS backends, measured in one run against a register-only SIMD peak
+ * `npm run bench [-- --quick]`: throughput of training (forward + full BPTT + the optimizer) and
+ * generation on the Wasm and the pure-TS backends and against PyTorch and NumPy, measured in one run against a register-only SIMD peak
  * probe, plus memory figures. Prints Markdown; the full run also writes bench/RESULTS.md.
  *
- * Order: environment → peak probe → backend agreement checks (exit 1 on disagreement) →
- * per workload: warm up both backends, then time their blocks interleaved (wasm, js, wasm, js, …)
- * so that load from other processes hits both alike → TensorFlow.js (cpu and wasm backends) on
- * the same workloads, after checking its first loss against bptt's (bench/tfjs.ts) → memory report.
+ * Options: --quick (short blocks, fewer workloads for the slow contenders), --no-write, --only=W1,W6,…
+ *
+ * Order: environment → backend agreement checks (exit 1 on disagreement) → peak probe → bptt's
+ * thread counts (bench/threads.ts) → the Python peers (bench/peers.ts: PyTorch at 1 and all
+ * threads, hand-written NumPy; skipped with a note when not installed) → per workload: every
+ * contender checked against bptt, warmed up, then timed in rounds of one block each (Wasm at each
+ * thread count, JS, hand-written JS, the peers), so that load from other processes hits all alike
+ * → TensorFlow.js (cpu and wasm backends), after checking its first loss against bptt's
+ * (bench/tfjs.ts) → memory report.
  */
 import { writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PROBABILITY_TOLERANCE, RELATIVE_TOLERANCE, checkGeneration, checkTraining, type CheckResult } from "./check.js";
+import { bpttContender, handContender, handwrittenFits, pythonContender, type Contender } from "./contenders.js";
 import { referenceFlopsPerToken } from "./flops.js";
 import { heapGrowth, minimumBytes, modelBytes } from "./memory.js";
-import { Trainer } from "../src/index.js";
-import { handwrittenRunner, handwrittenTrainer } from "./handwritten.js";
+import { handwrittenTrainer } from "./handwritten.js";
 import { peakProbe } from "./peak.js";
+import { peerContender, startPeers, type PeerContender, type PeerName, type Peers } from "./peers.js";
 import { loadTf, tfGenerationRunner, tfTrainingRunner, type TfBackendName, type TfRunner } from "./tfjs.js";
 import { spread, timeBlock, warmUp, type Spread, type TimingPlan } from "./stats.js";
+import { endThreads, threadSupport, useThreads } from "./threads.js";
 import {
-  SAMPLE_SEED, describeWorkload, flopsPerToken, gatesOf, generationRunner, makeBatches, makeModel, tokensPerCall, trainingRunner, workloads,
-  type Backend, type GenerationWorkload, type Runner, type TrainingWorkload,
+  SAMPLE_SEED, describeWorkload, flopsPerToken, gatesOf, makeBatches, makeModel, makeTrainer, tokensPerCall, trainerSettings, trainingRunner, workloads as allWorkloads,
+  type Backend, type GenerationWorkload, type TrainingWorkload,
 } from "./workloads.js";
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const write = !quick && !args.includes("--no-write");
+const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const write = !quick && only === undefined && !args.includes("--no-write");
 for (const a of args) {
-  if (!["--quick", "--no-write"].includes(a)) {
-    console.error(`bench: unknown option ${a}; expected --quick and/or --no-write`);
+  if (!["--quick", "--no-write"].includes(a) && !a.startsWith("--only=")) {
+    console.error(`bench: unknown option ${a}; expected --quick, --no-write and/or --only=W1,W6,…`);
     process.exit(2);
   }
 }
+const unknown = only?.filter((id) => !allWorkloads.some((w) => w.id === id)) ?? [];
+if (unknown.length > 0) {
+  console.error(`bench: --only names ${unknown.join(", ")}; the workloads are ${allWorkloads.map((w) => w.id).join(", ")}`);
+  process.exit(2);
+}
+/** The workloads of this run: all, or those --only names. */
+const workloads = only === undefined ? allWorkloads : allWorkloads.filter((w) => only.includes(w.id));
 
 const plan: TimingPlan = quick
   ? { warmupSeconds: 0.3, warmupCalls: 20, minWarmupCalls: 2, repetitions: 5, blockSeconds: 0.1 }
@@ -48,7 +63,7 @@ const backends: Backend[] = ["wasm", "js"];
 const cpuList = cpus();
 const env = {
   date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
-  cpu: `${cpuList[0]?.model ?? "unknown CPU"} (${cpuList.length} logical cores; one is used)`,
+  cpu: `${cpuList[0]?.model ?? "unknown CPU"} (${cpuList.length} logical cores)`,
   node: process.versions.node,
   v8: process.versions.v8,
   platform: `${process.platform} ${process.arch}`,
@@ -84,40 +99,35 @@ const peakSamples: number[] = [];
 for (let r = 0; r < plan.repetitions; r++) peakSamples.push(probe.sample());
 log(`peak probe: ${spread(peakSamples).median.toFixed(1)} GFLOP/s at the start`);
 
-// ---------------------------------------------------------------- throughput
+// ---------------------------------------------------------------- threads and peers
 
-/** "hand": bench/handwritten.ts, a plain Float32Array trainer written for this model only (training rows). */
-type Contender = Backend | "hand";
+const threads = await threadSupport();
+log(threads.note === null ? `bptt threads: timing ${threads.counts.join(", ")}` : `bptt threads: one only (${threads.note})`);
+const maxThreads = Math.max(...threads.counts);
+const cores = availableParallelism();
+/** Thread counts of PyTorch: one, and every core. NumPy runs with one (the issue's yardstick). */
+const torchThreads = [...new Set([1, cores])];
 
-interface Row {
-  id: string;
-  description: string;
-  missing?: string;
-  flopsPerToken?: number;
-  tokensPerCall?: number;
-  rates?: Record<Backend, Spread> & { hand?: Spread };
-  calls?: Partial<Record<Contender, number>>;
+const started = await startPeers();
+const peers: Peers | null = typeof started === "string" ? null : started;
+const peerNote = typeof started === "string" ? started : peers!.info.torch === undefined ? `PyTorch skipped: ${peers!.info.torchMissing}` : null;
+if (peers === null) log(`peers skipped: ${peerNote}`);
+else {
+  const i = peers.info;
+  log(`peers: Python ${i.python}, NumPy ${i.numpy}${i.torch ? `, PyTorch ${i.torch} (BLAS_INFO=${i.torchBlas}, CPU ${i.torchCpu})` : ` (${peerNote})`}; BLAS in use: ${i.libraries.join(", ") || "none found"}`);
 }
 
-function runner(w: TrainingWorkload | GenerationWorkload, backend: Contender): Pick<Runner, "call" | "dispose"> {
-  if (backend === "hand") {
-    const source = makeModel(w, "js"); // weights of the same seed, copied out
-    const r = handwrittenRunner(source, makeBatches(w as TrainingWorkload), 0.01);
-    source.dispose();
-    return r;
-  }
-  return w.kind === "train" ? trainingRunner(w, backend) : generationRunner(w, backend);
-}
+// ---------------------------------------------------------------- hand-written check
 
 // the hand-written trainer must compute what bptt computes: first loss and the loss after one step
 const handChecks: { id: string; difference: number }[] = [];
 for (const w of workloads) {
-  if (w.kind !== "train" || gatesOf(w) !== 1) continue;
+  if (w.kind === "missing" || !handwrittenFits(w)) continue;
   const batches = makeBatches(w, 2);
   const mine = makeModel(w, "js"), source = makeModel(w, "js");
-  const hand = handwrittenTrainer(source, 0.01, w.T, w.B);
+  const hand = handwrittenTrainer(source, trainerSettings(w).learningRate, w.T, w.B);
   source.dispose();
-  const trainer = new Trainer(mine, { learningRate: 0.01 });
+  const trainer = makeTrainer(w, mine);
   const a = [hand.step(batches[0]), hand.loss(batches[1])], b = [trainer.step(batches[0]).lossSum, mine.forward(batches[1]).loss];
   mine.dispose();
   const difference = Math.max(...a.map((x, i) => Math.abs(x - b[i]) / Math.abs(b[i])));
@@ -129,31 +139,110 @@ for (const w of workloads) {
   }
 }
 
+// ---------------------------------------------------------------- peers' check
+
+interface PeerCheck {
+  id: string;
+  peer: PeerName;
+  what: string;
+  difference: number;
+}
+const peerChecks: PeerCheck[] = [];
+
+/**
+ * Set a Python peer up on a workload with the weights of bptt's model of the same seed, and check
+ * it against bptt before timing: training, the summed loss of batch 0 and of batch 1 after one
+ * step (optimizer, clipping and reduction included); generation, next-token probabilities.
+ */
+async function checkedPeer(p: Peers, peer: PeerName, w: TrainingWorkload | GenerationWorkload): Promise<PeerContender> {
+  const model = makeModel(w, "wasm");
+  const batches = w.kind === "train" ? makeBatches(w) : [];
+  try {
+    const c = await peerContender(p, peer, w, model, batches);
+    let check: PeerCheck;
+    if (w.kind === "train") {
+      const first = model.forward(batches[0]).loss;
+      makeTrainer(w, model).step(batches[0]);
+      const second = model.forward(batches[1]).loss;
+      const difference = Math.max(Math.abs(c.firstLoss! - first) / Math.abs(first), Math.abs(c.secondLoss! - second) / Math.abs(second));
+      check = { id: w.id, peer, what: "first loss and loss after one step", difference };
+    } else {
+      model.resetState(1);
+      let worst = 0;
+      c.probabilities!.forEach((theirs, t) => {
+        const p = model.stepProbabilities((7 * t) % w.V, 1);
+        for (let v = 0; v < w.V; v++) worst = Math.max(worst, Math.abs(p[v] - theirs[v]));
+      });
+      check = { id: w.id, peer, what: "max |Δp| over 20 steps", difference: worst };
+    }
+    peerChecks.push(check);
+    const tolerance = w.kind === "train" ? RELATIVE_TOLERANCE : PROBABILITY_TOLERANCE;
+    const ok = check.difference < tolerance;
+    log(`check ${w.id} ${peer} ${check.what} vs bptt: difference ${check.difference.toExponential(2)} (< ${tolerance}) ${ok ? "ok" : "FAILED"}`);
+    if (!ok) {
+      console.error(`bench: ${peer} and bptt disagree on ${w.id} ${check.what} (difference ${check.difference.toExponential(2)}); not timing a different computation`);
+      process.exit(1);
+    }
+    return c;
+  } finally {
+    model.dispose();
+  }
+}
+
+// ---------------------------------------------------------------- throughput
+
+interface Row {
+  id: string;
+  description: string;
+  missing?: string;
+  flopsPerToken?: number;
+  tokensPerCall?: number;
+  /** By contender key (bench/contenders.ts): "wasm×1", "wasm×2", "js", "hand", "torch×1", "numpy×1", … */
+  rates?: Record<string, Spread>;
+  /** Why a contender has no figure on this row. */
+  notes: Record<string, string>;
+}
+
+/** The JS backend needs seconds per call on the T·B ≥ 1024 char-LM workloads: full run only. */
+const jsInQuick = (w: TrainingWorkload | GenerationWorkload) => w.kind !== "train" || w.T * w.B < 1024;
+
 const rows: Row[] = [];
 for (const w of workloads) {
   if (w.kind === "missing") {
-    rows.push({ id: w.id, description: w.description, missing: w.reason });
+    rows.push({ id: w.id, description: w.description, missing: w.reason, notes: {} });
     continue;
   }
   log(`${w.id} (${describeWorkload(w)}) …`);
-  const units = tokensPerCall(w);
-  // the hand-written trainer is a vanilla RNN only
-  const contenders: Contender[] = w.kind === "train" && gatesOf(w) === 1 ? [...backends, "hand"] : backends;
-  const prepared = contenders.map((b) => {
-    const r = runner(w, b);
-    const { calls } = warmUp(r.call, plan);
-    return { backend: b, runner: r, calls, samples: [] as number[] };
-  });
+  const notes: Record<string, string> = {};
+  const contenders: Contender[] = threads.counts.map((n) => bpttContender(w, "wasm", n, threads));
+  if (!quick || jsInQuick(w)) contenders.push(bpttContender(w, "js", 1, threads));
+  else notes.js = "full run only";
+  if (handwrittenFits(w)) contenders.push(handContender(w));
+  else notes.hand = w.kind === "generate" ? "training only" : "SGD RNN only";
+  const peerSetups: PeerContender[] = [];
+  for (const peer of ["torch", "numpy"] as PeerName[]) {
+    if (peers === null || !peers.available.includes(peer)) {
+      notes[peer] = peers === null ? "skipped" : "not installed";
+      continue;
+    }
+    const c = await checkedPeer(peers, peer, w);
+    peerSetups.push(c);
+    for (const n of peer === "torch" ? torchThreads : [1]) contenders.push(pythonContender(peer, c, n, w));
+  }
+  for (const c of contenders) await c.warmUp(plan);
+  const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
   for (let rep = 0; rep < plan.repetitions; rep++) {
-    for (const p of prepared) p.samples.push(timeBlock(p.runner.call, p.calls, units));
+    for (const c of contenders) samples.get(c.key)!.push(await c.block());
     peakSamples.push(probe.sample());
   }
-  for (const p of prepared) p.runner.dispose();
-  const rates = Object.fromEntries(prepared.map((p) => [p.backend, spread(p.samples)])) as Record<Backend, Spread> & { hand?: Spread };
-  const calls = Object.fromEntries(prepared.map((p) => [p.backend, p.calls]));
-  rows.push({ id: w.id, description: describeWorkload(w), flopsPerToken: flopsPerToken(w), tokensPerCall: units, rates, calls });
-  log(`  wasm ${fmtRate(rates.wasm)} tokens/s, js ${fmtRate(rates.js)} tokens/s${rates.hand ? `, hand-written js ${fmtRate(rates.hand)} tokens/s` : ""}`);
+  await useThreads(1, threads);
+  for (const c of contenders) await c.dispose();
+  for (const c of peerSetups) await c.dispose();
+  const rates = Object.fromEntries([...samples].map(([k, v]) => [k, spread(v)]));
+  rows.push({ id: w.id, description: describeWorkload(w), flopsPerToken: flopsPerToken(w), tokensPerCall: tokensPerCall(w), rates, notes });
+  log("  " + Object.entries(rates).map(([k, r]) => `${k} ${fmtRate(r)}`).join(", ") + " tokens/s");
 }
+peers?.close();
 
 // ---------------------------------------------------------------- TensorFlow.js
 
@@ -188,12 +277,16 @@ for (const w of workloads) {
       row.notes[b] = `unavailable: ${tfSetup.unavailable[b]}`;
       continue;
     }
-    if (quick && w.id !== "W1" && w.kind === "train") {
-      row.notes[b] = "full run only";
-      continue;
-    }
     if (w.kind === "train" && gatesOf(w) !== 1) {
       row.notes[b] = "not compared (bench/tfjs.ts builds a SimpleRNN)";
+      continue;
+    }
+    if (w.kind === "train" && !handwrittenFits(w)) {
+      row.notes[b] = "not compared (bench/tfjs.ts trains with plain SGD)";
+      continue;
+    }
+    if (quick && w.id !== "W1" && w.kind === "train") {
+      row.notes[b] = "full run only";
       continue;
     }
     const tf = tfSetup.tf;
@@ -258,7 +351,7 @@ for (const w of workloads) {
   memoryRows.push({ id: w.id, ...modelBytes(r.model), minimum: minimumBytes(w) });
   r.dispose();
 }
-const heapWorkload = workloads.find((w): w is TrainingWorkload => w.id === "W1" && w.kind === "train")!;
+const heapWorkload = allWorkloads.find((w): w is TrainingWorkload => w.id === "W1" && w.kind === "train")!;
 // Rounds of 1,000 steps after a 200-step warm-up: the first rounds still include V8's one-off
 // allocations (feedback vectors, optimised code); a leak would show as growth in every round.
 // The JS backend's rounds take several seconds each: two, and in the full run only.
@@ -298,29 +391,61 @@ lines.push(`- date: ${env.date}`);
 lines.push(`- CPU: ${env.cpu}`);
 lines.push(`- Node ${env.node}, V8 ${env.v8}, ${env.platform}`);
 lines.push(`- 1-minute load average at start ${env.loadAtStart.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} (other processes share the ${cpuList.length} cores; the peak probe runs under the same conditions)`);
-lines.push(`- mode: ${env.mode} — warm-up ≥ ${plan.minWarmupCalls} calls, up to ${plan.warmupCalls} calls or ${plan.warmupSeconds} s; ${plan.repetitions} timed blocks of ≥ ${plan.blockSeconds} s per backend, Wasm and JS blocks interleaved`);
-lines.push(`- peak probe (f32x4 mul+add in registers, 12 accumulators; ${peakSamples.length} blocks spread over the run, one per timing round): **${peakGflops.toFixed(1)} GFLOP/s** median (min–max ${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)}); "% peak" divides by the median`);
+lines.push(`- mode: ${env.mode} — warm-up ≥ ${plan.minWarmupCalls} calls, up to ${plan.warmupCalls} calls or ${plan.warmupSeconds} s; ${plan.repetitions} timed blocks of ≥ ${plan.blockSeconds} s per contender, every contender's blocks interleaved in rounds (bptt Wasm at each thread count, JS, hand-written JS, PyTorch, NumPy)`);
+lines.push(`- bptt threads: ${threads.note === null ? `timed at ${threads.counts.join(", ")} (\`await init({ threads })\` before each block)` : `1 only — ${threads.note}`}`);
+lines.push(`- peak probe (f32x4 mul+add in registers, 12 accumulators, one thread; ${peakSamples.length} blocks spread over the run, one per timing round): **${peakGflops.toFixed(1)} GFLOP/s** median (min–max ${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)}); "% peak" divides by the median`);
 lines.push(`- checked before timing: Wasm and JS agree on the first loss and first gradient norm (relative difference < 1e-4) and on next-token probabilities (< 1e-5): ` +
   checks.map((c) => `${c.id} ${c.difference.toExponential(1)}`).join(", "));
 lines.push("");
 lines.push("Tokens/s: median (min–max) over the timed blocks. GFLOP/s and % of peak from the median. FLOP/token counts matrix products only, a multiply–add = 2 FLOPs:");
-lines.push("training 6·H·(H+V) (forward W_hh h, W_hy h; backward dW_hh, W_hhᵀδ, dW_hy, W_hyᵀdy; the one-hot W_ih x is a gather, 0 FLOPs); for the LSTM (W4, four gate blocks) 6·H·(4H+V); generation 2·H·(H+V) — see bench/flops.ts.");
+lines.push("training 6·H·(H+V) (forward W_hh h, W_hy h; backward dW_hh, W_hhᵀδ, dW_hy, W_hyᵀdy; the one-hot W_ih x is a gather, 0 FLOPs); for the LSTM (W4, W6: four gate blocks) 6·H·(4H+V); generation 2·H·(H+V) — see bench/flops.ts.");
 lines.push("");
-lines.push("| workload | setup | FLOP/token | Wasm tokens/s | Wasm GFLOP/s | Wasm % peak | JS tokens/s | JS GFLOP/s | JS % peak | Wasm/JS | hand-written JS tokens/s | JS / hand-written |");
-lines.push("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+const wasmKeys = threads.counts.map((n) => `wasm×${n}`);
+const threadsLabel = (n: number) => `${n} thread${n === 1 ? "" : "s"}`;
+const extraThreads = threads.counts.slice(1);
+lines.push(`| workload | setup | FLOP/token | Wasm ${threadsLabel(1)} tokens/s | GFLOP/s | % peak | ${extraThreads.map((n) => `Wasm ${threadsLabel(n)} tokens/s | ÷ 1 thread | `).join("")}JS tokens/s | Wasm/JS | hand-written JS tokens/s | JS / hand-written |`);
+lines.push(`| --- | --- | ---: | ---: | ---: | ---: | ${extraThreads.map(() => "---: | ---: | ").join("")}---: | ---: | ---: | ---: |`);
 for (const r of rows) {
   if (r.missing !== undefined) {
-    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | — | — | — | — | — | — |`);
+    lines.push(`| ${r.id} | ${r.description} | — | ${r.missing} | — | — | ${extraThreads.map(() => "— | — | ").join("")}— | — | — | — |`);
     continue;
   }
-  const f = r.flopsPerToken!, rw = r.rates!.wasm, rj = r.rates!.js;
-  const gw = (rw.median * f) / 1e9, gj = (rj.median * f) / 1e9;
-  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${fmtRate(rj)} | ${sig(gj)} | ${sig((100 * gj) / peakGflops)} % | ${(rw.median / rj.median).toFixed(1)}× | ${r.rates!.hand ? fmtRate(r.rates!.hand) : "— (training only)"} | ${r.rates!.hand ? `${(rj.median / r.rates!.hand.median).toFixed(2)}×` : "—"} |`);
+  const f = r.flopsPerToken!, rates = r.rates!, rw = rates[wasmKeys[0]], rj = rates.js, hand = rates.hand;
+  const gw = (rw.median * f) / 1e9;
+  const threaded = extraThreads.map((n) => `${fmtRate(rates[`wasm×${n}`])} | ${(rates[`wasm×${n}`].median / rw.median).toFixed(2)}× | `).join("");
+  lines.push(`| ${r.id} | ${r.description} | ${fmtInt(f)} | ${fmtRate(rw)} | ${sig(gw)} | ${sig((100 * gw) / peakGflops)} % | ${threaded}` +
+    `${rj ? fmtRate(rj) : `— (${r.notes.js})`} | ${rj ? `${(rw.median / rj.median).toFixed(1)}×` : "—"} | ${hand ? fmtRate(hand) : `— (${r.notes.hand})`} | ${hand && rj ? `${(rj.median / hand.median).toFixed(2)}×` : "—"} |`);
 }
 lines.push("");
-lines.push("Hand-written JS: bench/handwritten.ts, a plain Float32Array trainer for exactly this model (one array per tensor, per-token loops as one writes them by hand), " +
+lines.push("Hand-written JS: bench/handwritten.ts, the best plain Float32Array trainer we could write for exactly this model (vanilla RNN, SGD), " +
   "timed in the same interleaved rounds; it agrees with bptt on the first loss and the loss after one SGD step (" + handChecks.map((c) => `${c.id} ${c.difference.toExponential(1)}`).join(", ") + "). " +
   "It is the yardstick for the pure-TS backend being a fair baseline.");
+lines.push("");
+lines.push("### Against PyTorch and NumPy");
+lines.push("");
+if (peers === null) {
+  lines.push(`Skipped: ${peerNote}.`);
+} else {
+  const i = peers.info;
+  const torchCols = peers.available.includes("torch") ? torchThreads : [];
+  lines.push(`bench/peers.py in one persistent Python ${i.python} process, its blocks interleaved with bptt's in the same rounds (timed inside Python). ` +
+    `${i.torch ? `PyTorch ${i.torch} CPU (BLAS_INFO=${i.torchBlas}, CPU capability ${i.torchCpu}): nn.RNN / nn.LSTM + nn.Linear on a one-hot input (built before timing), F.cross_entropy, torch.optim.SGD or Adam, clip_grad_norm_ where the workload clips; generation under no_grad with torch.multinomial. ` : `${peerNote}. `}` +
+    `NumPy ${i.numpy}: hand-written BPTT (float32; input side of all steps as one gather, one product per step each way, head and weight gradients as whole-window products), one thread. ` +
+    `BLAS libraries loaded in the Python process: ${i.libraries.map((l) => l.split("/").slice(-2).join("/")).join(", ") || "none found"}. ` +
+    "Each peer gets bptt's initial weights and batches and must agree with bptt on the summed loss of the first batch and, after one step, of the second (relative < 1e-4), or on next-token probabilities (< 1e-5), before it is timed: " +
+    peerChecks.map((c) => `${c.id} ${c.peer} ${c.difference.toExponential(1)}`).join(", ") + ".");
+  lines.push("");
+  const bestKey = wasmKeys[wasmKeys.length - 1];
+  lines.push(`| workload | ${torchCols.map((n) => `PyTorch ${threadsLabel(n)} | `).join("")}NumPy 1 thread | ${torchCols.map((n) => `bptt ${threadsLabel(n === 1 ? 1 : maxThreads)} ÷ PyTorch ${threadsLabel(n)} | `).join("")}bptt 1 thread ÷ NumPy |`);
+  lines.push(`| --- | ${torchCols.map(() => "---: | ").join("")}---: | ${torchCols.map(() => "---: | ").join("")}---: |`);
+  for (const r of rows) {
+    if (r.missing !== undefined) continue;
+    const rates = r.rates!, mine1 = rates[wasmKeys[0]], mineAll = rates[bestKey];
+    const ratio = (x: Spread, y: Spread | undefined) => (y ? `${sig(x.median / y.median)}×` : "—");
+    lines.push(`| ${r.id} | ${torchCols.map((n) => `${rates[`torch×${n}`] ? fmtRate(rates[`torch×${n}`]) : r.notes.torch ?? "—"} | `).join("")}${rates["numpy×1"] ? fmtRate(rates["numpy×1"]) : r.notes.numpy ?? "—"} | ` +
+      `${torchCols.map((n) => `${ratio(n === 1 ? mine1 : mineAll, rates[`torch×${n}`])} | `).join("")}${ratio(mine1, rates["numpy×1"])} |`);
+  }
+}
 lines.push("");
 lines.push("### Against TensorFlow.js");
 lines.push("");
@@ -338,7 +463,7 @@ for (const t of tfRows) {
   const cell = (b: TfBackendName) => t.rates[b] ? fmtRate(t.rates[b]!) : t.notes[b] ?? "—";
   const pct = (b: TfBackendName) => t.rates[b] && r.flopsPerToken ? `${sig((100 * t.rates[b]!.median * r.flopsPerToken) / 1e9 / peakGflops)} %` : "—";
   const ratio = (x: Spread | undefined, y: Spread | undefined) => x && y ? `${sig(x.median / y.median)}×` : "—";
-  lines.push(`| ${t.id} | ${cell("cpu")} | ${pct("cpu")} | ${cell("wasm")} | ${pct("wasm")} | ${ratio(r.rates?.wasm, t.rates.wasm)} | ${ratio(r.rates?.wasm, t.rates.cpu)} | ${ratio(r.rates?.js, t.rates.wasm)} |`);
+  lines.push(`| ${t.id} | ${cell("cpu")} | ${pct("cpu")} | ${cell("wasm")} | ${pct("wasm")} | ${ratio(r.rates?.["wasm×1"], t.rates.wasm)} | ${ratio(r.rates?.["wasm×1"], t.rates.cpu)} | ${ratio(r.rates?.js, t.rates.wasm)} |`);
 }
 lines.push("");
 lines.push("FLOP/token against the issue's reference figures: " +
@@ -347,8 +472,8 @@ lines.push("FLOP/token against the issue's reference figures: " +
 lines.push("");
 lines.push("## Memory");
 lines.push("");
-lines.push("Wasm arena in use (`model.memoryBytes`, after one training step) against the theoretical minimum of one window of full BPTT with plain SGD:");
-lines.push("4 bytes × [ 2·P (parameters + gradients) + 0 (SGD state) + (T+1)·B·H (h_0…h_T) + T·B·V (logits → ∂E/∂logits in place) + 2·T·B (ids) + B·H (running δ) ], P = 2·V·H + H·H + 2·H + V.");
+lines.push("Wasm arena in use (`model.memoryBytes`, after one training step) against the theoretical minimum of one window of full BPTT (W1–W5 plain SGD, W6–W7 Adam):");
+lines.push("4 bytes × [ 2·P (parameters + gradients) + (0 for SGD, 2·P for Adam) + (T+1)·B·H (h_0…h_T) + T·B·V (logits → ∂E/∂logits in place) + 2·T·B (ids) + B·H (running δ) ], P = 2·V·H + H·H + 2·H + V.");
 lines.push("");
 lines.push("| workload | parameters | gradients | optimizer | activations | minimum | Wasm in use | in use / minimum | Wasm memory reserved |");
 lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -365,6 +490,7 @@ for (const h of heap) {
 }
 const report = lines.join("\n") + "\n";
 process.stdout.write("\n" + report);
+await endThreads();
 if (write) {
   const out = join(dirname(fileURLToPath(import.meta.url)), "..", "bench", "RESULTS.md");
   writeFileSync(out, report.replace("# bptt benchmark", "# bptt benchmark results\n\nProduced by `npm run bench` (full run); `npm run bench -- --quick` prints a shorter run without writing this file."));

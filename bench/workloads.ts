@@ -1,7 +1,9 @@
 /**
- * The benchmark workloads: a vanilla tanh RNN (or an LSTM for W4) over random tokens (uniform in
- * [0, V) from a fixed seed), cross-entropy summed over time, trained by full BPTT + plain SGD, or
- * sampled from.
+ * The benchmark workloads: a vanilla tanh RNN (or an LSTM for W4 and W6) over random tokens
+ * (uniform in [0, V) from a fixed seed), trained by full BPTT, or sampled from. W1–W4: the loss
+ * summed over time and batch, plain SGD (learning rate 0.01). W6 and W7 are the char-LM setup
+ * of issue 9 (V 83, H 256, T 64, B 32): the mean loss, gradients clipped to global norm 1, Adam
+ * at 2e-3 — the same random tokens, since the data does not change the work.
  */
 import { RNN, Random, Trainer, generate, type Batch } from "../src/index.js";
 // the pure-TS backend is a subpath of its own: importing it makes backend "js" available
@@ -19,6 +21,11 @@ export interface TrainingWorkload {
   H: number;
   T: number;
   B: number;
+  /** Optimizer and loss settings; SGD at 0.01 on the summed loss, no clipping, unless given. */
+  optimizer?: "sgd" | "adam";
+  learningRate?: number;
+  clipNorm?: number;
+  reduction?: "sum" | "mean";
 }
 
 export interface GenerationWorkload {
@@ -45,7 +52,27 @@ export const workloads: Workload[] = [
   { kind: "train", id: "W3", V: 65, H: 256, T: 32, B: 32 },
   { kind: "train", id: "W4", cell: "lstm", V: 65, H: 128, T: 25, B: 1 },
   { kind: "generate", id: "W5", V: 65, H: 256, length: 500 },
+  { kind: "train", id: "W6", cell: "lstm", V: 83, H: 256, T: 64, B: 32, optimizer: "adam", learningRate: 2e-3, clipNorm: 1, reduction: "mean" },
+  { kind: "train", id: "W7", V: 83, H: 256, T: 64, B: 32, optimizer: "adam", learningRate: 2e-3, clipNorm: 1, reduction: "mean" },
 ];
+
+export interface TrainerSettings {
+  optimizer: "sgd" | "adam";
+  learningRate: number;
+  clipNorm?: number;
+  reduction: "sum" | "mean";
+}
+
+/** The optimizer and loss settings of a training workload, defaults filled in. */
+export function trainerSettings(w: TrainingWorkload): TrainerSettings {
+  return { optimizer: w.optimizer ?? "sgd", learningRate: w.learningRate ?? 0.01, clipNorm: w.clipNorm, reduction: w.reduction ?? "sum" };
+}
+
+/** bptt's Trainer for a workload's model, with the workload's settings. */
+export function makeTrainer(w: TrainingWorkload, model: RNN): Trainer {
+  const s = trainerSettings(w);
+  return new Trainer(model, { optimizer: s.optimizer, learningRate: s.learningRate, clipNorm: s.clipNorm, reduction: s.reduction });
+}
 
 export const MODEL_SEED = 1234;
 export const DATA_SEED = 42;
@@ -56,7 +83,9 @@ const BATCHES = 8;
 export function describeWorkload(w: Workload): string {
   if (w.kind === "missing") return w.description;
   if (w.kind === "generate") return `generate, V=${w.V} H=${w.H}`;
-  return `train${w.cell === "lstm" ? " LSTM" : ""}, V=${w.V} H=${w.H} T=${w.T} B=${w.B}`;
+  const s = trainerSettings(w);
+  const extra = s.optimizer === "sgd" && s.clipNorm === undefined ? "" : `, ${s.optimizer === "adam" ? "Adam" : "SGD"}${s.clipNorm !== undefined ? `, clip ${s.clipNorm}` : ""}`;
+  return `train${w.cell === "lstm" ? " LSTM" : ""}, V=${w.V} H=${w.H} T=${w.T} B=${w.B}${extra}`;
 }
 
 export function flopsPerToken(w: TrainingWorkload | GenerationWorkload): number {
@@ -106,7 +135,7 @@ export interface Runner {
 
 export function trainingRunner(w: TrainingWorkload, backend: Backend): Runner {
   const model = makeModel(w, backend);
-  const trainer = new Trainer(model, { learningRate: 0.01 });
+  const trainer = makeTrainer(w, model);
   const batches = makeBatches(w);
   let n = 0;
   return {
