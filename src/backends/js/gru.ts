@@ -1,6 +1,7 @@
 import type { Ptr } from "../../backend.js";
 import type { JsMemory } from "./memory.js";
-import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
+import { matmulNN, matmulTN } from "./matmul.js";
+import { matvecRows } from "./matvec.js";
 import { inputGradients, inputProduct, sigmoid } from "./gated.js";
 
 /**
@@ -18,7 +19,7 @@ export function gruForward(m: JsMemory, hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, t
   for (let t = 0; t < T; t++) {
     const qt = ghs + t * B * G * 4;
     const hPrev = t === 0 ? h0 : hs + (t - 1) * BH * 4;
-    matmulNT(m, qt, hPrev, Whh, B, G, H, 0);
+    matvecRows(m, qt, hPrev, Whh, B, G, H, 0);
     for (let b = 0; b < B; b++) {
       const a = (gates >> 2) + (t * B + b) * G, q = (qt >> 2) + b * G;
       const h = (hs >> 2) + t * BH + b * H, hp = (hPrev >> 2) + b * H;

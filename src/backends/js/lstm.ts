@@ -1,6 +1,7 @@
 import type { Ptr } from "../../backend.js";
 import type { JsMemory } from "./memory.js";
-import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
+import { matmulNN, matmulTN } from "./matmul.js";
+import { matvecRows } from "./matvec.js";
 import { inputGradients, inputProduct, sigmoid } from "./gated.js";
 
 /**
@@ -19,7 +20,7 @@ export function lstmForward(m: JsMemory, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: P
     const gt = gates + t * B * G * 4;
     const hPrev = t === 0 ? h0 : hs + (t - 1) * BH * 4;
     const cPrev = t === 0 ? c0 >> 2 : (cs >> 2) + (t - 1) * BH;
-    matmulNT(m, gt, hPrev, Whh, B, G, H, 1);
+    matvecRows(m, gt, hPrev, Whh, B, G, H, 1);
     for (let b = 0; b < B; b++) {
       const a = (gt >> 2) + b * G, s = t * BH + b * H, cp = cPrev + b * H;
       const h = (hs >> 2) + s, c = (cs >> 2) + s, tc = (tanhCs >> 2) + s;

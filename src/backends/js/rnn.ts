@@ -1,6 +1,7 @@
 import { Activation, type Ptr } from "../../backend.js";
 import type { JsMemory } from "./memory.js";
 import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
+import { matvecRows } from "./matvec.js";
 
 /**
  * Vanilla (Elman) cell over a window, time-major:
@@ -24,7 +25,7 @@ export function rnnForward(m: JsMemory, hs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, W
   for (let t = 0; t < T; t++) {
     const ht = hs + t * B * H * 4;
     const hPrev = t === 0 ? h0 : ht - B * H * 4;
-    matmulNT(m, ht, hPrev, Whh, B, H, H, 1);
+    matvecRows(m, ht, hPrev, Whh, B, H, H, 1);
     const base = ht >> 2;
     const relu = act === Activation.Relu;
     for (let b = 0; b < B; b++) {
