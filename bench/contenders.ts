@@ -46,16 +46,14 @@ export function bpttContender(w: TrainingWorkload | GenerationWorkload, backend:
   };
 }
 
-/** Whether bench/handwritten.ts trains this workload: vanilla tanh RNN, SGD, no clipping. */
+/** Whether bench/handwritten.ts trains this workload: the vanilla tanh RNN. */
 export function handwrittenFits(w: TrainingWorkload | GenerationWorkload): w is TrainingWorkload {
-  if (w.kind !== "train" || (w.cell ?? "rnn") !== "rnn") return false;
-  const s = trainerSettings(w);
-  return s.optimizer === "sgd" && s.clipNorm === undefined && s.reduction === "sum";
+  return w.kind === "train" && (w.cell ?? "rnn") === "rnn";
 }
 
 export function handContender(w: TrainingWorkload): Contender {
   const source = makeModel(w, "js"); // weights of the same seed, copied out
-  const r = handwrittenRunner(source, makeBatches(w), trainerSettings(w).learningRate);
+  const r = handwrittenRunner(source, makeBatches(w), trainerSettings(w));
   source.dispose();
   const units = tokensPerCall(w);
   let calls = 1;

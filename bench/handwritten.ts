@@ -3,8 +3,9 @@
  * model — one Float32Array per tensor, no kernel contract, no arena, no validation — and as fast
  * as we could make plain typed-array JavaScript, so that "the pure-TS backend is a fair baseline"
  * is measured in the same run instead of assumed. Same math as bptt (tanh RNN, one-hot input,
- * linear head, summed softmax cross-entropy, full BPTT, plain SGD); weights copied from a bptt
- * model, so the first loss must agree before it is timed. Training workloads only.
+ * linear head, softmax cross-entropy summed or averaged, full BPTT, plain SGD or Adam, optional
+ * clipping to a global gradient norm); weights copied from a bptt model, so the first loss and the
+ * loss after one step must agree before it is timed. Training workloads of the vanilla RNN only.
  *
  * What makes it fast (each measured against the simpler loop, bench/RESULTS.md):
  *   - dot products in blocks: 2 rows of the left operand × 4 rows of the right one, 8 accumulators,
@@ -14,12 +15,23 @@
  *   - h_{-1} = 0: no recurrent product at t = 0 forward, no carry out of t = 0 backward,
  *     and step 0 adds nothing to dW_hh;
  *   - W_ih kept transposed, (V, H), so the one-hot input reads and its gradient writes one row;
- *     the two recurrent biases kept as their sum (only the sum enters the model; SGD moves it
- *     by twice the shared gradient).
+ *     the two recurrent biases kept as their sum (only the sum enters the model; both get the same
+ *     gradient and the same optimizer state, so the sum moves by twice one bias's update).
  * Arithmetic is in float64 (JavaScript numbers), rounded to float32 when stored.
  */
 import type { RNN } from "../src/index.js";
 import type { Batch } from "../src/batch.js";
+
+export interface HandwrittenSettings {
+  optimizer: "sgd" | "adam";
+  learningRate: number;
+  /** Rescale the gradients when their global L2 norm exceeds this (as torch.nn.utils.clip_grad_norm_). */
+  clipNorm?: number;
+  /** "mean": gradients of the loss divided by T·B. */
+  reduction: "sum" | "mean";
+}
+
+const BETA1 = 0.9, BETA2 = 0.999, EPS = 1e-8; // torch.optim.Adam's defaults, as bptt's
 
 export interface HandwrittenTrainer {
   /** One SGD step on a batch; returns the summed loss before the update. */
@@ -122,7 +134,8 @@ function addProductTN(c: Float32Array, a: Float32Array, a0: number, b: Float32Ar
   }
 }
 
-export function handwrittenTrainer(model: RNN, learningRate: number, T: number, B: number): HandwrittenTrainer {
+export function handwrittenTrainer(model: RNN, settings: HandwrittenSettings, T: number, B: number): HandwrittenTrainer {
+  const { optimizer, learningRate, clipNorm, reduction } = settings;
   const V = model.config.inputSize, H = model.config.hiddenSize, TB = T * B;
   const Wih = model.getParameter("rnn.weight_ih_l0"); // (H,V)
   const WxT = new Float32Array(V * H); // (V,H) = W_ihᵀ
@@ -139,6 +152,11 @@ export function handwrittenTrainer(model: RNN, learningRate: number, T: number, 
   const ps = new Float32Array(TB * V); // (T,B,V) logits → probabilities → ∂E/∂logits
   const ds = new Float32Array(TB * H); // (T,B,H) ∂E/∂h from the head, then δ (pre-activation gradients)
   const carry = new Float32Array(B * H); // (B,H) W_hhᵀ δ_{t+1}
+  // [parameter, gradient, how many of bptt's parameters it stands for]
+  const tensors: [Float32Array, Float32Array, number][] = [[WxT, dWxT, 1], [Whh, dWhh, 1], [bias, db, 2], [Why, dWhy, 1], [by, dby, 1]];
+  // Adam's first and second moments per tensor (empty for SGD)
+  const moments = tensors.map(([p]) => optimizer === "adam" ? [new Float32Array(p.length), new Float32Array(p.length)] : []);
+  let steps = 0;
 
   /** Fills hs and ps (probabilities); returns the summed loss. Token ids are (B,T) row-major. */
   function forward(batch: Batch): number {
@@ -174,6 +192,10 @@ export function handwrittenTrainer(model: RNN, learningRate: number, T: number, 
     const loss = forward(batch);
     const x = batch.inputs, y = batch.targets!;
     for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) ps[(t * B + b) * V + y[b * T + t]] -= 1;
+    if (reduction === "mean") {
+      const inv = 1 / TB;
+      for (let i = 0; i < ps.length; i++) ps[i] *= inv;
+    }
     // the head over the whole window: ∂E/∂h (TB,H) = G W_hy; dW_hy = Gᵀ hs; db_y = Σ G
     productNN(ds, 0, ps, 0, Why, TB, H, V);
     dWhy.fill(0);
@@ -205,21 +227,50 @@ export function handwrittenTrainer(model: RNN, learningRate: number, T: number, 
         }
       }
     }
-    for (let i = 0; i < WxT.length; i++) WxT[i] -= learningRate * dWxT[i];
-    for (let i = 0; i < Whh.length; i++) Whh[i] -= learningRate * dWhh[i];
-    for (let i = 0; i < H; i++) bias[i] -= 2 * learningRate * db[i];
-    for (let i = 0; i < Why.length; i++) Why[i] -= learningRate * dWhy[i];
-    for (let i = 0; i < V; i++) by[i] -= learningRate * dby[i];
+    update();
     return loss;
+  }
+
+  /** Clipping to the global norm (the bias sum counts as the two biases it stands for), then SGD or Adam. */
+  function update(): void {
+    if (clipNorm !== undefined) {
+      let sumSq = 0;
+      for (const [, g, n] of tensors) {
+        let s = 0;
+        for (let i = 0; i < g.length; i++) s += g[i] * g[i];
+        sumSq += n * s;
+      }
+      const coef = clipNorm / (Math.sqrt(sumSq) + 1e-6);
+      if (coef < 1) for (const [, g] of tensors) for (let i = 0; i < g.length; i++) g[i] *= coef;
+    }
+    if (optimizer === "sgd") {
+      for (const [p, g, n] of tensors) {
+        const rate = n * learningRate;
+        for (let i = 0; i < p.length; i++) p[i] -= rate * g[i];
+      }
+      return;
+    }
+    steps++;
+    const stepSize = learningRate / (1 - BETA1 ** steps), bc2 = Math.sqrt(1 - BETA2 ** steps);
+    tensors.forEach(([p, g, n], k) => {
+      const [m, v] = moments[k];
+      const rate = n * stepSize;
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i];
+        const mi = (m[i] = BETA1 * m[i] + (1 - BETA1) * gi);
+        const vi = (v[i] = BETA2 * v[i] + (1 - BETA2) * gi * gi);
+        p[i] -= (rate * mi) / (Math.sqrt(vi) / bc2 + EPS);
+      }
+    });
   }
 
   return { step, loss: forward };
 }
 
 /** A timed runner over the workload's batches (cycling), as workloads.trainingRunner. */
-export function handwrittenRunner(model: RNN, batches: Batch[], learningRate: number): { call: () => void; dispose: () => void } {
+export function handwrittenRunner(model: RNN, batches: Batch[], settings: HandwrittenSettings): { call: () => void; dispose: () => void } {
   const { batchSize: B, seqLen: T } = batches[0];
-  const trainer = handwrittenTrainer(model, learningRate, T, B);
+  const trainer = handwrittenTrainer(model, settings, T, B);
   let n = 0;
   return {
     call: () => {
