@@ -232,8 +232,13 @@ for (const w of workloads) {
   }
   for (const c of contenders) await c.warmUp(plan);
   const samples = new Map<string, number[]>(contenders.map((c) => [c.key, []]));
+  // each round starts one contender later, so that none always follows the same one (a peer's
+  // threads may still spin for a moment after its block)
   for (let rep = 0; rep < plan.repetitions; rep++) {
-    for (const c of contenders) samples.get(c.key)!.push(await c.block());
+    for (let n = 0; n < contenders.length; n++) {
+      const c = contenders[(rep + n) % contenders.length];
+      samples.get(c.key)!.push(await c.block());
+    }
     peakSamples.push(probe.sample());
   }
   await useThreads(1, threads);
