@@ -76,28 +76,32 @@ _openblas = None
 
 
 def openblas():
-    """ctypes handle of the loaded OpenBLAS (for its thread count), or None."""
+    """The loaded OpenBLAS's set-thread-count function (ctypes), or None."""
     global _openblas
     if _openblas is None:
         import ctypes
         _openblas = False
+        # Debian's OpenBLAS, and the scipy-openblas that pip's NumPy wheels bundle (prefixed symbols)
+        names = ["openblas_set_num_threads", "scipy_openblas_set_num_threads64_", "scipy_openblas_set_num_threads"]
         for path in loaded_libraries():
             if "openblas" in path:
                 try:
                     lib = ctypes.CDLL(path)
-                    lib.openblas_set_num_threads
-                    _openblas = lib
-                except (OSError, AttributeError):
-                    pass
+                except OSError:
+                    continue
+                for name in names:
+                    if hasattr(lib, name):
+                        _openblas = getattr(lib, name)
+                        break
     return _openblas or None
 
 
 def set_threads(n):
     if torch is not None:
         torch.set_num_threads(n)
-    lib = openblas()
-    if lib is not None:
-        lib.openblas_set_num_threads(n)
+    set_blas_threads = openblas()
+    if set_blas_threads is not None:
+        set_blas_threads(n)
 
 
 # ---------------------------------------------------------------- NumPy, hand-written

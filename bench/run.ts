@@ -23,7 +23,7 @@ import { referenceFlopsPerToken } from "./flops.js";
 import { heapGrowth, minimumBytes, modelBytes } from "./memory.js";
 import { handwrittenTrainer } from "./handwritten.js";
 import { peakProbe } from "./peak.js";
-import { peerContender, startPeers, type PeerContender, type PeerName, type Peers } from "./peers.js";
+import { peerContender, startPeers, type PeerContender, type PeerInfo, type PeerName, type Peers } from "./peers.js";
 import { loadTf, tfGenerationRunner, tfTrainingRunner, type TfBackendName, type TfRunner } from "./tfjs.js";
 import { spread, timeBlock, warmUp, type Spread, type TimingPlan } from "./stats.js";
 import { endThreads, threadSupport, useThreads } from "./threads.js";
@@ -101,6 +101,12 @@ log(`peak probe: ${spread(peakSamples).median.toFixed(1)} GFLOP/s at the start`)
 
 // ---------------------------------------------------------------- threads and peers
 
+/** Whether the Python process runs on no optimised BLAS (Debian's reference libblas, say). */
+function referenceBlas(info: PeerInfo): boolean {
+  return !info.libraries.some((l) => /openblas|mkl|blis|atlas|flexiblas/i.test(l));
+}
+const REFERENCE_BLAS_NOTE = "no optimised BLAS (OpenBLAS, MKL, BLIS) is loaded in the Python process: NumPy and PyTorch run 5–25× slower than they can, and their columns understate them (on Debian: apt-get install libopenblas0-openmp)";
+
 const threads = await threadSupport();
 log(threads.note === null ? `bptt threads: timing ${threads.counts.join(", ")}` : `bptt threads: one only (${threads.note})`);
 const maxThreads = Math.max(...threads.counts);
@@ -115,6 +121,7 @@ if (peers === null) log(`peers skipped: ${peerNote}`);
 else {
   const i = peers.info;
   log(`peers: Python ${i.python}, NumPy ${i.numpy}${i.torch ? `, PyTorch ${i.torch} (BLAS_INFO=${i.torchBlas}, CPU ${i.torchCpu})` : ` (${peerNote})`}; BLAS in use: ${i.libraries.join(", ") || "none found"}`);
+  if (referenceBlas(i)) log(`peers: WARNING: ${REFERENCE_BLAS_NOTE}`);
 }
 
 // ---------------------------------------------------------------- hand-written check
@@ -436,8 +443,9 @@ if (peers === null) {
   const torchCols = peers.available.includes("torch") ? torchThreads : [];
   lines.push(`bench/peers.py in one persistent Python ${i.python} process, its blocks interleaved with bptt's in the same rounds (timed inside Python). ` +
     `${i.torch ? `PyTorch ${i.torch} CPU (BLAS_INFO=${i.torchBlas}, CPU capability ${i.torchCpu}): nn.RNN / nn.LSTM + nn.Linear on a one-hot input (built before timing), F.cross_entropy, torch.optim.SGD or Adam, clip_grad_norm_ where the workload clips; generation under no_grad with torch.multinomial. ` : `${peerNote}. `}` +
-    `NumPy ${i.numpy}: hand-written BPTT (float32; input side of all steps as one gather, one product per step each way, head and weight gradients as whole-window products), one thread. ` +
-    `BLAS libraries loaded in the Python process: ${i.libraries.map((l) => l.split("/").slice(-2).join("/")).join(", ") || "none found"}. ` +
+    `NumPy ${i.numpy}: hand-written BPTT (float32; input side of all steps as one gather, one product per step each way, head and weight gradients as whole-window products), ` +
+    `${i.openblasThreadControl || i.torch !== undefined ? "one thread" : "**its BLAS thread count could not be set: it may use every core**"}. ` +
+    `BLAS libraries loaded in the Python process: ${i.libraries.map((l) => l.split("/").slice(-2).join("/")).join(", ") || "none found"}${referenceBlas(i) ? ` — **${REFERENCE_BLAS_NOTE}**` : ""}. ` +
     "Each peer gets bptt's initial weights and batches and must agree with bptt on the summed loss of the first batch and, after one step, of the second (relative < 1e-4), or on next-token probabilities (< 1e-5), before it is timed: " +
     peerChecks.map((c) => `${c.id} ${c.peer} ${c.difference.toExponential(1)}`).join(", ") + ".");
   lines.push("");
