@@ -401,6 +401,8 @@ contenders = {}
 
 def setup(msg):
     w = msg["workload"]
+    if w.get("cell", "rnn") not in ("rnn", "lstm"):
+        raise ValueError(f"bench/peers.py has no {w['cell']} cell (only rnn and lstm)")
     weights = {n: f32(msg["weights"][n]).reshape(s) for n, s in shapes(w).items()}
     peer = msg["peer"]
     if peer == "torch" and torch is None:
