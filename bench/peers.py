@@ -140,47 +140,49 @@ class NumpyTrainer:
     def forward(self, ids, tgt):
         WxT, Whh, bi, bh, Why, by = self.p
         T, B, H = self.T, self.B, self.H
-        pre = WxT[ids] + (bi + bh)  # (T, B, G·H)
-        hs = np.zeros((T + 1, B, H), np.float32)
+        pre = WxT[ids]  # (T, B, G·H): the input side of every step
+        pre += bi + bh
+        hs = np.empty((T + 1, B, H), np.float32)  # hs[t + 1] = h_t; hs[0] = h_{-1} = 0
+        hs[0] = 0
+        WhhT = Whh.T
         if self.lstm:
-            cs = np.zeros((T + 1, B, H), np.float32)
+            # pre[t] becomes the gates i, f, g, o of step t
+            cs = np.empty((T + 1, B, H), np.float32)
+            cs[0] = 0
             tcs = np.empty((T, B, H), np.float32)
-            WhhT = Whh.T
+            g_pre = np.empty((B, H), np.float32)
             for t in range(T):
                 a = pre[t]
                 if t > 0:
                     a += hs[t] @ WhhT
-                s = a[:, :2 * H]
-                s *= -1
-                np.exp(s, out=s)
-                s += 1
-                np.reciprocal(s, out=s)
-                np.tanh(a[:, 2 * H:3 * H], out=a[:, 2 * H:3 * H])
-                o = a[:, 3 * H:]
-                o *= -1
-                np.exp(o, out=o)
-                o += 1
-                np.reciprocal(o, out=o)
+                g_pre[...] = a[:, 2 * H:3 * H]
+                np.negative(a, out=a)  # σ over all four blocks, then tanh over g
+                np.exp(a, out=a)
+                a += 1
+                np.reciprocal(a, out=a)
+                np.tanh(g_pre, out=a[:, 2 * H:3 * H])
                 c = cs[t + 1]
                 np.multiply(a[:, H:2 * H], cs[t], out=c)
                 c += a[:, :H] * a[:, 2 * H:3 * H]
                 np.tanh(c, out=tcs[t])
-                np.multiply(o, tcs[t], out=hs[t + 1])
+                np.multiply(a[:, 3 * H:], tcs[t], out=hs[t + 1])
             cache = (pre, hs, cs, tcs)
         else:
-            WhhT = Whh.T
-            for t in range(T):
+            np.tanh(pre[0], out=hs[1])
+            for t in range(1, T):
                 a = pre[t]
-                if t > 0:
-                    a += hs[t] @ WhhT
+                a += hs[t] @ WhhT
                 np.tanh(a, out=hs[t + 1])
             cache = (hs,)
         flat = hs[1:].reshape(T * B, H)
-        logits = flat @ Why.T + by
+        logits = flat @ Why.T
+        logits += by
         logits -= logits.max(axis=1, keepdims=True)
+        picked = logits[np.arange(T * B), tgt].astype(np.float64)  # z_target − max
         np.exp(logits, out=logits)
-        logits /= logits.sum(axis=1, keepdims=True)
-        loss = -float(np.log(logits[np.arange(T * B), tgt].astype(np.float64)).sum())
+        sums = logits.sum(axis=1, keepdims=True)
+        logits /= sums
+        loss = float(np.log(sums[:, 0].astype(np.float64)).sum() - picked.sum())  # Σ log Σ e^(z − max) − (z_target − max)
         return loss, logits, cache
 
     def loss(self, k):
@@ -188,6 +190,11 @@ class NumpyTrainer:
         return self.forward(ids, tgt)[0]
 
     def step(self, k):
+        """
+        One training step. Everything that does not depend on the recurrence (derivatives of the
+        activations, the head's gradients) is computed for all steps at once; the time loop keeps
+        only what carries from step to step.
+        """
         ids, tgt, onehot = self.batches[k]
         WxT, Whh, bi, bh, Why, by = self.p
         T, B, H = self.T, self.B, self.H
@@ -200,34 +207,41 @@ class NumpyTrainer:
         dWhy = dlogits.T @ flat
         dby = dlogits.sum(axis=0)
         dH = (dlogits @ Why).reshape(T, B, H)
+        carry = np.zeros((B, H), np.float32)  # W_hhᵀ δ_{t+1}
         if self.lstm:
             pre, hs, cs, tcs = cache
+            gi, gf, gg, go = pre[..., :H], pre[..., H:2 * H], pre[..., 2 * H:3 * H], pre[..., 3 * H:]
+            # per-step factors: dc_t = dc_{t+1} f_{t+1} + dh_t · kc;  δo = dh_t · ko;  δi, δg, δf = dc_t · ki, kg, kf
+            kc = go * (1 - tcs * tcs)
+            ko = tcs * go * (1 - go)
+            ki = gg * gi * (1 - gi)
+            kg = gi * (1 - gg * gg)
+            kf = cs[:T] * gf * (1 - gf)
             d = np.empty_like(pre)  # δ of the gates' pre-activations
-            dh = np.zeros((B, H), np.float32)
+            dh = np.empty((B, H), np.float32)
             dc = np.zeros((B, H), np.float32)
+            tmp = np.empty((B, H), np.float32)
             for t in range(T - 1, -1, -1):
-                gi, gf, gg, go = pre[t, :, :H], pre[t, :, H:2 * H], pre[t, :, 2 * H:3 * H], pre[t, :, 3 * H:]
-                dh += dH[t]
-                tc = tcs[t]
-                dc += dh * go * (1 - tc * tc)
+                np.add(dH[t], carry, out=dh)
+                if t < T - 1:
+                    dc *= gf[t + 1]
+                np.multiply(dh, kc[t], out=tmp)
+                dc += tmp
                 dt = d[t]
-                np.multiply(dh * tc, go * (1 - go), out=dt[:, 3 * H:])
-                np.multiply(dc * gg, gi * (1 - gi), out=dt[:, :H])
-                np.multiply(dc * gi, 1 - gg * gg, out=dt[:, 2 * H:3 * H])
-                np.multiply(dc * cs[t], gf * (1 - gf), out=dt[:, H:2 * H])
-                dc *= gf
+                np.multiply(dh, ko[t], out=dt[:, 3 * H:])
+                np.multiply(dc, ki[t], out=dt[:, :H])
+                np.multiply(dc, kg[t], out=dt[:, 2 * H:3 * H])
+                np.multiply(dc, kf[t], out=dt[:, H:2 * H])
                 if t > 0:
-                    dh = dt @ Whh
+                    np.dot(dt, Whh, out=carry)
             D = d.reshape(T * B, 4 * H)
         else:
-            d = np.empty((T, B, H), np.float32)
-            dh = np.zeros((B, H), np.float32)
+            d = 1 - hs[1:] * hs[1:]  # tanh' for every step, then δ
             for t in range(T - 1, -1, -1):
-                dh += dH[t]
-                h = hs[t + 1]
-                np.multiply(dh, 1 - h * h, out=d[t])
+                dt = d[t]
+                dt *= dH[t] + carry if t < T - 1 else dH[t]
                 if t > 0:
-                    dh = d[t] @ Whh
+                    np.dot(dt, Whh, out=carry)
             D = d.reshape(T * B, H)
         # h_{-1} = 0: step 0 adds nothing to dW_hh
         dWhh = D[B:].T @ hs[1:T].reshape((T - 1) * B, H) if T > 1 else np.zeros_like(Whh)
