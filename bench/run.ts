@@ -72,6 +72,15 @@ const env = {
   loadAtStart: loadavg()[0],
 };
 
+/**
+ * With other processes holding cores, a multi-threaded run waits at every barrier for a thread the
+ * OS has descheduled: PyTorch's two-thread steps were measured 4–80× slower than its one-thread
+ * steps on this 2-core machine at load 3–5, and 1.3× faster alone. Say so instead of printing it as a result.
+ */
+const busyCores = env.loadAtStart > cpuList.length - 1;
+const BUSY_NOTE = `the load average at start (${env.loadAtStart.toFixed(2)}) says other processes hold some of the ${cpuList.length} cores: the columns with more than one thread measure that contention, not the code`;
+if (busyCores) log(`WARNING: ${BUSY_NOTE}`);
+
 // ---------------------------------------------------------------- checks before timing
 
 const checks: CheckResult[] = [];
@@ -404,6 +413,7 @@ lines.push(`- date: ${env.date}`);
 lines.push(`- CPU: ${env.cpu}`);
 lines.push(`- Node ${env.node}, V8 ${env.v8}, ${env.platform}`);
 lines.push(`- 1-minute load average at start ${env.loadAtStart.toFixed(2)}, at end ${loadavg()[0].toFixed(2)} (other processes share the ${cpuList.length} cores; the peak probe runs under the same conditions)`);
+if (busyCores) lines.push(`- **${BUSY_NOTE}**`);
 lines.push(`- mode: ${env.mode} — warm-up ≥ ${plan.minWarmupCalls} calls, up to ${plan.warmupCalls} calls or ${plan.warmupSeconds} s; ${plan.repetitions} timed blocks of ≥ ${plan.blockSeconds} s per contender, every contender's blocks interleaved in rounds (bptt Wasm at each thread count, JS, hand-written JS, PyTorch, NumPy)`);
 lines.push(`- bptt threads: ${threads.note === null ? `timed at ${threads.counts.join(", ")} (\`await init({ threads })\` before each block)` : `1 only — ${threads.note}`}`);
 lines.push(`- peak probe (f32x4 mul+add in registers, 12 accumulators, one thread; ${peakSamples.length} blocks spread over the run, one per timing round): **${peakGflops.toFixed(1)} GFLOP/s** median (min–max ${peak.gflops.min.toFixed(1)}–${peak.gflops.max.toFixed(1)}); "% peak" divides by the median`);
