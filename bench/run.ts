@@ -75,7 +75,8 @@ const env = {
 /**
  * With other processes holding cores, a multi-threaded run waits at every barrier for a thread the
  * OS has descheduled: PyTorch's two-thread steps were measured 4–80× slower than its one-thread
- * steps on this 2-core machine at load 3–5, and 1.3× faster alone. Say so instead of printing it as a result.
+ * steps on this 2-core machine at load 3–5, and 1.3× faster than them a minute earlier. Say so
+ * instead of presenting it as a result.
  */
 const busyCores = env.loadAtStart > cpuList.length - 1;
 const BUSY_NOTE = `the load average at start (${env.loadAtStart.toFixed(2)}) says other processes hold some of the ${cpuList.length} cores: the columns with more than one thread measure that contention, not the code`;
