@@ -109,6 +109,24 @@ const peakSamples: number[] = [];
 for (let r = 0; r < plan.repetitions; r++) peakSamples.push(probe.sample());
 log(`peak probe: ${spread(peakSamples).median.toFixed(1)} GFLOP/s at the start`);
 
+// ---------------------------------------------------------------- memory of the one-thread build
+
+type ArenaBytes = ReturnType<typeof modelBytes>;
+/** Arena bytes of every training workload's Wasm model after one step, by workload id. */
+function arenaBytes(): Map<string, ArenaBytes> {
+  const out = new Map<string, ArenaBytes>();
+  for (const w of workloads) {
+    if (w.kind !== "train") continue;
+    const r = trainingRunner(w, "wasm");
+    r.call();
+    out.set(w.id, modelBytes(r.model));
+    r.dispose();
+  }
+  return out;
+}
+// before anything asks for threads: models created afterwards use the threaded build
+const singleMemory = arenaBytes();
+
 // ---------------------------------------------------------------- threads and peers
 
 /** Whether the Python process runs on no optimised BLAS (Debian's reference libblas, say). */
@@ -360,19 +378,12 @@ for (const w of workloads) {
 // ---------------------------------------------------------------- memory
 
 log("memory …");
-interface MemoryRow {
-  id: string;
-  inUse: number;
-  reserved: number;
-  minimum: ReturnType<typeof minimumBytes>;
-}
-const memoryRows: MemoryRow[] = [];
-for (const w of workloads) {
-  if (w.kind !== "train") continue;
-  const r = trainingRunner(w, "wasm");
-  r.call();
-  memoryRows.push({ id: w.id, ...modelBytes(r.model), minimum: minimumBytes(w) });
-  r.dispose();
+// the threaded build (shared memory, scratch per thread) is what models created after init({ threads }) use
+const threadedMemory = new Map<string, ArenaBytes>();
+if (threads.note === null && maxThreads > 1) {
+  await useThreads(maxThreads, threads);
+  for (const [id, bytes] of arenaBytes()) threadedMemory.set(id, bytes);
+  await useThreads(1, threads);
 }
 const heapWorkload = allWorkloads.find((w): w is TrainingWorkload => w.id === "W1" && w.kind === "train")!;
 // Rounds of 1,000 steps after a 200-step warm-up: the first rounds still include V8's one-off
@@ -497,15 +508,19 @@ lines.push("FLOP/token against the issue's reference figures: " +
 lines.push("");
 lines.push("## Memory");
 lines.push("");
-lines.push("Wasm arena in use (`model.memoryBytes`, after one training step) against the theoretical minimum of one window of full BPTT (W1–W5 plain SGD, W6–W7 Adam):");
+lines.push("Wasm arena in use (`model.memoryBytes`, after one training step, one-thread build) against the theoretical minimum of one window of full BPTT (W1–W5 plain SGD, W6–W7 Adam):");
 lines.push("4 bytes × [ 2·P (parameters + gradients) + (0 for SGD, 2·P for Adam) + (T+1)·B·H (h_0…h_T) + T·B·V (logits → ∂E/∂logits in place) + 2·T·B (ids) + B·H (running δ) ], P = 2·V·H + H·H + 2·H + V.");
 lines.push("");
-lines.push("| workload | parameters | gradients | optimizer | activations | minimum | Wasm in use | in use / minimum | Wasm memory reserved |");
-lines.push("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-for (const m of memoryRows) {
-  const n = m.minimum;
-  lines.push(`| ${m.id} | ${kib(n.parameters)} | ${kib(n.gradients)} | ${kib(n.optimizer)} | ${kib(n.activations)} | ${kib(n.total)} | ${kib(m.inUse)} | ${(m.inUse / n.total).toFixed(2)}× | ${kib(m.reserved)} |`);
+const threadedHead = threadedMemory.size > 0 ? ` threaded build at ${maxThreads} threads: in use | threaded − one-thread |` : "";
+lines.push(`| workload | parameters | gradients | optimizer | activations | minimum | Wasm in use | in use / minimum | Wasm memory reserved |${threadedHead}`);
+lines.push(`| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |${threadedMemory.size > 0 ? " ---: | ---: |" : ""}`);
+for (const [id, m] of singleMemory) {
+  const n = minimumBytes(workloads.find((w): w is TrainingWorkload => w.id === id)!);
+  const t = threadedMemory.get(id);
+  lines.push(`| ${id} | ${kib(n.parameters)} | ${kib(n.gradients)} | ${kib(n.optimizer)} | ${kib(n.activations)} | ${kib(n.total)} | ${kib(m.inUse)} | ${(m.inUse / n.total).toFixed(2)}× | ${kib(m.reserved)} |` +
+    (t ? ` ${kib(t.inUse)} | ${signed((t.inUse - m.inUse) / 1024, " KiB")} |` : ""));
 }
+if (threadedMemory.size > 0) lines.push("", `The one-thread figures come from models made before the bench first called \`init({ threads })\`; the threaded ones from models made while ${maxThreads} threads were set (they use the threaded build's shared memory).`);
 lines.push("");
 for (const h of heap) {
   const gc = h.rounds[0].gcAvailable ? "full GC before and after each round" : "no --expose-gc, so no GC between rounds: an upper bound";
