@@ -21,7 +21,7 @@ const everyKernelListed: [Unlisted] extends [never] ? true : Unlisted = true;
 void everyKernelListed;
 
 /** The module's exports as the `Kernels` contract: the raw Wasm functions, no wrappers. */
-export function bindKernels(exports: WebAssembly.Exports): Kernels {
+function bindKernels(exports: WebAssembly.Exports): Kernels {
   return Object.fromEntries(kernelNames.map((name) => {
     const f = exports[name];
     if (typeof f !== "function") {

@@ -14,7 +14,6 @@ const MAX_ARGS = 32;
 /** Iterations of a spin before a blocking wait, where the thread may block. */
 const SPINS = 4000;
 
-
 interface PoolWorker {
   postMessage(message: unknown): void;
   terminate(): unknown;
@@ -104,10 +103,6 @@ export class ThreadPool {
       return ready;
     }));
     return new ThreadPool(workers, control);
-  }
-
-  get canBlock(): boolean {
-    return this.#canBlock;
   }
 
   /** Makes every worker instantiate `module` on `memory`; returns the backend's id for `run`. */
