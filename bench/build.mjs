@@ -8,7 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-for (const [entry, out] of [["run.ts", "bench.mjs"], ["profile.ts", "profile.mjs"], ["compare-builds.ts", "compare-builds.mjs"]]) await build({
+for (const [entry, out] of [["run.ts", "bench.mjs"], ["profile.ts", "profile.mjs"], ["compare-builds.ts", "compare-builds.mjs"], ["gemm.ts", "gemm.mjs"], ["thread-scaling.ts", "thread-scaling.mjs"]]) await build({
   entryPoints: [join(root, "bench", entry)],
   outfile: join(root, "build", out),
   external: ["@tensorflow/*"],

@@ -95,7 +95,8 @@ export interface Kernels {
    *   dW_ih += Σ_t δ_t x_tᵀ, dW_hh += Σ_t δ_t h_{t-1}ᵀ, db_ih += Σ_t δ_t, db_hh += Σ_t δ_t
    *   dx_t = W_ihᵀ δ_t (overwritten, only when dx ≠ 0), dh0 = W_hhᵀ δ_0 (overwritten)
    * dhs: (T,B,H) in: ∂E/∂h_t from the layer above or the head; out: δ_t (overwritten).
-   * dhNorms: (T) out: ‖g_t‖₂ over the batch, or 0 to skip. hs, x, tokens, h0: as saved by rnnForward.
+   * dhNorms: (T,B) out: ‖g_t‖₂² of each sequence (summed over the batch by the model, in order, so that
+   *   threads need not share a sum), or 0 to skip. hs, x, tokens, h0: as saved by rnnForward.
    * WhhPacked: as for rnnForward.
    */
   rnnBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
@@ -119,7 +120,7 @@ export interface Kernels {
    *   δi = dc_t ⊙ g ⊙ i(1−i);  δf = dc_t ⊙ c_{t-1} ⊙ f(1−f);  δg = dc_t ⊙ i ⊙ (1−g²);  δo = dh_t ⊙ tanh(c_t) ⊙ o(1−o)
    *   dW_ih += Σ_t δ_t x_tᵀ, dW_hh += Σ_t δ_t h_{t-1}ᵀ, db_ih += Σ_t δ_t, db_hh += Σ_t δ_t (accumulated)
    *   dx_t = W_ihᵀ δ_t (overwritten, dense input and dx ≠ 0 only);  dh0 = W_hhᵀ δ_0, dc0 = dc_0 ⊙ f_0 (overwritten)
-   * dhNorms: (T) out ‖dh_t‖₂ over the batch, or 0;  dgates: (T,B,4H) scratch, left holding δ;
+   * dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;  dgates: (T,B,4H) scratch, left holding δ;
    * dhs: (T,B,H) in ∂E/∂h_t from above (read only);  the rest as given to / saved by lstmForward.
    */
   lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
@@ -142,7 +143,7 @@ export interface Kernels {
    *   carry to t−1 = dh_t ⊙ z + W_hhᵀ (δr, δz, δhn)
    *   dW_hh += Σ_t (δr, δz, δhn) h_{t-1}ᵀ, db_hh += Σ_t (δr, δz, δhn);  dW_ih += Σ_t (δr, δz, δn) x_tᵀ, db_ih += Σ_t (δr, δz, δn)
    *   dx_t = W_ihᵀ (δr, δz, δn) (overwritten, dense input and dx ≠ 0 only);  dh0 = the carry out of step 0 (overwritten)
-   * dhNorms: (T) out ‖dh_t‖₂ or 0;  dgates: (T,B,3H) scratch, left holding (δr, δz, δn);  dns: (T,B,H) scratch δn;
+   * dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;  dgates: (T,B,3H) scratch, left holding (δr, δz, δn);  dns: (T,B,H) scratch δn;
    * dhs: (T,B,H) in ∂E/∂h_t from above (read only);  the rest as given to / saved by gruForward.
    */
   gruBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,

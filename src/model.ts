@@ -381,12 +381,17 @@ export class RNN {
 
   /** (L, T) copy of ‖∂E/∂h_t‖₂ (over the batch) per layer and step, from the last backward. */
   stepGradientNorms(): Float32Array {
-    const { T, w } = this.#lastWindow("stepGradientNorms");
+    const { T, B, w } = this.#lastWindow("stepGradientNorms");
     const out = new Float32Array(this.config.numLayers * T);
     const f = this.#arena.f32();
     for (let l = 0; l < this.config.numLayers; l++) {
-      const from = (w.dhNorms >>> 2) + l * w.T;
-      out.set(f.subarray(from, from + T), l * T);
+      // the kernels leave each sequence's ‖∂E/∂h_t‖² (threads own sequences): summed here, in order
+      const from = (w.dhNorms >>> 2) + l * w.T * w.B;
+      for (let t = 0; t < T; t++) {
+        let sum = 0;
+        for (let b = 0; b < B; b++) sum += f[from + t * B + b];
+        out[l * T + t] = Math.sqrt(sum);
+      }
     }
     return out;
   }
@@ -603,7 +608,7 @@ export class RNN {
       dh0: w.dh0 + l * B * c.hiddenSize * 4,
       c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
       dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
-      dhNorms: w.dhNorms + l * w.T * 4,
+      dhNorms: w.dhNorms + l * w.T * w.B * 4,
       Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
       dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh),
       ...this.#biasPointers(slots),
@@ -648,7 +653,7 @@ export class RNN {
         inputs: take(c.input === "tokens" ? rows : rows * c.inputSize),
         targets: take(c.loss === "cross-entropy" ? rows : rows * O),
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
-        dhNorms: take(L * Tcap), bytes: take(0),
+        dhNorms: take(L * Tcap * Bcap), bytes: take(0),
       };
       const room = this.#arena.endWith("window", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T}`);

@@ -72,7 +72,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         const dgates = p.put("dgates", uniform(rng, rows * 4 * H), TOL.backward, mis());
         const grads = [G * H * I, G * H * H, G * H, G * H].map((n, i) => p.put(`grad${i}`, uniform(rng, n), TOL.backward)); // += onto nonzero
         const dh0 = p.put("dh0", uniform(rng, B * H), TOL.backward), dc0 = p.put("dc0", uniform(rng, B * H), TOL.backward);
-        const norms = withNorms ? p.put("dhNorms", uniform(rng, T), TOL.backward) : 0;
+        const norms = withNorms ? p.put("dhNorms", uniform(rng, T * B), TOL.backward) : 0; // (T,B) ‖dh‖² per sequence
         const dx = withDx ? p.put("dx", uniform(rng, rows * I), TOL.backward) : 0; // with tokens: untouched
         const [dWih, dWhh, dbih, dbhh] = grads;
         p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H, Wp));
@@ -87,7 +87,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         const dns = p.put("dns", uniform(rng, rows * H), TOL.backward, mis());
         const grads = [G * H * I, G * H * H, G * H, G * H].map((n, i) => p.put(`grad${i}`, uniform(rng, n), TOL.backward));
         const dh0 = p.put("dh0", uniform(rng, B * H), TOL.backward);
-        const norms = withNorms ? p.put("dhNorms", uniform(rng, T), TOL.backward) : 0;
+        const norms = withNorms ? p.put("dhNorms", uniform(rng, T * B), TOL.backward) : 0; // (T,B) ‖dh‖² per sequence
         const dx = withDx ? p.put("dx", uniform(rng, rows * I), TOL.backward) : 0;
         const [dWih, dWhh, dbih, dbhh] = grads;
         p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, ghs, x, tokens, h0, Wih, Whh, T, B, I, H));
@@ -140,7 +140,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       p.check(`${cell}Forward T=${T} B=${B} I=${I} H=${H}`);
       for (const [ptr, n] of [[hs, rows * H], [gates, rows * G * H], [extra[0], rows * (cell === "lstm" ? H : 3 * H)], [extra[1], rows * H]]) p.sync(ptr, n);
       const dhs = p.put("dhs", uniform(rng, rows * H));
-      const [dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dx] = [G * H * I, G * H * H, G * H, G * H, B * H, B * H, T, rows * I]
+      const [dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dx] = [G * H * I, G * H * H, G * H, G * H, B * H, B * H, T * B, rows * I]
         .map((n, i) => p.put(`out${i}`, new Float32Array(n), 1e-5));
       const dgates = p.put("dgates", new Float32Array(rows * G * H), 1e-5), dns = p.put("dns", new Float32Array(rows * H), 1e-5);
       if (cell === "lstm") p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, T, B, I, H, 0));

@@ -290,7 +290,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const dbih = p.put("dbih", uniform(rng, H), TOL.rnnBackward);
       const dbhh = p.put("dbhh", uniform(rng, H), TOL.rnnBackward);
       const dh0 = p.put("dh0", uniform(rng, B * H), TOL.rnnBackward);
-      const dhNorms = withNorms ? p.put("dhNorms", uniform(rng, T), TOL.rnnBackward) : 0;
+      const dhNorms = withNorms ? p.put("dhNorms", uniform(rng, T * B), TOL.rnnBackward) : 0; // (T,B) ‖g‖² per sequence
       // with tokens dx is never written: it keeps its contents (checked as an unchanged tensor)
       const dx = withDx ? p.put("dx", uniform(rng, T * B * I), TOL.rnnBackward) : 0;
       p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, Whh, T, B, I, H, act, Wp));
@@ -358,7 +358,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       p.check(`rnnForward T=${T} B=${B} I=${I} H=${H} scratch=${withScratch}`);
       p.sync(hs, T * B * H);
       const dhs = p.put("dhs", uniform(rng, T * B * H), TOL.rnnBackward);
-      const grads = [H * I, H * H, H, H, B * H, T].map((n, i) => p.zeros(`grad${i}`, n, TOL.rnnBackward));
+      const grads = [H * I, H * H, H, H, B * H, T * B].map((n, i) => p.zeros(`grad${i}`, n, TOL.rnnBackward));
       const dx = p.zeros("dx", T * B * I, TOL.rnnBackward);
       const [dWih, dWhh, dbih, dbhh, dh0, dhNorms] = grads;
       p.run((b) => b.rnnBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, 0, h0, Wih, Whh, T, B, I, H, Activation.Tanh, Wp));

@@ -13,12 +13,12 @@ import { tasks as threadedTasks } from "../src/backends/wasm/threaded.js";
 
 const V = 53, H = 70, T = 12, STEPS = 4;
 
-interface Run { losses: number[]; norms: number[]; weights: Uint32Array[] }
+interface Run { losses: number[]; norms: number[]; stepNorms: number[]; weights: Uint32Array[] }
 
 function trainRun(cell: "rnn" | "lstm" | "gru", B: number): Run {
   const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11 });
   const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
-  const losses: number[] = [], norms: number[] = [];
+  const losses: number[] = [], norms: number[] = [], stepNorms: number[] = [];
   let seed = 5;
   for (let s = 0; s < STEPS; s++) {
     const inputs: number[] = [], targets: number[] = [];
@@ -30,10 +30,11 @@ function trainRun(cell: "rnn" | "lstm" | "gru", B: number): Run {
     const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets });
     losses.push(r.loss);
     norms.push(r.gradNorm);
+    stepNorms.push(...model.stepGradientNorms());
   }
   const weights = model.parameters().map((p) => new Uint32Array(Float32Array.from(p.data).buffer));
   model.dispose();
-  return { losses, norms, weights };
+  return { losses, norms, stepNorms, weights };
 }
 
 let single: Map<string, Run>;
@@ -54,11 +55,15 @@ describe.each(["rnn", "lstm", "gru"] as const)("%s: bit-identical at 1, 2, 3 and
     const reference = single.get(`${cell} ${B}`)!;
     for (const threads of [1, 2, 3, 4]) {
       expect(await init({ threads })).toBe(threads);
-      const before = threadedTasks();
+      const pooled = [`${cell}Forward`, `${cell}Backward`] as const;
+      const before = pooled.map((k) => threadedTasks(k));
       const run = trainRun(cell, B);
-      if (threads > 1 && B > 1) expect(threadedTasks(), "the pool ran some kernels").toBeGreaterThan(before);
+      if (threads > 1 && B > 1) {
+        pooled.forEach((k, i) => expect(threadedTasks(k), `the pool ran ${k}`).toBeGreaterThan(before[i]));
+      }
       expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
       expect(run.norms, `${threads} threads: gradient norms`).toEqual(reference.norms);
+      expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
       run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
     }
   });

@@ -150,7 +150,7 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
 /**
  * Backpropagation through time for one GRU layer over the whole window, in one call.
  * dx: (T,B,I) out (overwritten, dense input only) or 0;  dWih: (3H,I) +=;  dWhh: (3H,H) +=;  dbih, dbhh: (3H) +=;
- * dh0: (B,H) out ∂E/∂h0 (the carry during the sweep);  dhNorms: (T) out ‖dh_t‖₂ or 0;
+ * dh0: (B,H) out ∂E/∂h0 (the carry during the sweep);  dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;
  * dgates: (T,B,3H) out (scratch; left holding the input-side δ = (δr, δz, δn));  dns: (T,B,H) out δn (scratch);
  * dhs: (T,B,H) in ∂E/∂h_t from the layer above or the head (unchanged);
  * hs, gates, ghs, x, tokens, h0: as given to / saved by gruForward;  Wih: (3H,I);  Whh: (3H,H).
@@ -166,21 +166,19 @@ export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   const rowH = <usize>H * REAL_BYTES, rowG = <usize>G3 * REAL_BYTES;
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG;
   const rows = T * B;
-  // each thread the sweep of its own sequences b0 … b1 − 1; ‖dh_t‖ sums over the whole batch: one thread
-  const nt = dhNorms != 0 ? 1 : threads(), me = myThread();
-  if (me >= nt) return;
+  // each thread the sweep of its own sequences b0 … b1 − 1 (with their ‖dh_t‖²)
+  const nt = threads(), me = myThread();
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   fill(dh0 + <usize>b0 * rowH, (b1 - b0) * H, 0); // carry into step T − 1: 0
   for (let t = T - 1; t >= 0 && b1 > b0; t--) {
     const at = <usize>t * stepH;
     const hPrev = t == 0 ? h0 : hs + at - stepH; // (B,H)
     const dt = dgates + <usize>t * stepG, gt = gates + <usize>t * stepG, qt = ghs + <usize>t * stepG; // (B,3H)
-    let norm2: f64 = 0;
     for (let b = b0; b < b1; b++) {
       const rb = <usize>b * rowH, gb = <usize>b * rowG;
-      norm2 += gruDeltaRow(dt + gb, dns + at + rb, dh0 + rb, dhs + at + rb, gt + gb, qt + gb, hPrev + rb, H);
+      const norm2 = gruDeltaRow(dt + gb, dns + at + rb, dh0 + rb, dhs + at + rb, gt + gb, qt + gb, hPrev + rb, H);
+      if (dhNorms != 0) store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
     }
-    if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
     matmulNN(dh0 + <usize>b0 * rowH, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G3, 1); // carry = dh_t ⊙ z + (δr, δz, δhn) W_hh
   }
   barrier(nt); // the weight gradients read every sequence's δ

@@ -160,7 +160,7 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
 /**
  * Backpropagation through time for one LSTM layer over the whole window, in one call.
  * dx: (T,B,I) out (overwritten, dense input only) or 0;  dWih: (4H,I) +=;  dWhh: (4H,H) +=;  dbih, dbhh: (4H) +=;
- * dh0, dc0: (B,H) out ∂E/∂h0, ∂E/∂c0 (the carries during the sweep);  dhNorms: (T) out ‖dh_t‖₂ or 0;
+ * dh0, dc0: (B,H) out ∂E/∂h0, ∂E/∂c0 (the carries during the sweep);  dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;
  * dgates: (T,B,4H) out δ_t (scratch, left holding the pre-activation gradients);
  * dhs: (T,B,H) in ∂E/∂h_t from the layer above or the head (unchanged);
  * hs, cs, tanhCs, gates, x, tokens, h0, c0: as given to / saved by lstmForward;  Wih: (4H,I);  Whh: (4H,H).
@@ -177,9 +177,8 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   const rowH = <usize>H * REAL_BYTES, rowG = <usize>G4 * REAL_BYTES;
   const stepH = <usize>B * rowH, stepG = <usize>B * rowG;
   const rows = T * B;
-  // each thread the sweep of its own sequences b0 … b1 − 1; ‖dh_t‖ sums over the whole batch: one thread
-  const nt = dhNorms != 0 ? 1 : threads(), me = myThread();
-  if (me >= nt) return;
+  // each thread the sweep of its own sequences b0 … b1 − 1 (with their ‖dh_t‖²)
+  const nt = threads(), me = myThread();
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   const own = <usize>b0 * rowH;
   fill(dh0 + own, (b1 - b0) * H, 0); // carry W_hhᵀ δ_T = 0
@@ -189,12 +188,11 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
     const at = <usize>t * stepH;
     const cPrev = t == 0 ? c0 : cs + at - stepH; // (B,H)
     const dt = dgates + <usize>t * stepG, gt = gates + <usize>t * stepG; // (B,4H)
-    let norm2: f64 = 0;
     for (let b = b0; b < b1; b++) {
       const rb = <usize>b * rowH;
-      norm2 += lstmDeltaRow(dt + <usize>b * rowG, dc0 + rb, dhs + at + rb, dh0 + rb, gt + <usize>b * rowG, tanhCs + at + rb, cPrev + rb, H);
+      const norm2 = lstmDeltaRow(dt + <usize>b * rowG, dc0 + rb, dhs + at + rb, dh0 + rb, gt + <usize>b * rowG, tanhCs + at + rb, cPrev + rb, H);
+      if (dhNorms != 0) store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
     }
-    if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
     if (b1 == b0) {} // no sequences of this thread's
     else if (packed) carryPacked(dh0, WhhPacked, dt, G4, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
     else matmulNN(dh0 + own, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G4, 0);

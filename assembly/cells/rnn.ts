@@ -142,11 +142,11 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
  * Backpropagation through time for one layer over the whole window, in one call.
  * dx: (T,B,I) out (overwritten, dense input only) or 0;  dWih: (H,I) +=;  dWhh: (H,H) +=;
  * dbih, dbhh: (H) +=;  dh0: (B,H) out = W_hhᵀ δ_0, also the carry W_hhᵀ δ_{t+1} during the sweep;
- * dhNorms: (T) out ‖g_t‖₂ or 0;  dhs: (T,B,H) in ∂E/∂h_t, out δ_t;
+ * dhNorms: (T,B) out ‖g_t‖₂² of each sequence, or 0;  dhs: (T,B,H) in ∂E/∂h_t, out δ_t;
  * hs, x, tokens, h0: as given to / saved by rnnForward;  Wih: (H,I);  Whh: (H,H);
  * WhhPacked: as for rnnForward (when B > 1, scratch for W_hh packed once).
- * Threads: each runs the sweep of its own sequences; after a barrier, each its share of the
- * weight-gradient rows, bias columns and dx rows. ‖g_t‖ sums over the whole batch: one thread.
+ * Threads: each runs the sweep of its own sequences (with their ‖g_t‖²); after a barrier, each its
+ * share of the weight-gradient rows, bias columns and dx rows.
  */
 export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
   dhs: usize, hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize, Whh: usize,
@@ -156,8 +156,7 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "rnnBackward: negative dimension");
   assert(act == 0 || act == 1, "rnnBackward: unknown activation");
   assert((x != 0) != (tokens != 0), "rnnBackward: give exactly one of x and tokens");
-  const nt = dhNorms != 0 ? 1 : threads(), me = myThread();
-  if (me >= nt) return;
+  const nt = threads(), me = myThread();
   const BH = B * H;
   const rowH = <usize>H * REAL_BYTES;
   const stepBytes = <usize>B * rowH;
@@ -169,12 +168,15 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   barrier(nt);
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   const g1 = min(b1, B4), r0 = max(b0, g1);
-  const own = <usize>b0 * rowH, ownFloats = (b1 - b0) * H;
-  fill(dh0 + own, ownFloats, 0); // carry W_hhᵀ δ_T = 0
+  const own = <usize>b0 * rowH;
+  fill(dh0 + own, (b1 - b0) * H, 0); // carry W_hhᵀ δ_T = 0
   for (let t = T - 1; t >= 0; t--) {
     const d = dhs + <usize>t * stepBytes; // (B,H)
-    const norm2 = deltaStep(d + own, dh0 + own, hs + <usize>t * stepBytes + own, ownFloats, act);
-    if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
+    for (let b = b0; b < b1; b++) { // δ_t and ‖g_t‖² of each sequence
+      const rb = <usize>b * rowH;
+      const norm2 = deltaStep(d + rb, dh0 + rb, hs + <usize>t * stepBytes + rb, H, act);
+      if (dhNorms != 0) store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
+    }
     // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
     if (packed) { if (b1 > b0) carryPacked(dh0, WhhPacked, d, H, H); }
     else {

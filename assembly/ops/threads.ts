@@ -40,6 +40,9 @@ export function setThread(index: i32, count: i32, canBlock: i32): void {
   return <i32>((<i64>blocks * t) / nt) * unit;
 }
 
+/** Polls of the barrier's word before a thread that may block sleeps. */
+const BARRIER_SPINS: i32 = 1 << 20;
+
 /**
  * Waits until all nt threads of the call have arrived (a sense-counting barrier on two words of the
  * control region). Spins first; threads that may block then sleep in memory.atomic.wait32.
@@ -54,7 +57,8 @@ export function barrier(nt: i32): void {
     atomic.notify(generation, nt);
     return;
   }
-  for (let spin = 0; spin < 20000; spin++) if (atomic.load<i32>(generation) != seen) return;
+  // a long spin (about a millisecond): on virtual cores a wake from wait costs about as much
+  for (let spin = 0; spin < BARRIER_SPINS; spin++) if (atomic.load<i32>(generation) != seen) return;
   if (threadCanBlock) {
     while (atomic.load<i32>(generation) == seen) atomic.wait<i32>(generation, seen, 1_000_000);
   } else {

@@ -40,7 +40,7 @@ export interface LayerPointers {
   dh0: Ptr; // (B,H) its gradient (overwritten)
   c0: Ptr; // (B,H) initial cell state (LSTM), else 0
   dc0: Ptr; // (B,H) its gradient (LSTM, overwritten), else 0
-  dhNorms: Ptr; // (T) ‖∂E/∂h_t‖ or 0
+  dhNorms: Ptr; // (T,B) ‖∂E/∂h_t‖² per sequence, or 0
   Wih: Ptr; Whh: Ptr; bih: Ptr; bhh: Ptr;
   /** B = 1: packRowGroups(W_hh), current, for the kernels' matrix–vector products (vanilla and LSTM cells); B ≥ 4, vanilla cell: the kernels' scratch; or 0 */
   WhhPacked: Ptr;

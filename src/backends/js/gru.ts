@@ -52,8 +52,8 @@ export function gruBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Pt
   f.fill(0, dh, dh + BH);
   for (let t = T - 1; t >= 0; t--) {
     const hPrev = t === 0 ? h0 >> 2 : (hs >> 2) + (t - 1) * BH;
-    let norm2 = 0;
     for (let b = 0; b < B; b++) {
+      let norm2 = 0;
       const s = t * BH + b * H, k = b * H, row = (t * B + b) * G;
       const a = (gates >> 2) + row, q = (ghs >> 2) + row, d = (dgates >> 2) + row;
       const up = (dhs >> 2) + s, dn = (dns >> 2) + s, hp = hPrev + k;
@@ -68,8 +68,8 @@ export function gruBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Pt
         f[dn + j] = dnt;
         f[dh + k + j] = g * z;
       }
+      if (dhNorms !== 0) f[(dhNorms >> 2) + t * B + b] = norm2;
     }
-    if (dhNorms !== 0) f[(dhNorms >> 2) + t] = Math.sqrt(norm2);
     matmulNN(m, dh0, dgates + t * B * G * 4, Whh, B, H, G, 1);
   }
   if (T > 1) matmulTN(m, dWhh, dgates + B * G * 4, hs, G, H, (T - 1) * B, 1);

@@ -56,8 +56,8 @@ export function lstmBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: P
   f.fill(0, dc, dc + BH);
   for (let t = T - 1; t >= 0; t--) {
     const cPrev = t === 0 ? c0 >> 2 : (cs >> 2) + (t - 1) * BH;
-    let norm2 = 0;
     for (let b = 0; b < B; b++) {
+      let norm2 = 0;
       const s = t * BH + b * H, k = b * H;
       const a = (gates >> 2) + (t * B + b) * G, d = (dgates >> 2) + (t * B + b) * G;
       const up = (dhs >> 2) + s, tc = (tanhCs >> 2) + s, cp = cPrev + k;
@@ -72,8 +72,8 @@ export function lstmBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: P
         f[d + H + j] = dct * f[cp + j] * fg * (1 - fg);
         f[dc + k + j] = dct * fg;
       }
+      if (dhNorms !== 0) f[(dhNorms >> 2) + t * B + b] = norm2;
     }
-    if (dhNorms !== 0) f[(dhNorms >> 2) + t] = Math.sqrt(norm2);
     matmulNN(m, dh0, dgates + t * B * G * 4, Whh, B, H, G, 0);
   }
   if (T > 1) matmulTN(m, dWhh, dgates + B * G * 4, hs, G, H, (T - 1) * B, 1);

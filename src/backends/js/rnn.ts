@@ -56,22 +56,25 @@ export function rnnBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Pt
   f.fill(0, carry, carry + BH);
   for (let t = T - 1; t >= 0; t--) {
     const d = (dhs >> 2) + t * BH, h = (hs >> 2) + t * BH;
-    let norm2 = 0;
-    if (act === Activation.Relu) {
-      for (let k = 0; k < BH; k++) {
-        const g = f[d + k] + f[carry + k];
-        norm2 += g * g;
-        f[d + k] = f[h + k] > 0 ? g : 0;
+    for (let b = 0; b < B; b++) {
+      let norm2 = 0;
+      const end = (b + 1) * H;
+      if (act === Activation.Relu) {
+        for (let k = b * H; k < end; k++) {
+          const g = f[d + k] + f[carry + k];
+          norm2 += g * g;
+          f[d + k] = f[h + k] > 0 ? g : 0;
+        }
+      } else {
+        for (let k = b * H; k < end; k++) {
+          const g = f[d + k] + f[carry + k];
+          norm2 += g * g;
+          const y = f[h + k];
+          f[d + k] = g * (1 - y * y);
+        }
       }
-    } else {
-      for (let k = 0; k < BH; k++) {
-        const g = f[d + k] + f[carry + k];
-        norm2 += g * g;
-        const y = f[h + k];
-        f[d + k] = g * (1 - y * y);
-      }
+      if (dhNorms !== 0) f[(dhNorms >> 2) + t * B + b] = norm2;
     }
-    if (dhNorms !== 0) f[(dhNorms >> 2) + t] = Math.sqrt(norm2);
     matmulNN(m, dh0, dhs + t * BH * 4, Whh, B, H, H, 0);
   }
   // weight gradients as whole-window products: dW_hh += δ_{1..T-1}ᵀ h_{0..T-2} + δ_0ᵀ h0

@@ -13,6 +13,11 @@ const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, AC
 const MAX_ARGS = 32;
 /** Iterations of a spin before a blocking wait, where the thread may block. */
 const SPINS = 4000;
+/**
+ * How long the caller polls for the workers to finish their shares before it sleeps: they finish about
+ * when it does, and a wake from Atomics.wait costs up to a millisecond on virtual cores.
+ */
+const JOIN_SPIN_MS = 50;
 
 interface PoolWorker {
   postMessage(message: unknown): void;
@@ -82,8 +87,8 @@ export class ThreadPool {
   #attached = 0;
   #nextId = 1;
   #closed = false;
-  /** Calls that ran on more than one thread (for tests that must know the pool was used). */
-  tasks = 0;
+  /** Calls that ran on more than one thread, per kernel index (for tests that must know the pool was used). */
+  readonly tasks: number[] = [];
 
   private constructor(workers: PoolWorker[], control: SharedArrayBuffer) {
     this.#workers = workers;
@@ -148,7 +153,7 @@ export class ThreadPool {
     c[COUNT] = threads;
     c[ARGC] = args.length;
     c[FAILED] = 0;
-    this.tasks++;
+    this.tasks[kernel] = (this.tasks[kernel] ?? 0) + 1;
     Atomics.store(c, DONE, 0);
     Atomics.add(c, GENERATION, 1);
     Atomics.notify(c, GENERATION);
@@ -160,10 +165,14 @@ export class ThreadPool {
     } finally {
       setThread(0, 1, canBlock);
       const others = threads - 1;
-      for (let spins = 0; ; spins++) {
+      let sleepAfter = 0;
+      for (let polls = 1; ; polls++) {
         const done = Atomics.load(c, DONE);
         if (done >= others) break;
-        if (this.#canBlock && spins > SPINS) Atomics.wait(c, DONE, done, 10);
+        if (!this.#canBlock || (polls & 1023) !== 0) continue;
+        const now = performance.now();
+        if (sleepAfter === 0) sleepAfter = now + JOIN_SPIN_MS;
+        else if (now > sleepAfter) Atomics.wait(c, DONE, done, 10);
       }
     }
     if (c[FAILED] !== 0) throw new BpttError("WASM_ABORT", "a kernel failed on a worker thread");

@@ -14,8 +14,7 @@ import { MAX_THREADS } from "./loader.js";
  * The kernels that run on every thread of a call, each with the number of blocks a call splits into
  * (0 or 1: the caller's thread alone). A call must be worth waking the pool: about 2¹⁸
  * multiply–adds, or 2¹⁵ parameters for an optimizer step. Cell kernels split their batch in blocks
- * of 4 sequences (B ≥ 8 to gain) and run on one thread when asked for ‖∂E/∂h_t‖ (a sum over the
- * batch, in order). Arguments are read by position (src/backend.ts).
+ * of 4 sequences (B ≥ 8 to gain). Arguments are read by position (src/backend.ts).
  */
 const WORK = 1 << 18, PARAMETERS = 1 << 15;
 const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } = {
@@ -25,11 +24,11 @@ const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } 
   linearForward: (a) => (a[4] * a[5] * a[6] >= WORK ? a[4] >> 2 : 0),
   linearBackward: (a) => (a[6] * a[7] * a[8] >= WORK ? a[6] >> 2 : 0),
   rnnForward: (a) => (a[8] * a[9] * a[11] * a[11] >= WORK ? a[9] >> 2 : 0),
-  rnnBackward: (a) => (a[6] === 0 && a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
+  rnnBackward: (a) => (a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
   lstmForward: (a) => (a[12] * a[13] * a[15] * a[15] >= WORK ? a[13] >> 2 : 0),
-  lstmBackward: (a) => (a[7] === 0 && a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
+  lstmBackward: (a) => (a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
   gruForward: (a) => (a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
-  gruBackward: (a) => (a[6] === 0 && a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
+  gruBackward: (a) => (a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
   sgdStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
   adagradStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
   rmspropStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
@@ -119,7 +118,7 @@ export function binding(): ThreadBinding | undefined {
   };
 }
 
-/** Calls that ran on several threads since the pool started (for tests that must know the pool was used). */
-export function tasks(): number {
-  return pool?.tasks ?? 0;
+/** Calls of a kernel that ran on several threads since the pool started (for tests that must know the pool was used). */
+export function tasks(kernel: KernelName): number {
+  return pool?.tasks[kernelNames.indexOf(kernel)] ?? 0;
 }
