@@ -49,7 +49,7 @@ for (let r = 0; r < rounds; r++) {
   }
 }
 const ms = (s: number) => (s * 1e3).toFixed(2);
-for (const c of counts) console.log(`${c} thread(s): ${ms(spread(perStep.get(c)!).median)} ms/step (min ${ms(spread(perStep.get(c)!).min)})`);
+for (const c of counts) console.log(`${c} thread(s): ${ms(spread(perStep.get(c)!).median)} ms/step (min ${ms(spread(perStep.get(c)!).min)}; rounds ${perStep.get(c)!.map(ms).join(" ")})`);
 console.log(`speed-up ${(spread(perStep.get(1)!).median / spread(perStep.get(most)!).median).toFixed(2)}×`);
 for (const c of counts) {
   await init({ threads: c });

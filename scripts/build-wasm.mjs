@@ -6,6 +6,7 @@
 //   node scripts/build-wasm.mjs          (npm run build:wasm)
 import asc from "assemblyscript/asc";
 import { createHash } from "node:crypto";
+import { setFlagsFromString } from "node:v8";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,12 +18,18 @@ process.chdir(root);
 // threads: the same kernels with shared imported memory and atomics (ops/threads.ts), for hosts
 // with SharedArrayBuffer; embedded in src/generated/wasm-threads.ts, which only bptt's threads
 // entry (src/threads.ts) imports. A shared memory needs a maximum: 65,536 pages (4 GiB).
-const threadFlags = ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536",
-  "--outFile", "build/bptt.threads.wasm", "--textFile", "build/bptt.threads.wat"];
+const sharedMemory = ["--enable", "threads", "--sharedMemory", "--maximumMemory", "65536"];
+// relaxed: f32x4.relaxed_madd in the products (madd in ops/math.ts), for init({ relaxedSimd: true }); with
+// and without threads, embedded in src/generated/wasm-relaxed*.ts, which only bptt/relaxed imports
+const relaxedSimd = ["--enable", "relaxed-simd"];
+const output = (name) => ["--outFile", `build/bptt.${name}.wasm`, "--textFile", `build/bptt.${name}.wat`];
 const targets = [
   { target: "release", name: "release", embed: "releaseWasm", allowedImports: ["env.memory"], flags: [] },
   { target: "debug", name: "debug", embed: "", allowedImports: ["env.memory", "env.abort"], flags: [] },
-  { target: "release", name: "threads", embed: "threadsWasm", allowedImports: ["env.memory"], flags: threadFlags },
+  { target: "release", name: "threads", embed: "threadsWasm", allowedImports: ["env.memory"], flags: [...sharedMemory, ...output("threads")] },
+  { target: "release", name: "relaxed", embed: "relaxedWasm", allowedImports: ["env.memory"], flags: [...relaxedSimd, ...output("relaxed")] },
+  { target: "release", name: "relaxed-threads", embed: "relaxedThreadsWasm", allowedImports: ["env.memory"],
+    flags: [...sharedMemory, ...relaxedSimd, ...output("relaxed-threads")] },
 ];
 
 for (const { target, name, embed, allowedImports, flags } of targets) {
@@ -34,6 +41,8 @@ for (const { target, name, embed, allowedImports, flags } of targets) {
   }
   const wasmPath = join(root, "build", `bptt.${name}.wasm`);
   const bytes = readFileSync(wasmPath);
+  // Node 20 validates relaxed SIMD only behind a flag (Node 22 and Deno, Bun, Chromium without one)
+  if (!WebAssembly.validate(bytes)) setFlagsFromString("--experimental-wasm-relaxed-simd");
   const module = new WebAssembly.Module(bytes);
   const imports = WebAssembly.Module.imports(module).map((i) => `${i.module}.${i.name}`);
   const extra = imports.filter((name) => !allowedImports.includes(name));

@@ -7,6 +7,8 @@
 //   dist/gradcheck.js `bptt/gradcheck`: finite-difference gradient checks
 //   dist/threads.js   `bptt/threads`: the threaded Wasm build embedded, and its thread pool; the main entry
 //                     imports it dynamically when init({ threads }) asks for more than one thread
+//   dist/relaxed.js   `bptt/relaxed`: the relaxed-SIMD builds (one-threaded and threaded) embedded; the main
+//                     entry imports it dynamically when init({ relaxedSimd: true }) asks for it
 //   dist/train.js     `bptt/train`: fit, evaluate, learning-rate schedules, data helpers
 //   dist/train-worker.js  `bptt/worker`: train in a Web Worker or worker_threads, with progress and cancellation
 //                     (the ESM entries share one copy of the library in dist/core.js: scripts/esm-entries.mjs)
@@ -40,7 +42,7 @@ const library = { ...common, platform: "neutral", minify: true, external: ["node
 
 await buildEsmEntries(root, library, {
   index: "src/index.ts", "io-lib": "src/io.ts", js: "src/js.ts", gradcheck: "src/gradcheck.ts", train: "src/train.ts", "train-worker": "src/worker/index.ts",
-  threads: "src/threads.ts",
+  threads: "src/threads.ts", relaxed: "src/relaxed.ts",
 });
 // bptt/io creates models (loadModel, loadCheckpoint), so it brings the Wasm with it, as `bptt` does: the
 // embedded module by default, the module binding under workerd (a page importing only bptt/io works)

@@ -15,8 +15,8 @@ import { readFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = "src";
-/** Entries other files import by their built name (the worker imports the main entry, bptt/io and bptt/js; the main entry bptt/threads, dynamically). */
-const ENTRY_FILES = { "src/index.ts": "./index.js", "src/core.ts": "./core.js", "src/io.ts": "./io-lib.js", "src/js.ts": "./js.js", "src/threads.ts": "./threads.js" };
+/** Entries other files import by their built name (the worker imports the main entry, bptt/io and bptt/js; the main entry bptt/threads and bptt/relaxed, dynamically). */
+const ENTRY_FILES = { "src/index.ts": "./index.js", "src/core.ts": "./core.js", "src/io.ts": "./io-lib.js", "src/js.ts": "./js.js", "src/threads.ts": "./threads.js", "src/relaxed.ts": "./relaxed.js" };
 
 /** "src/backends/wasm/loader.ts" → "backends/wasm/loader": the key of a core module in `__modules`. */
 const moduleKey = (file) => relative(SRC, file).replace(/\.ts$/, "");

@@ -13,7 +13,7 @@ export { type Batch, IGNORE_INDEX } from "./batch.js";
 export { generate, type GenerateOptions } from "./generate.js";
 export { BpttError, NonFiniteError, type BpttErrorCode } from "./errors.js";
 export { Random } from "./random.js";
-export { init, shutdown, type InitOptions } from "./backends/wasm/loader.js";
+export { init, relaxedSimdInUse, shutdown, type InitOptions } from "./backends/wasm/loader.js";
 export type { Backend, Kernels } from "./backend.js";
 export type { InitScheme } from "./init.js";
 export { CharTokenizer, type CharTokenizerJSON } from "./text/tokenizer.js";

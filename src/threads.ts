@@ -11,4 +11,4 @@ import { decodeEmbedded, provideThreadsRuntime } from "./backends/wasm/loader.js
 import { binding, stop, use } from "./backends/wasm/threaded.js";
 import { threadsWasm } from "./generated/wasm-threads.js";
 
-provideThreadsRuntime({ use: (threads) => use(threads, () => decodeEmbedded(threadsWasm)), stop, binding });
+provideThreadsRuntime({ use: (threads, relaxed) => use(threads, () => decodeEmbedded(threadsWasm), relaxed), stop, binding });

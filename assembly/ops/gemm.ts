@@ -13,6 +13,7 @@
 // to C (or to the previous panels' sum), so rounding grows with kc + K/kc rather than with K.
 import { REAL_BYTES } from "../precision";
 import { fill } from "./vector";
+import { madd } from "./math";
 import { GEMM_KC, GEMM_MR, GEMM_NC, packedA, packedB, tile } from "./scratch";
 
 /** C block (4 rows × 8 columns, rows rowC bytes apart) (+)= Σ_k a_k ⊗ b_k over kk packed k: 8 accumulators. */
@@ -24,13 +25,13 @@ import { GEMM_KC, GEMM_MR, GEMM_NC, packedA, packedB, tile } from "./scratch";
   for (const bEnd = bp + (<usize>kk << 5); bp < bEnd; ap += 16, bp += 32) { // kk steps, no counter
     const b0 = v128.load(bp), b1 = v128.load(bp, 16);
     const a0 = v128.load32_splat(ap);
-    x00 = f32x4.add(x00, f32x4.mul(a0, b0)); x01 = f32x4.add(x01, f32x4.mul(a0, b1));
+    x00 = madd(a0, b0, x00); x01 = madd(a0, b1, x01);
     const a1 = v128.load32_splat(ap, 4);
-    x10 = f32x4.add(x10, f32x4.mul(a1, b0)); x11 = f32x4.add(x11, f32x4.mul(a1, b1));
+    x10 = madd(a1, b0, x10); x11 = madd(a1, b1, x11);
     const a2 = v128.load32_splat(ap, 8);
-    x20 = f32x4.add(x20, f32x4.mul(a2, b0)); x21 = f32x4.add(x21, f32x4.mul(a2, b1));
+    x20 = madd(a2, b0, x20); x21 = madd(a2, b1, x21);
     const a3 = v128.load32_splat(ap, 12);
-    x30 = f32x4.add(x30, f32x4.mul(a3, b0)); x31 = f32x4.add(x31, f32x4.mul(a3, b1));
+    x30 = madd(a3, b0, x30); x31 = madd(a3, b1, x31);
   }
   if (accumulate) { // C + this panel's sum, each summed from zero (blocked summation: error ∝ kc + K/kc, not K)
     x00 = f32x4.add(v128.load(c), x00); x01 = f32x4.add(v128.load(c, 16), x01);

@@ -15,6 +15,16 @@
 // tanh(x) = (e^{2x} − 1) / (e^{2x} + 1) = m / (m + 2),  m = e^{2x} − 1.
 import { real } from "../precision";
 
+/**
+ * a·b + c per lane. The relaxed-SIMD build (an opt-in: init({ relaxedSimd: true })) fuses it where the
+ * host has FMA, rounding once, so its results depend on the host; every other build multiplies, then
+ * adds, with the same bits everywhere (IEEE addition commutes: c + a·b and a·b + c are equal).
+ */
+// @ts-ignore: decorator
+@inline export function madd(a: v128, b: v128, c: v128): v128 {
+  return ASC_FEATURE_RELAXED_SIMD ? f32x4.relaxed_madd(a, b, c) : f32x4.add(f32x4.mul(a, b), c);
+}
+
 const LOG2E: f32 = 1.4426950408889634;
 const LN2_HI: f32 = 0.693145751953125; // 0x3f317200
 const LN2_LO: f32 = 1.428606765330187e-6; // ln2 − LN2_HI

@@ -19,7 +19,7 @@
 //   matmulTN  C (M,N) = A (K,M)ᵀ · B (K,N)   4 rows of B per pass, reading B in address order
 //             (the B = 1 carry δ_t W_hh of BPTT). NN and TN differ only in the strides of A[i,k].
 import { REAL_BYTES } from "../precision";
-import { hsum, hsum4 } from "./math";
+import { hsum, hsum4, madd } from "./math";
 import { fill } from "./vector";
 import { gemmPacked } from "./gemm";
 import { GEMM_MR } from "./scratch";
@@ -34,11 +34,11 @@ import { myThread, shareStart, threads } from "./threads";
   let k = 0;
   let off: usize = 0;
   for (; k + 8 <= K; k += 8, off += 32) {
-    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
-    acc1 = f32x4.add(acc1, f32x4.mul(v128.load(a + off, 16), v128.load(b + off, 16)));
+    acc0 = madd(v128.load(a + off), v128.load(b + off), acc0);
+    acc1 = madd(v128.load(a + off, 16), v128.load(b + off, 16), acc1);
   }
   if (k + 4 <= K) {
-    acc0 = f32x4.add(acc0, f32x4.mul(v128.load(a + off), v128.load(b + off)));
+    acc0 = madd(v128.load(a + off), v128.load(b + off), acc0);
     k += 4;
     off += 16;
   }
@@ -74,10 +74,10 @@ import { myThread, shareStart, threads } from "./threads";
   const k = K & ~3, end = <usize>k << 2; // the loop runs on the byte offset alone, no counter
   for (let off: usize = 0; off < end; off += 16) {
     const av = v128.load(a + off);
-    s0 = f32x4.add(s0, f32x4.mul(av, v128.load(b + off)));
-    s1 = f32x4.add(s1, f32x4.mul(av, v128.load(b1 + off)));
-    s2 = f32x4.add(s2, f32x4.mul(av, v128.load(b2 + off)));
-    s3 = f32x4.add(s3, f32x4.mul(av, v128.load(b3 + off)));
+    s0 = madd(av, v128.load(b + off), s0);
+    s1 = madd(av, v128.load(b1 + off), s1);
+    s2 = madd(av, v128.load(b2 + off), s2);
+    s3 = madd(av, v128.load(b3 + off), s3);
   }
   const r = hsum4(s0, s1, s2, s3);
   return k < K ? f32x4.add(r, tail4(a, b, rowB, k, K)) : r;
@@ -145,8 +145,8 @@ function ntRowAt(c: usize, a: usize, B: usize, N: i32, K: i32, accumulate: i32):
     const b1 = bk + rowB, b2 = bk + rowB2, b3 = bk + rowB3;
     let off: usize = 0;
     for (; off < end4; off += 16) { // on the byte offset alone, no counter
-      const p = f32x4.add(f32x4.mul(a0, v128.load(bk + off)), f32x4.mul(a1, v128.load(b1 + off)));
-      const q = f32x4.add(f32x4.mul(a2, v128.load(b2 + off)), f32x4.mul(a3, v128.load(b3 + off)));
+      const p = madd(a1, v128.load(b1 + off), f32x4.mul(a0, v128.load(bk + off)));
+      const q = madd(a3, v128.load(b3 + off), f32x4.mul(a2, v128.load(b2 + off)));
       v128.store(c + off, f32x4.add(v128.load(c + off), f32x4.add(p, q)));
     }
     for (let j = N4; j < N; j++, off += 4) {
@@ -157,7 +157,7 @@ function ntRowAt(c: usize, a: usize, B: usize, N: i32, K: i32, accumulate: i32):
     const s0 = load<f32>(ak);
     const a0 = f32x4.splat(s0);
     let off: usize = 0;
-    for (; off < end4; off += 16) v128.store(c + off, f32x4.add(v128.load(c + off), f32x4.mul(a0, v128.load(bk + off))));
+    for (; off < end4; off += 16) v128.store(c + off, madd(a0, v128.load(bk + off), v128.load(c + off)));
     for (let j = N4; j < N; j++, off += 4) store<f32>(c + off, load<f32>(c + off) + s0 * load<f32>(bk + off));
   }
 }

@@ -12,7 +12,7 @@
 //   matvecPacked  y (R)  (+)= W x          y_j = Σ_k W[j,k] x_k, per row 4 lane-sums + one 4×4 transpose-add
 //   carryPacked   c (K)   = dᵀ W           c_k = Σ_j d_j W[j,k], per chunk a tree over the group's 8 rows
 import { REAL_BYTES } from "../precision";
-import { hsum4 } from "./math";
+import { hsum4, madd } from "./math";
 import { fill } from "./vector";
 import { tile } from "./scratch";
 
@@ -67,24 +67,24 @@ export function matvecPacked(y: usize, Wp: usize, x: usize, R: i32, K: i32, accu
     let xp = x;
     for (const end = bp + (<usize>Q4 << 7); bp < end; bp += 128, xp += 16) {
       const av = v128.load(xp);
-      s0 = f32x4.add(s0, f32x4.mul(av, v128.load(bp)));
-      s1 = f32x4.add(s1, f32x4.mul(av, v128.load(bp, 16)));
-      s2 = f32x4.add(s2, f32x4.mul(av, v128.load(bp, 32)));
-      s3 = f32x4.add(s3, f32x4.mul(av, v128.load(bp, 48)));
-      s4 = f32x4.add(s4, f32x4.mul(av, v128.load(bp, 64)));
-      s5 = f32x4.add(s5, f32x4.mul(av, v128.load(bp, 80)));
-      s6 = f32x4.add(s6, f32x4.mul(av, v128.load(bp, 96)));
-      s7 = f32x4.add(s7, f32x4.mul(av, v128.load(bp, 112)));
+      s0 = madd(av, v128.load(bp), s0);
+      s1 = madd(av, v128.load(bp, 16), s1);
+      s2 = madd(av, v128.load(bp, 32), s2);
+      s3 = madd(av, v128.load(bp, 48), s3);
+      s4 = madd(av, v128.load(bp, 64), s4);
+      s5 = madd(av, v128.load(bp, 80), s5);
+      s6 = madd(av, v128.load(bp, 96), s6);
+      s7 = madd(av, v128.load(bp, 112), s7);
     }
     if (hasTail) {
-      s0 = f32x4.add(s0, f32x4.mul(xt, v128.load(bp)));
-      s1 = f32x4.add(s1, f32x4.mul(xt, v128.load(bp, 16)));
-      s2 = f32x4.add(s2, f32x4.mul(xt, v128.load(bp, 32)));
-      s3 = f32x4.add(s3, f32x4.mul(xt, v128.load(bp, 48)));
-      s4 = f32x4.add(s4, f32x4.mul(xt, v128.load(bp, 64)));
-      s5 = f32x4.add(s5, f32x4.mul(xt, v128.load(bp, 80)));
-      s6 = f32x4.add(s6, f32x4.mul(xt, v128.load(bp, 96)));
-      s7 = f32x4.add(s7, f32x4.mul(xt, v128.load(bp, 112)));
+      s0 = madd(xt, v128.load(bp), s0);
+      s1 = madd(xt, v128.load(bp, 16), s1);
+      s2 = madd(xt, v128.load(bp, 32), s2);
+      s3 = madd(xt, v128.load(bp, 48), s3);
+      s4 = madd(xt, v128.load(bp, 64), s4);
+      s5 = madd(xt, v128.load(bp, 80), s5);
+      s6 = madd(xt, v128.load(bp, 96), s6);
+      s7 = madd(xt, v128.load(bp, 112), s7);
       bp += 128;
     }
     const r0 = hsum4(s0, s1, s2, s3), r1 = hsum4(s4, s5, s6, s7); // rows j0 … j0+3 and j0+4 … j0+7
@@ -129,17 +129,13 @@ export function carryPacked(c: usize, Wp: usize, d: usize, R: i32, K: i32): void
     }
     let cp = c;
     for (const end = bp + (<usize>Q4 << 7); bp < end; bp += 128, cp += 16) {
-      const p = f32x4.add(f32x4.add(f32x4.mul(a0, v128.load(bp)), f32x4.mul(a1, v128.load(bp, 16))),
-        f32x4.add(f32x4.mul(a2, v128.load(bp, 32)), f32x4.mul(a3, v128.load(bp, 48))));
-      const q = f32x4.add(f32x4.add(f32x4.mul(a4, v128.load(bp, 64)), f32x4.mul(a5, v128.load(bp, 80))),
-        f32x4.add(f32x4.mul(a6, v128.load(bp, 96)), f32x4.mul(a7, v128.load(bp, 112))));
+      const p = f32x4.add(madd(a1, v128.load(bp, 16), f32x4.mul(a0, v128.load(bp))), madd(a3, v128.load(bp, 48), f32x4.mul(a2, v128.load(bp, 32))));
+      const q = f32x4.add(madd(a5, v128.load(bp, 80), f32x4.mul(a4, v128.load(bp, 64))), madd(a7, v128.load(bp, 112), f32x4.mul(a6, v128.load(bp, 96))));
       v128.store(cp, f32x4.add(v128.load(cp), f32x4.add(p, q)));
     }
     if (Q4 < Q) { // the last K % 4 columns, through the tile (c is not written past K)
-      const p = f32x4.add(f32x4.add(f32x4.mul(a0, v128.load(bp)), f32x4.mul(a1, v128.load(bp, 16))),
-        f32x4.add(f32x4.mul(a2, v128.load(bp, 32)), f32x4.mul(a3, v128.load(bp, 48))));
-      const q = f32x4.add(f32x4.add(f32x4.mul(a4, v128.load(bp, 64)), f32x4.mul(a5, v128.load(bp, 80))),
-        f32x4.add(f32x4.mul(a6, v128.load(bp, 96)), f32x4.mul(a7, v128.load(bp, 112))));
+      const p = f32x4.add(madd(a1, v128.load(bp, 16), f32x4.mul(a0, v128.load(bp))), madd(a3, v128.load(bp, 48), f32x4.mul(a2, v128.load(bp, 32))));
+      const q = f32x4.add(madd(a5, v128.load(bp, 80), f32x4.mul(a4, v128.load(bp, 64))), madd(a7, v128.load(bp, 112), f32x4.mul(a6, v128.load(bp, 96))));
       v128.store(t, f32x4.add(p, q));
       for (let k = 0; k < rem; k++) store<f32>(cp + (<usize>k << 2), load<f32>(cp + (<usize>k << 2)) + load<f32>(t + (<usize>k << 2)));
       bp += 128;

@@ -23,7 +23,7 @@ const closure = (entry: string) => entryFiles(join(pkg(), "dist"), entry).map(re
 
 test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/threads, bptt/train, bptt/worker, bptt/bptt.wasm", () => {
   const manifest = JSON.parse(readFileSync(join(pkg(), "package.json"), "utf8")) as { exports: Record<string, Target> };
-  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./train", "./worker", "./bptt.wasm", "./package.json"]);
+  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./relaxed", "./train", "./worker", "./bptt.wasm", "./package.json"]);
   const dot = manifest.exports["."] as Record<string, string>;
   expect(Object.keys(dot)).toEqual(["types", "workerd", "import", "require", "default"]);
   for (const [subpath, target] of Object.entries(manifest.exports)) {
@@ -31,13 +31,15 @@ test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/
   }
   const wasm = readFileSync(join(pkg(), "dist", "bptt.wasm"));
   expect(embeddedWasm(closure("index.js"))?.bytes.equals(wasm), "dist/index.js embeds dist/bptt.wasm").toBe(true);
-  // the CommonJS bundle: the release module, and the threaded one (bptt/threads, required on demand)
+  // the CommonJS bundle: the release module, the threaded one and the two relaxed-SIMD ones (required on demand)
   const cjsModules = embeddedModules(read("bptt.cjs"));
   expect(cjsModules.some((m) => m.equals(wasm)), "dist/bptt.cjs embeds dist/bptt.wasm").toBe(true);
-  expect(cjsModules, "dist/bptt.cjs embeds the release and the threaded module").toHaveLength(2);
+  expect(cjsModules, "dist/bptt.cjs embeds the release, the threaded and the two relaxed-SIMD modules").toHaveLength(4);
   expect(embeddedModules(read("threads.js")), "bptt/threads embeds the threaded module only").toHaveLength(1);
   expect(embeddedModules(read("threads.js"))[0].equals(wasm), "the threaded module is another build").toBe(false);
   expect(closure("index.js")).not.toMatch(/^import[^;]*"\.\/threads\.js"/m); // loaded on demand, not with the main entry
+  expect(embeddedModules(read("relaxed.js")), "bptt/relaxed embeds its two modules only").toHaveLength(2);
+  expect(closure("index.js")).not.toMatch(/^import[^;]*"\.\/relaxed\.js"/m);
   expect(embeddedWasm(closure("core.js")), "bptt/core embeds no module").toBeUndefined();
   // bptt/io brings the main entry (or, under workerd, the workerd entry) instead of a copy of the module
   expect(read("io.js")).toMatch(/^import "\.\/index\.js";$/m);

@@ -21,7 +21,8 @@ function newest(dir: string): number {
  * `npx vitest run` always tests the current kernels.
  */
 export default function setup(): void {
-  const outputs = ["build/bptt.release.wasm", "build/bptt.debug.wasm", "build/bptt.threads.wasm", "src/generated/wasm-release.ts", "src/generated/wasm-threads.ts"]
+  const outputs = ["build/bptt.release.wasm", "build/bptt.debug.wasm", "build/bptt.threads.wasm", "src/generated/wasm-release.ts", "src/generated/wasm-threads.ts",
+    "build/bptt.relaxed.wasm", "src/generated/wasm-relaxed.ts", "src/generated/wasm-relaxed-threads.ts"]
     .map((f) => join(root, f));
   const sources = Math.max(newest(join(root, "assembly")), statSync(join(root, "asconfig.json")).mtimeMs,
     statSync(join(root, "scripts/build-wasm.mjs")).mtimeMs);

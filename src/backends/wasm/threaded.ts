@@ -8,7 +8,7 @@ import type { KernelName, Kernels } from "../../backend.js";
 import type { ThreadBinding } from "./index.js";
 import { kernelNames } from "./index.js";
 import { ThreadPool, threadsSupported } from "./pool.js";
-import { MAX_THREADS } from "./loader.js";
+import { MAX_THREADS, decodeEmbedded } from "./loader.js";
 
 /**
  * The kernels that run on every thread of a call, each with the number of blocks a call splits into
@@ -40,6 +40,8 @@ type SetThread = (index: number, count: number, canBlock: number) => void;
 type Kernel = (...a: number[]) => number | void;
 
 let module: WebAssembly.Module | undefined;
+/** Which threaded module `module` is: the plain build or the relaxed-SIMD one. */
+let moduleIsRelaxed = false;
 let pool: ThreadPool | undefined;
 /** Threads per call now (1 … pool.size): read at every call, so init({ threads }) also changes models made before. */
 let count = 1;
@@ -74,22 +76,30 @@ async function hostCores(): Promise<number> {
 
 /**
  * Starts or resizes the pool for `wanted` threads per call ("auto": the host's cores), at most
- * MAX_THREADS; returns the count in use (1 where the host has no shared memory).
+ * MAX_THREADS, or keeps it as it is (undefined); returns the count in use (1 where the host has no
+ * shared memory). New backends get the plain threaded module, or the relaxed-SIMD one when given.
  */
-export async function use(wanted: number | "auto", bytes: () => Uint8Array<ArrayBuffer>): Promise<number> {
-  const threads = Math.min(wanted === "auto" ? await hostCores() : wanted, MAX_THREADS);
-  if (threads <= 1 || !threadsSupported()) {
-    count = 1;
-    return 1;
+export async function use(wanted: number | "auto" | undefined, plain: () => Uint8Array<ArrayBuffer>, relaxed: string | undefined): Promise<number> {
+  if (wanted !== undefined) {
+    const threads = Math.min(wanted === "auto" ? await hostCores() : wanted, MAX_THREADS);
+    if (threads <= 1 || !threadsSupported()) {
+      count = 1;
+    } else {
+      if (pool === undefined || pool.closed || pool.size < threads) {
+        const started = await ThreadPool.start(threads, kernelNames);
+        pool?.close(); // models made on the old pool keep working, on one thread
+        pool = started;
+      }
+      count = threads;
+    }
   }
-  if (pool === undefined || pool.closed || pool.size < threads) {
-    module ??= await WebAssembly.compile(bytes());
-    const started = await ThreadPool.start(threads, kernelNames);
-    pool?.close(); // models made on the old pool keep working, on one thread
-    pool = started;
+  if (pool === undefined || pool.closed) return 1;
+  // a running pool serves new backends (on one thread while count is 1): with the module asked for
+  if (module === undefined || moduleIsRelaxed !== (relaxed !== undefined)) {
+    module = await WebAssembly.compile(relaxed === undefined ? plain() : decodeEmbedded(relaxed));
+    moduleIsRelaxed = relaxed !== undefined;
   }
-  count = threads;
-  return threads;
+  return count;
 }
 
 export function stop(): void {
