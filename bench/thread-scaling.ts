@@ -1,7 +1,8 @@
 /**
  * Time per training step of one workload at 1 and 2 (or more) threads, interleaved, and where
  * the time goes per kernel at each count (wall clock around each kernel call on the main thread).
- *   node bench/build.mjs && node build/thread-scaling.mjs W3 [threads=2] [rounds=7]
+ *   node bench/build.mjs && node build/thread-scaling.mjs W3 [threads=2] [rounds=7] [hidden]
+ * (hidden: the workload at another H, e.g. W2 1024 for the B = 1 crossover)
  */
 import { init, shutdown } from "../src/index.js";
 import { seconds, spread } from "./stats.js";
@@ -10,7 +11,8 @@ import { makeBatches, makeModel, makeTrainer, workloads, type TrainingWorkload }
 const id = process.argv[2] ?? "W3";
 const most = Number(process.argv[3] ?? 2);
 const rounds = Number(process.argv[4] ?? 7);
-const w = workloads.find((x) => x.id === id) as TrainingWorkload;
+const listed = workloads.find((x) => x.id === id) as TrainingWorkload;
+const w = process.argv[5] === undefined ? listed : { ...listed, H: Number(process.argv[5]) };
 const counts = [1, most];
 const got = await init({ threads: most });
 if (got !== most) throw new Error(`asked for ${most} threads, got ${got}`);

@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RNN, Trainer, init, shutdown } from "../src/index.js";
-import { tasks as threadedTasks } from "../src/backends/wasm/threaded.js";
+import { SHARED_STEP_HIDDEN, tasks as threadedTasks } from "../src/backends/wasm/threaded.js";
 
 const V = 53, H = 70, T = 12, STEPS = 4;
 
@@ -65,6 +65,33 @@ describe.each(["rnn", "lstm", "gru"] as const)("%s: bit-identical at 1, 2, 3 and
       expect(run.norms, `${threads} threads: gradient norms`).toEqual(reference.norms);
       expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
       run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
+    }
+  });
+});
+
+describe("B = 1 at large H: each step's rows shared behind barriers", () => {
+  it("rnn, H = 1030 (8-row groups and 4-column chunks with tails): bit-identical at 1, 2 and 3 threads, and the pool ran", async () => {
+    const run = () => {
+      const model = new RNN({ inputSize: 11, hiddenSize: SHARED_STEP_HIDDEN + 6, outputSize: 11, seed: 4 });
+      const trainer = new Trainer(model, { learningRate: 0.05 });
+      const losses: number[] = [];
+      for (let s = 0; s < 3; s++) {
+        const inputs = Array.from({ length: 5 }, (_, t) => (3 * t + s) % 11);
+        losses.push(trainer.step({ batchSize: 1, seqLen: 5, inputs, targets: inputs.map((v) => (v + 1) % 11) }).loss);
+      }
+      const out = { losses, norms: [...model.stepGradientNorms()], state: [...model.initialStateGradient()], weights: model.parameters().map((p) => [...p.data]) };
+      model.dispose();
+      return out;
+    };
+    expect(await init({ threads: 1 })).toBe(1);
+    const one = run();
+    for (const threads of [2, 3]) {
+      expect(await init({ threads })).toBe(threads);
+      const before = [threadedTasks("rnnForward"), threadedTasks("rnnBackward")];
+      const many = run();
+      expect(threadedTasks("rnnForward"), "the pool ran the forward steps").toBeGreaterThan(before[0]);
+      expect(threadedTasks("rnnBackward"), "the pool ran the backward steps").toBeGreaterThan(before[1]);
+      expect(many, `${threads} threads`).toEqual(one);
     }
   });
 });

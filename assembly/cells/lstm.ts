@@ -194,7 +194,7 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
       if (dhNorms != 0) store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
     }
     if (b1 == b0) {} // no sequences of this thread's
-    else if (packed) carryPacked(dh0, WhhPacked, dt, G4, H); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
+    else if (packed) carryPacked(dh0, WhhPacked, dt, G4, H, 0, (H + 3) >> 2); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
     else matmulNN(dh0 + own, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G4, 0);
   }
   barrier(nt); // the weight gradients read every sequence's δ

@@ -85,6 +85,20 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
   }
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ
   const packed = B == 1 && WhhPacked != 0;
+  if (packed && nt > 1) { // B = 1 on several threads: each step's rows shared, a barrier per step
+    barrier(nt); // the input side of every row is in hs
+    const j0 = shareStart(H, 8, nt, me), j1 = shareStart(H, 8, nt, me + 1), rows = <usize>j0 * REAL_BYTES;
+    const ownPacked = WhhPacked + <usize>(j0 >> 3) * (<usize>((H + 3) >> 2) << 7); // its row groups
+    for (let t = 0; t < T; t++) {
+      const ht = hs + <usize>t * stepBytes, hPrev = t == 0 ? h0 : ht - stepBytes;
+      if (j1 > j0) {
+        if (t > 0 || !h0Zero) matvecPacked(ht + rows, ownPacked, hPrev, j1 - j0, H, 1);
+        activateRow(ht + rows, bih + rows, bhh + rows, j1 - j0, act);
+      }
+      barrier(nt); // step t + 1 reads all of h_t
+    }
+    return;
+  }
   // B ≥ 4: W_hhᵀ packed into gemm panels once for the window's T products (into WhhPacked, as scratch)
   const B4 = WhhPacked != 0 ? B & ~3 : 0;
   if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, H, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
@@ -158,6 +172,10 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   assert((x != 0) != (tokens != 0), "rnnBackward: give exactly one of x and tokens");
   const nt = threads(), me = myThread();
   const BH = B * H;
+  if (B == 1 && WhhPacked != 0 && nt > 1) {
+    rnnBackwardShared(dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dhs, hs, x, tokens, h0, Wih, T, I, H, act, WhhPacked, nt, me);
+    return;
+  }
   const rowH = <usize>H * REAL_BYTES;
   const stepBytes = <usize>B * rowH;
   const rows = T * B;
@@ -178,16 +196,50 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
       if (dhNorms != 0) store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
     }
     // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
-    if (packed) { if (b1 > b0) carryPacked(dh0, WhhPacked, d, H, H); }
+    if (packed) { if (b1 > b0) carryPacked(dh0, WhhPacked, d, H, H, 0, (H + 3) >> 2); }
     else {
       if (g1 > b0) gemmPacked(dh0 + own, d + own, Whh, g1 - b0, H, H, 0, rowH, REAL_BYTES, rowH, REAL_BYTES, WhhPacked);
       if (b1 > r0) matmulNN(dh0 + <usize>r0 * rowH, d + <usize>r0 * rowH, Whh, b1 - r0, H, H, 0);
     }
   }
   barrier(nt); // the weight gradients read every sequence's δ
+  weightGradients(dx, dWih, dWhh, dbih, dbhh, dhs, hs, x, tokens, h0, Wih, T, B, I, H, nt, me);
+}
+
+/**
+ * rnnBackward with B = 1 on nt threads, a step at a time: thread 0 forms δ_t (and ‖g_t‖²), then
+ * every thread its chunks of the carry δ_t W_hh (ops/matvec.ts), a barrier after each. WhhPacked:
+ * W_hh in row groups.
+ */
+function rnnBackwardShared(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
+  dhs: usize, hs: usize, x: usize, tokens: usize, h0: usize, Wih: usize,
+  T: i32, I: i32, H: i32, act: i32, WhhPacked: usize, nt: i32, me: i32): void {
+  const rowH = <usize>H * REAL_BYTES, Q = (H + 3) >> 2;
+  const q0 = shareStart(Q, 2, nt, me), q1 = shareStart(Q, 2, nt, me + 1); // this thread's chunks of 4 columns
+  if (me == 0) fill(dh0, H, 0); // carry W_hhᵀ δ_T = 0
+  for (let t = T - 1; t >= 0; t--) {
+    const d = dhs + <usize>t * rowH;
+    if (me == 0) {
+      const norm2 = deltaStep(d, dh0, hs + <usize>t * rowH, H, act);
+      if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>norm2);
+    }
+    barrier(nt); // δ_t is whole, and the carry read
+    carryPacked(dh0, WhhPacked, d, H, H, q0, q1);
+    barrier(nt); // the carry is whole
+  }
+  weightGradients(dx, dWih, dWhh, dbih, dbhh, dhs, hs, x, tokens, h0, Wih, T, 1, I, H, nt, me);
+}
+
+/**
+ * After the sweep (every δ_t in dhs), this thread's share of the weight gradients, bias columns and dx rows:
+ * dW_hh += Σ_t δ_tᵀ h_{t−1};  dW_ih += Σ_t δ_tᵀ x_t (tokens: a column scatter-add);  db += Σ_t δ_t;  dx = δ W_ih.
+ */
+function weightGradients(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dhs: usize, hs: usize, x: usize,
+  tokens: usize, h0: usize, Wih: usize, T: i32, B: i32, I: i32, H: i32, nt: i32, me: i32): void {
+  const rowH = <usize>H * REAL_BYTES, stepBytes = <usize>B * rowH, rows = T * B;
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0
   if (T > 1) matmulTNShare(dWhh, dhs + stepBytes, hs, H, H, (T - 1) * B, 1, nt);
-  if (!allZero(h0, BH)) matmulTNShare(dWhh, dhs, h0, H, H, B, 1, nt); // a pass over all of dW_hh that adds 0 when h0 = 0
+  if (!allZero(h0, B * H)) matmulTNShare(dWhh, dhs, h0, H, H, B, 1, nt); // a pass over all of dW_hh that adds 0 when h0 = 0
   const j0 = shareStart(H, 4, nt, me), j1 = shareStart(H, 4, nt, me + 1);
   const cols = <usize>j0 * REAL_BYTES;
   addRowsInto2(dbih + cols, dbhh + cols, dhs + cols, rows, j1 - j0, rowH); // db_ih += Σ δ_t, db_hh += Σ δ_t

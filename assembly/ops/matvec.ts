@@ -11,6 +11,10 @@
 //
 //   matvecPacked  y (R)  (+)= W x          y_j = Σ_k W[j,k] x_k, per row 4 lane-sums + one 4×4 transpose-add
 //   carryPacked   c (K)   = dᵀ W           c_k = Σ_j d_j W[j,k], per chunk a tree over the group's 8 rows
+//
+// With B = 1 and large H, threads share these products per step (cells/rnn.ts): matvecPacked by
+// groups of 8 rows of y, carryPacked by chunks of 4 columns of c; every element is summed in the
+// same order at every thread count.
 import { REAL_BYTES } from "../precision";
 import { hsum4, madd } from "./math";
 import { fill } from "./vector";
@@ -103,14 +107,21 @@ export function matvecPacked(y: usize, Wp: usize, x: usize, R: i32, K: i32, accu
   }
 }
 
-/** c (K) = dᵀ W = Σ_j d_j W[j,:] (overwritten);  Wp: W (R,K) in row groups;  d: (R). */
-export function carryPacked(c: usize, Wp: usize, d: usize, R: i32, K: i32): void {
+/**
+ * c (K) = dᵀ W = Σ_j d_j W[j,:] (overwritten), for the columns of chunks q0 … q1 − 1 only (4 columns
+ * a chunk; 0 … ⌈K/4⌉ for all): each column sums the groups in order, whatever the chunks asked for.
+ * Wp: W (R,K) in row groups;  d: (R).
+ */
+export function carryPacked(c: usize, Wp: usize, d: usize, R: i32, K: i32, q0: i32, q1: i32): void {
   const Q4 = K >> 2, rem = K & 3;
   const Q = Q4 + (rem != 0 ? 1 : 0);
-  fill(c, K, 0);
+  if (q1 <= q0) return;
+  fill(c + (<usize>q0 << 4), min(K, q1 << 2) - (q0 << 2), 0);
   const t = tile();
-  let bp = Wp;
+  const groupBytes = <usize>Q << 7;
+  const whole = min(q1, Q4); // chunks q0 … whole − 1 have 4 columns
   for (let j0 = 0; j0 < R; j0 += 8) {
+    let bp = Wp + <usize>(j0 >> 3) * groupBytes + (<usize>q0 << 7);
     // d of the group's rows; rows past R are zeros in Wp and get a zero weight (d is not read past R)
     let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     const dj = d + (<usize>j0 << 2);
@@ -127,18 +138,17 @@ export function carryPacked(c: usize, Wp: usize, d: usize, R: i32, K: i32): void
       if (n > 5) a5 = v128.load32_splat(dj, 20);
       if (n > 6) a6 = v128.load32_splat(dj, 24);
     }
-    let cp = c;
-    for (const end = bp + (<usize>Q4 << 7); bp < end; bp += 128, cp += 16) {
+    let cp = c + (<usize>q0 << 4);
+    for (const end = bp + (<usize>max(0, whole - q0) << 7); bp < end; bp += 128, cp += 16) {
       const p = f32x4.add(madd(a1, v128.load(bp, 16), f32x4.mul(a0, v128.load(bp))), madd(a3, v128.load(bp, 48), f32x4.mul(a2, v128.load(bp, 32))));
       const q = f32x4.add(madd(a5, v128.load(bp, 80), f32x4.mul(a4, v128.load(bp, 64))), madd(a7, v128.load(bp, 112), f32x4.mul(a6, v128.load(bp, 96))));
       v128.store(cp, f32x4.add(v128.load(cp), f32x4.add(p, q)));
     }
-    if (Q4 < Q) { // the last K % 4 columns, through the tile (c is not written past K)
+    if (Q4 < Q && q1 == Q) { // the last K % 4 columns, through the tile (c is not written past K)
       const p = f32x4.add(madd(a1, v128.load(bp, 16), f32x4.mul(a0, v128.load(bp))), madd(a3, v128.load(bp, 48), f32x4.mul(a2, v128.load(bp, 32))));
       const q = f32x4.add(madd(a5, v128.load(bp, 80), f32x4.mul(a4, v128.load(bp, 64))), madd(a7, v128.load(bp, 112), f32x4.mul(a6, v128.load(bp, 96))));
       v128.store(t, f32x4.add(p, q));
       for (let k = 0; k < rem; k++) store<f32>(cp + (<usize>k << 2), load<f32>(cp + (<usize>k << 2)) + load<f32>(t + (<usize>k << 2)));
-      bp += 128;
     }
   }
 }

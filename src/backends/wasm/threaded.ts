@@ -17,14 +17,20 @@ import { MAX_THREADS, decodeEmbedded } from "./loader.js";
  * of 4 sequences (B ≥ 8 to gain). Arguments are read by position (src/backend.ts).
  */
 const WORK = 1 << 18, PARAMETERS = 1 << 15;
+/**
+ * From this many hidden units a B = 1 tanh/ReLU recurrence shares each step's rows (three barriers per
+ * step). Measured on 2 vCPUs (bench/thread-scaling.ts, W2 at other H, medians of 7 rounds): 2 threads ÷ 1
+ * = 0.56× at H = 128, 0.85× at 256, 0.97× at 512, 1.15× at 1024.
+ */
+export const SHARED_STEP_HIDDEN = 1024;
 const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } = {
   matmulNT: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
   matmulNN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
   matmulTN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
   linearForward: (a) => (a[4] * a[5] * a[6] >= WORK ? a[4] >> 2 : 0),
   linearBackward: (a) => (a[6] * a[7] * a[8] >= WORK ? a[6] >> 2 : 0),
-  rnnForward: (a) => (a[8] * a[9] * a[11] * a[11] >= WORK ? a[9] >> 2 : 0),
-  rnnBackward: (a) => (a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
+  rnnForward: (a) => (a[9] === 1 ? (a[13] !== 0 && a[11] >= SHARED_STEP_HIDDEN ? a[11] >> 3 : 0) : a[8] * a[9] * a[11] * a[11] >= WORK ? a[9] >> 2 : 0),
+  rnnBackward: (a) => (a[15] === 1 ? (a[19] !== 0 && a[17] >= SHARED_STEP_HIDDEN ? a[17] >> 3 : 0) : a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
   lstmForward: (a) => (a[12] * a[13] * a[15] * a[15] >= WORK ? a[13] >> 2 : 0),
   lstmBackward: (a) => (a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
   gruForward: (a) => (a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
