@@ -16,6 +16,7 @@ import { loadModel, saveModel } from "../io.js";
 // jobs may ask for backend "js"
 import "../js.js";
 import type { PlainTrainerOptions, RNNOptions } from "../index.js";
+import { LearningRateSchedule, resolveSchedule, type ScheduleName, type ScheduleOptions } from "../schedules.js";
 
 export interface TrainingJob {
   /** The model to create (`wasmModule` cannot cross; pass `wasm` instead). Ignored when `initialModel` is given. */
@@ -24,8 +25,14 @@ export interface TrainingJob {
   initialModel?: Uint8Array;
   /** Backend for `initialModel` (default "wasm"). */
   backend?: "wasm" | "js";
-  /** Trainer options; `schedule` is a function and cannot cross, so it is not accepted. */
+  /** Trainer options; `schedule` is a function and cannot cross, so it is not accepted: name a preset in `schedule` instead. */
   trainer: PlainTrainerOptions;
+  /**
+   * A learning-rate schedule preset of bptt/train, by name or plain-JSON options ("constant",
+   * "linear", "cosine", "step"; "linear" and "cosine" span `steps` unless they give totalSteps).
+   * "plateau" watches a validation loss, which a job has not: it is refused.
+   */
+  schedule?: ScheduleName | ScheduleOptions;
   /** One token stream; each batch row is a window of seqLen + 1 tokens at a random offset (inputs, then targets shifted by one). */
   data: ArrayLike<number>;
   batchSize: number;
@@ -54,6 +61,8 @@ export interface TrainingProgress {
   /** Tokens trained per second of training time so far. */
   tokensPerSecond: number;
   elapsedMs: number;
+  /** The learning rate of the latest step. */
+  learningRate: number;
   stepNorms?: Float32Array;
   /** saveModel bytes, every `snapshotEvery`-th event. */
   model?: Uint8Array;
@@ -91,11 +100,21 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
   if (data === null || typeof data !== "object" || !(data.length >= T + 1)) {
     throw new BpttError("INVALID_ARGUMENT", `job.data must hold at least seqLen + 1 = ${T + 1} tokens; got ${data?.length}`);
   }
+  if (job.schedule !== undefined) {
+    try {
+      resolveSchedule(job.schedule, job.steps > 0 ? job.steps : undefined);
+    } catch (error) {
+      throw error instanceof BpttError ? new BpttError(error.code, `job.${error.message}`) : error;
+    }
+    const name = typeof job.schedule === "string" ? job.schedule : job.schedule.name;
+    if (name === "plateau") throw new BpttError("INVALID_ARGUMENT", 'job.schedule "plateau" watches a validation loss, and a worker job has none; name "constant", "linear", "cosine" or "step"');
+  }
   const model = job.initialModel !== undefined
     ? loadModel(job.initialModel, { backend: job.backend }).model
     : new RNN({ ...(job.model as RNNOptions) });
   try {
     const trainer = new Trainer(model, job.trainer);
+    const schedule = job.schedule === undefined ? null : new LearningRateSchedule(job.schedule, trainer.options.learningRate, job.steps > 0 ? job.steps : undefined);
     const rng = new Random(job.seed ?? 0);
     const every = Math.max(1, job.progressEvery ?? 10);
     const snapshotEvery = job.snapshotEvery ?? 0;
@@ -114,7 +133,7 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
         }
       }
       const started = now();
-      const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets }, { recordStepNorms: job.recordStepNorms });
+      const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets }, { recordStepNorms: job.recordStepNorms, learningRate: schedule?.rate(step + 1) });
       trainMs += now() - started;
       losses.push(r.loss);
       step++;
@@ -122,7 +141,7 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
         events++;
         const progress: TrainingProgress = {
           step, steps: job.steps, losses: losses.slice(-((step - 1) % every + 1)), gradNorm: r.gradNorm, clipped: r.clipped,
-          tokensPerSecond: rate(), elapsedMs: trainMs,
+          tokensPerSecond: rate(), elapsedMs: trainMs, learningRate: r.learningRate,
         };
         if (r.stepNorms) progress.stepNorms = r.stepNorms;
         if (snapshotEvery > 0 && events % snapshotEvery === 0) progress.model = saveModel(model);
