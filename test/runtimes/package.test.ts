@@ -102,7 +102,7 @@ console.log(JSON.stringify({ without, backend: loaded.backendName, shared: loade
   expect(JSON.parse(await run(process.execPath, ["js-backend.cjs"], dir))).toEqual({ without: "INVALID_ARGUMENT", backend: "js", shared: true });
 });
 
-test("types: a TypeScript consumer of every subpath type-checks under moduleResolution bundler and node16", async () => {
+test("types: a TypeScript consumer of every subpath type-checks under moduleResolution bundler, node16 and node (node10: through typesVersions)", async () => {
   const dir = consumerDir();
   const { writeFileSync } = await import("node:fs");
   writeFileSync(join(dir, "typed-consumer.ts"), `import { RNN, Trainer, generate, type RNNOptions } from "bptt";
@@ -112,6 +112,11 @@ import { gradientCheck } from "bptt/gradcheck";
 import { fit, evaluate, TokenStreams, type FitHistory } from "bptt/train";
 import { serveTraining } from "bptt/worker";
 import { init } from "bptt/core";
+import * as threads from "bptt/threads"; // side effects only: resolved, or TS2307
+import { LearningRateSchedule } from "bptt/train";
+import type { TrainingJob } from "bptt/worker";
+const job: TrainingJob = { trainer: { optimizer: "sgd", learningRate: 0.1 }, data: [0, 1, 2], batchSize: 1, seqLen: 2, steps: 1, schedule: "cosine" };
+const rate: number = new LearningRateSchedule("constant", 0.1).rate(1);
 const options: RNNOptions = { inputSize: 3, hiddenSize: 4, backend: "js", bias: false };
 const model = new RNN(options);
 const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
@@ -129,10 +134,11 @@ new Trainer(model, { optimizer: "adam", momentum: 0.9 });
 new Trainer(model, { optimizer: "sgd" });
 // @ts-expect-error @internal members are not in the published types
 trainer.carriedState();
-void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits];
+void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits, threads, job, rate];
 `);
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  for (const [module, resolution] of [["esnext", "bundler"], ["node16", "node16"]]) {
+  // node10 ("node") reads no exports map: the subpaths resolve through package.json's typesVersions
+  for (const [module, resolution] of [["esnext", "bundler"], ["node16", "node16"], ["commonjs", "node10"]]) {
     await run(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", module, "--moduleResolution", resolution, "--lib", "es2022,dom", "typed-consumer.ts"], dir);
   }
 });
