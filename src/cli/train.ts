@@ -260,8 +260,10 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   }
 
   const samples = sampleLines(model, corpus, flags.samples as number, flags.temperature as number, seed);
-  log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
-  log(samples.join(corpus.kind === "lines" ? ", " : "\n---\n"));
+  if (samples.length > 0) {
+    log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
+    log(samples.join(corpus.kind === "lines" ? ", " : "\n---\n"));
+  }
 
   const metadata: Record<string, string> = { corpus: what };
   if (heldOutTransitions(corpus) > 0) {
