@@ -15,71 +15,14 @@ import { BpttError, Random, RNN, Trainer, init } from "../index.js";
 import { loadModel, saveModel } from "../io.js";
 // jobs may ask for backend "js"
 import "../js.js";
-import type { PlainTrainerOptions, RNNOptions } from "../index.js";
-import { LearningRateSchedule, resolveSchedule, type ScheduleName, type ScheduleOptions } from "../schedules.js";
+import type { RNNOptions } from "../index.js";
+import { LearningRateSchedule, resolveSchedule } from "../schedules.js";
+import type { TrainingJob, TrainingProgress, TrainingResult } from "./jobs.js";
+import { listen, type MessageEndpoint } from "./protocol.js";
 
-export interface TrainingJob {
-  /** The model to create (`wasmModule` cannot cross; pass `wasm` instead). Ignored when `initialModel` is given. */
-  model?: Omit<RNNOptions, "wasmModule">;
-  /** Continue from a saved model (saveModel bytes). */
-  initialModel?: Uint8Array;
-  /** Backend for `initialModel` (default "wasm"). */
-  backend?: "wasm" | "js";
-  /** Trainer options; `schedule` is a function and cannot cross, so it is not accepted: name a preset in `schedule` instead. */
-  trainer: PlainTrainerOptions;
-  /**
-   * A learning-rate schedule preset of bptt/train, by name or plain-JSON options ("constant",
-   * "linear", "cosine", "step"; "linear" and "cosine" span `steps` unless they give totalSteps).
-   * "plateau" watches a validation loss, which a job has not: it is refused.
-   */
-  schedule?: ScheduleName | ScheduleOptions;
-  /** One token stream; each batch row is a window of seqLen + 1 tokens at a random offset (inputs, then targets shifted by one). */
-  data: ArrayLike<number>;
-  batchSize: number;
-  seqLen: number;
-  /** Training steps to run. */
-  steps: number;
-  /** Seed of the window sampler (default 0). */
-  seed?: number;
-  /** Steps between progress events (default 10). */
-  progressEvery?: number;
-  /** Attach ‖∂E/∂h_t‖ per layer and step of the latest step to each progress event. */
-  recordStepNorms?: boolean;
-  /** Attach the model's saveModel bytes to every n-th progress event (default 0: never). */
-  snapshotEvery?: number;
-  /** A compiled bptt module for hosts that may not compile the embedded one (WebAssembly.Module is cloneable). */
-  wasm?: WebAssembly.Module;
-}
-
-export interface TrainingProgress {
-  step: number;
-  steps: number;
-  /** Mean loss per token of each step since the previous event. */
-  losses: number[];
-  gradNorm: number;
-  clipped: boolean;
-  /** Tokens trained per second of training time so far. */
-  tokensPerSecond: number;
-  elapsedMs: number;
-  /** The learning rate of the latest step. */
-  learningRate: number;
-  stepNorms?: Float32Array;
-  /** saveModel bytes, every `snapshotEvery`-th event. */
-  model?: Uint8Array;
-}
-
-export interface TrainingResult {
-  /** Whether the run stopped early because it was cancelled. */
-  cancelled: boolean;
-  /** Steps completed. */
-  steps: number;
-  /** Mean loss per token of every completed step. */
-  losses: number[];
-  tokensPerSecond: number;
-  elapsedMs: number;
-  /** The trained model as saveModel bytes. */
-  model: Uint8Array;
-}
+export type { TrainingJob, TrainingProgress, TrainingResult } from "./jobs.js";
+export type { MessageEndpoint } from "./protocol.js";
+export { trainInWorker, type TrainInWorkerOptions } from "./client.js";
 
 export interface RunOptions {
   onProgress?: (progress: TrainingProgress) => void;
@@ -158,41 +101,6 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
   }
 }
 
-/** A Web Worker, a worker's global scope, a MessagePort, or Node's Worker / parentPort. */
-export interface MessageEndpoint {
-  // any: Node (readonly Transferable[]) and the DOM (Transferable[] or options) type the transfer list differently
-  postMessage(message: unknown, transfer?: any): void;
-  on?(event: "message", listener: (value: unknown) => void): unknown;
-  off?(event: "message", listener: (value: unknown) => void): unknown;
-  addEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
-  removeEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
-  start?(): void;
-}
-
-/** Every message names its job: a worker's replies go only to the call that sent the job. */
-type Message =
-  | { bptt: "train"; id: string; job: TrainingJob }
-  | { bptt: "cancel"; id: string }
-  | { bptt: "progress"; id: string; progress: TrainingProgress }
-  | { bptt: "done"; id: string; result: TrainingResult }
-  | { bptt: "error"; id: string; message: string; code?: string };
-
-/** Subscribes to messages with Node's `on` when present (it hands over the value), else `addEventListener`. */
-function listen(port: MessageEndpoint, handler: (message: Message) => void): () => void {
-  const onValue = (value: unknown) => {
-    if (value !== null && typeof value === "object" && "bptt" in value) handler(value as Message);
-  };
-  if (typeof port.on === "function") {
-    port.on("message", onValue);
-    return () => port.off?.("message", onValue);
-  }
-  if (typeof port.addEventListener !== "function") throw new BpttError("INVALID_ARGUMENT", "the worker or port has neither on() nor addEventListener()");
-  const onEvent = (event: { data: unknown }) => onValue(event.data);
-  port.addEventListener("message", onEvent);
-  port.start?.();
-  return () => port.removeEventListener?.("message", onEvent);
-}
-
 /**
  * Serves training jobs inside a worker: `serveTraining()` in a Web Worker, `serveTraining(parentPort)`
  * under worker_threads. One job at a time: a job sent while another runs is refused with a BUSY
@@ -226,40 +134,6 @@ export function serveTraining(port: MessageEndpoint = globalThis as unknown as M
     ).finally(() => {
       running = null;
     });
-  });
-}
-
-export interface TrainInWorkerOptions {
-  onProgress?: (progress: TrainingProgress) => void;
-  /** Aborting cancels the run; the promise then resolves with `cancelled: true` and the weights so far. */
-  signal?: AbortSignal;
-}
-
-let jobCounter = 0;
-/** Unique among this realm's calls, and unlikely to meet another realm's sharing the worker. */
-const realmTag = Math.floor(Math.random() * 2 ** 32).toString(36);
-
-/**
- * Sends a job to a worker running `serveTraining` and resolves with its result. A worker busy with
- * another job refuses it: the promise rejects with a BpttError "BUSY" and the other job goes on.
- */
-export function trainInWorker(worker: MessageEndpoint, job: TrainingJob, options: TrainInWorkerOptions = {}): Promise<TrainingResult> {
-  const id = `${realmTag}-${++jobCounter}`;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => worker.postMessage({ bptt: "cancel", id });
-    const stop = listen(worker, (message) => {
-      if (message.id !== id) return;
-      if (message.bptt === "progress") options.onProgress?.(message.progress);
-      else if (message.bptt === "done" || message.bptt === "error") {
-        stop();
-        options.signal?.removeEventListener("abort", onAbort);
-        if (message.bptt === "done") resolve(message.result);
-        else reject(new BpttError((message.code as BpttError["code"]) ?? "INVALID_STATE", `training in the worker failed: ${message.message}`));
-      }
-    });
-    options.signal?.addEventListener("abort", onAbort);
-    worker.postMessage({ bptt: "train", id, job });
-    if (options.signal?.aborted) onAbort();
   });
 }
 
