@@ -7,6 +7,9 @@ import { BpttError } from "../errors.js";
 import type { TrainingJob, TrainingProgress, TrainingResult } from "./jobs.js";
 import { listen, type MessageEndpoint } from "./protocol.js";
 
+export type { TrainingJob, TrainingProgress, TrainingResult } from "./jobs.js";
+export type { MessageEndpoint } from "./protocol.js";
+
 export interface TrainInWorkerOptions {
   onProgress?: (progress: TrainingProgress) => void;
   /** Aborting cancels the run; the promise then resolves with `cancelled: true` and the weights so far. */

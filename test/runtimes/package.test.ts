@@ -21,9 +21,9 @@ const read = (file: string) => readFileSync(join(pkg(), "dist", file), "utf8");
 /** The text of an ESM entry and of every file it imports statically. */
 const closure = (entry: string) => entryFiles(join(pkg(), "dist"), entry).map(read).join("\n");
 
-test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/threads, bptt/train, bptt/worker, bptt/bptt.wasm", () => {
+test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/threads, bptt/train, bptt/worker, bptt/worker/client, bptt/bptt.wasm", () => {
   const manifest = JSON.parse(readFileSync(join(pkg(), "package.json"), "utf8")) as { exports: Record<string, Target> };
-  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./train", "./worker", "./bptt.wasm", "./package.json"]);
+  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./train", "./worker", "./worker/client", "./bptt.wasm", "./package.json"]);
   const dot = manifest.exports["."] as Record<string, string>;
   expect(Object.keys(dot)).toEqual(["types", "workerd", "import", "require", "default"]);
   for (const [subpath, target] of Object.entries(manifest.exports)) {
@@ -47,6 +47,10 @@ test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/
   // the subpaths read the library from ./core.js instead of carrying a copy (a message only src/model.ts has)
   const modelOnly = "needs a forward() first";
   expect(read("core.js")).toContain(modelOnly);
+  // bptt/worker/client, the page side of bptt/worker, is a file of its own: no library, no Wasm, no import
+  expect(read("worker-client.js")).not.toContain(modelOnly);
+  expect(read("worker-client.js")).not.toMatch(/\bimport\b/);
+  expect(embeddedWasm(read("worker-client.js"))).toBeUndefined();
   for (const file of ["index.js", "io-lib.js", "js.js", "gradcheck.js", "train.js", "train-worker.js"]) {
     expect(read(file), file).not.toContain(modelOnly);
     expect(read(file), file).toMatch(/from"\.\/(core|index)\.js"/);
@@ -115,8 +119,10 @@ import { init } from "bptt/core";
 import * as threads from "bptt/threads"; // side effects only: resolved, or TS2307
 import { LearningRateSchedule } from "bptt/train";
 import type { TrainingJob } from "bptt/worker";
+import { trainInWorker, type TrainingResult } from "bptt/worker/client";
 const job: TrainingJob = { trainer: { optimizer: "sgd", learningRate: 0.1 }, data: [0, 1, 2], batchSize: 1, seqLen: 2, steps: 1, schedule: "cosine" };
 const rate: number = new LearningRateSchedule("constant", 0.1).rate(1);
+const page = (worker: Worker): Promise<TrainingResult> => trainInWorker(worker, job);
 const options: RNNOptions = { inputSize: 3, hiddenSize: 4, backend: "js", bias: false };
 const model = new RNN(options);
 const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
@@ -134,7 +140,7 @@ new Trainer(model, { optimizer: "adam", momentum: 0.9 });
 new Trainer(model, { optimizer: "sgd" });
 // @ts-expect-error @internal members are not in the published types
 trainer.carriedState();
-void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits, threads, job, rate];
+void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits, threads, job, rate, page];
 `);
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
   // node10 ("node") reads no exports map: the subpaths resolve through package.json's typesVersions
