@@ -11,7 +11,7 @@
  * when threads are asked for), the float64 size checks and the checks of a file's configuration
  * before anything is built (issue 10), and lines of at most 500 characters (an uncaught error prints
  * one line of the bundle, not all of it). In issue 11, BpttError's cross-copy instanceof (for
- * bptt/worker/client) added 182 B and 74 B gzipped: 43,263 B and 26,420 B.
+ * bptt/worker/client) added 182 B and 74 B gzipped (43,335 B and 26,461 B on 2026-12-04).
  * The page side of bptt/worker (bptt/worker/client, dist/worker-client.js) gzipped ≤ 3 KB (issue 11):
  * a page that only calls trainInWorker does not bundle the library (through bptt/worker it would:
  * 160,399 B minified, 45,161 B gzipped, measured with esbuild --bundle --minify on 2026-12-04).
