@@ -12,6 +12,8 @@
 //   dist/train.js     `bptt/train`: fit, evaluate, learning-rate schedules, data helpers
 //   dist/train-worker.js  `bptt/worker`: train in a Web Worker or worker_threads, with progress and cancellation
 //                     (the ESM entries share one copy of the library in dist/core.js: scripts/esm-entries.mjs)
+//   dist/worker-client.js `bptt/worker/client`: trainInWorker alone, for the page's main thread; bundled apart,
+//                     with no part of the library but the error type (which instanceof recognises across copies)
 //   dist/worker.js    the `workerd` condition of `bptt`: core.js plus `import module from "./bptt.wasm"` handed to init()
 //   dist/bptt.cjs     the CommonJS library, one bundle behind dist/{index,io,js,gradcheck,train}.cjs (require)
 //   dist/cli.js       the `bptt` command (Node), with the bundled names data inlined
@@ -63,6 +65,7 @@ writeFileSync("dist/worker.js",
   "import { init } from \"./core.js\";\n" +
   "init(wasmModule);\n" +
   "export * from \"./core.js\";\n");
+await esbuild.build({ ...library, entryPoints: ["src/worker/client.ts"], outfile: "dist/worker-client.js", format: "esm" });
 await esbuild.build({
   ...common, entryPoints: ["src/cli/main.ts"], outfile: "dist/cli.js", format: "esm", platform: "node",
   banner: { js: "#!/usr/bin/env node" },

@@ -12,12 +12,30 @@ export type BpttErrorCode =
   | "FORMAT" // a file (safetensors, checkpoint) is malformed
   | "BUSY"; // a worker is running another training job
 
+/** Marks every BpttError, from whichever copy of this module made it. */
+const brand = Symbol.for("bptt.BpttError");
+
 export class BpttError extends Error {
   readonly code: BpttErrorCode;
   constructor(code: BpttErrorCode, message: string) {
     super(message);
     this.name = "BpttError";
     this.code = code;
+  }
+
+  /** On the prototype: what `instanceof` reads across copies of this class. */
+  get [brand](): true {
+    return true;
+  }
+
+  /**
+   * `instanceof BpttError` also holds for an error made by another copy of this class: the page side
+   * of bptt/worker (bptt/worker/client) is bundled apart from the library and carries its own.
+   * Subclasses (NonFiniteError) keep the ordinary prototype test.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== BpttError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return value instanceof Error && (value as { [brand]?: true })[brand] === true;
   }
 }
 

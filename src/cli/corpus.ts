@@ -34,6 +34,13 @@ export function textCorpus(text: string, heldOutFraction: number, maxHeldOut = I
   return { tokenizer, kind: "text", train: [ids.subarray(0, cut)], heldOut: [ids.subarray(cut)], boundaryId: -1 };
 }
 
+/** Running text with held-out text of its own (at most its first `maxHeldOut` characters); the vocabulary covers both. */
+export function textCorpusWithHeldOut(text: string, heldOut: string, maxHeldOut = Infinity): Corpus {
+  const tokenizer = CharTokenizer.fromText(text + heldOut);
+  const scored = tokenizer.encode(heldOut);
+  return { tokenizer, kind: "text", train: [tokenizer.encode(text)], heldOut: [scored.subarray(0, Math.min(scored.length, maxHeldOut))], boundaryId: -1 };
+}
+
 /**
  * Fills training batches into buffers allocated once: for lines, B random examples padded to the
  * longest (padded steps have no target); for text, B parallel streams advancing T tokens per batch

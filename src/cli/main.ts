@@ -2,6 +2,7 @@ import { BpttError } from "../errors.js";
 // the embedded Wasm module (the main entry provides it), and --backend js
 import "../index.js";
 import "../js.js";
+import { evalCommand } from "./eval.js";
 import { sample } from "./sample.js";
 import { trainUntilInterrupted, type Interrupt } from "./train.js";
 
@@ -10,6 +11,7 @@ const usage = `bptt — recurrent networks trained by backpropagation through ti
 Usage:
   bptt train [file] [options]         train a character model (default data: English first names)
   bptt sample <model> [options]       generate text from a saved model
+  bptt eval <model> <file> [options]  a saved model's loss on a text file, in nats and bits per character
   bptt <command> --help               options of a command`;
 
 /**
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === "train") {
       if (await trainCommand(rest)) return 130;
     } else if (command === "sample") sample(rest);
+    else if (command === "eval") evalCommand(rest);
     else if (command === undefined || command === "--help" || command === "-h" || command === "help") console.log(usage);
     else {
       console.error(`unknown command ${JSON.stringify(command)}\n\n${usage}`);

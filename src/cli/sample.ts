@@ -68,7 +68,7 @@ export function sample(argv: string[], log: (line: string) => void = console.log
 }
 
 /** What safetensors bytes hold, by their metadata; a malformed file is "model", left to the model reader to report. */
-function fileKind(bytes: Uint8Array): "checkpoint" | "model" | "other" {
+export function fileKind(bytes: Uint8Array): "checkpoint" | "model" | "other" {
   let format: string | undefined;
   try {
     format = decodeSafetensors(bytes).metadata.format;

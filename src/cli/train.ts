@@ -13,7 +13,11 @@ import { writeFileAtomic } from "./files.js";
 import { checkOutputFile, choiceFlag, intFlag, numberFlag, readInputFile } from "./checks.js";
 import { MAX_LAYERS } from "../limits.js";
 import { optimizerNames } from "../optimizers.js";
-import { BatchSource, fillPadded, linesCorpus, longestTransitions, textCorpus, type Corpus } from "./corpus.js";
+import { BatchSource, linesCorpus, textCorpus, textCorpusWithHeldOut, type Corpus } from "./corpus.js";
+import { runSchedule, scheduleFlag } from "./schedule.js";
+import { cellName, scoreSequences } from "./scoring.js";
+import { initSchemes, type InitScheme } from "../init.js";
+import { scheduleNames, type LearningRateSchedule, type ScheduleOptions, type ScheduleState } from "../schedules.js";
 
 /**
  * --format auto reads a file as lines (independent examples, each trained by full BPTT) only when it
@@ -24,24 +28,34 @@ import { BatchSource, fillPadded, linesCorpus, longestTransitions, textCorpus, t
 const AUTO_LINE_LIMIT = 1000;
 const AUTO_LIST_SHARE = 0.8;
 
+/** The default --schedule, chosen by measurement (see the README). */
+const DEFAULT_SCHEDULE = "plateau";
+/** The default --forget-bias of --cell lstm, chosen by measurement (see the README). */
+const DEFAULT_FORGET_BIAS = "none";
+
 export const trainFlags: Record<string, FlagSpec> = {
   format: { type: "string", default: "auto", help: `"lines": one example per line; "text": running text cut into windows; "auto": lines for a list (at least ${AUTO_LIST_SHARE * 100} % of the lines without whitespace, none over ${AUTO_LINE_LIMIT} characters), else text` },
   hidden: { type: "number", default: 128, help: "hidden units per layer" },
   layers: { type: "number", default: 1, help: "stacked recurrent layers" },
-  cell: { type: "string", default: "rnn", help: '"rnn" (vanilla), "lstm" (forget-gate bias 1) or "gru"' },
+  cell: { type: "string", default: "rnn", help: '"rnn" (vanilla), "lstm" or "gru"' },
   nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu" (--cell rnn)' },
+  init: { type: "string", default: "pytorch", help: `weight initialisation: ${initSchemes.map((s) => JSON.stringify(s)).join(", ")} (see the README)` },
+  "forget-bias": { type: "string", default: DEFAULT_FORGET_BIAS, help: '--cell lstm: set the forget gate\'s input bias b_if to this number after initialisation; "none" keeps the initialisation\'s' },
   batch: { type: "number", default: 32, help: "sequences per batch" },
   "seq-len": { type: "number", default: 64, help: "window length (bpttSteps) for --format text" },
   optimizer: { type: "string", default: "adam", help: '"sgd", "adagrad", "rmsprop", "adam" or "adamw" (torch.optim semantics)' },
   lr: { type: "number", default: 0, help: "learning rate (of the mean loss per character); 0: 2e-3 for adam and adamw, 0.1 for sgd, PyTorch's default for the others" },
+  schedule: { type: "string", default: DEFAULT_SCHEDULE, help: `learning-rate schedule: ${scheduleNames.map((n) => JSON.stringify(n)).join(", ")} ("linear" and "cosine" span --steps; "plateau" halves the rate after two validation checks without improvement; "constant" when the default meets --validation 0 or --eval-steps 0), or a preset's options as JSON` },
   momentum: { type: "number", default: 0.9, help: "momentum of sgd (the other optimizers keep their defaults)" },
   "clip-norm": { type: "number", default: 1, help: "clip gradients by global norm" },
-  seconds: { type: "number", default: 60, help: "training time budget" },
+  seconds: { type: "number", default: 60, help: "training time budget (it decides only when to stop, never the learning rate)" },
   steps: { type: "number", default: 0, help: "stop after this many steps (0: time budget only)" },
-  "held-out": { type: "number", default: 0.1, help: "fraction held out for evaluation" },
+  "held-out": { type: "number", default: 0.1, help: "fraction held out for evaluation (not with --held-out-file)" },
+  "held-out-file": { type: "string", default: "", help: "evaluate on this file (read like the training file) instead of holding out a part of the training data" },
   validation: { type: "number", default: 0.05, help: "fraction of the training data kept aside to pick the best weights (early stopping; 0: off)" },
   "max-eval": { type: "number", default: 200000, help: "at most this many characters each for the held-out and the validation data (lines or text)" },
   "eval-steps": { type: "number", default: 250, help: "evaluate on the validation data every this many steps" },
+  patience: { type: "number", default: 4, help: "stop when this many validation checks in a row have not improved on the best (0: never)" },
   seed: { type: "number", default: 1, help: "seed for initialisation, data order and sampling" },
   backend: { type: "string", default: "wasm", help: '"wasm" or "js"' },
   threads: { type: "string", default: "auto", help: 'threads per kernel call (wasm): a number ≥ 1, or "auto" for every core' },
@@ -60,13 +74,13 @@ export const trainUsage = `Usage: bptt train [file] [options]
 Trains a character-level RNN on a text file (default: the bundled English first names),
 prints progress, samples, the held-out loss next to a bigram baseline, and saves the model.
 The weights saved are those with the lowest loss on a validation split carved from the training
-data (--validation), checked every --eval-steps steps (early stopping); the learning rate halves
-when that loss has not improved for two checks. A --resume carries the rate's state but not the
-best weights seen before the stop.
+data (--validation), checked every --eval-steps steps; training stops early when --patience checks
+in a row have not improved on the best. A --resume carries the schedule's and the early stopping's
+state but not the best weights seen before the stop.
 
-With --steps the learning rate decays by step count, so a run stopped (by --seconds or --stop-at)
-with --checkpoint and continued with --resume (--steps counts the steps of all sessions) ends
-exactly where an uninterrupted run would; with a time budget only, it decays over each session's time.`;
+The learning rate depends on the step alone (--schedule), never on time: a run stopped (by
+--seconds, --stop-at or Ctrl-C) with --checkpoint and continued with --resume (--steps counts the
+steps of all sessions) ends exactly where an uninterrupted run would.`;
 
 /** Set by the CLI's first Ctrl-C: the session stops after its current step and saves what it has. */
 export interface Interrupt {
@@ -78,6 +92,14 @@ function threadsFlag(value: string): number | "auto" {
   if (value === "auto") return value;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw invalid(`--threads must be a whole number ≥ 1 or "auto"; got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** --forget-bias: "none" (null: the initialisation's bias) or a finite number. */
+function forgetBiasFlag(value: string): number | null {
+  if (value === "none") return null;
+  const n = value.trim() === "" ? NaN : Number(value);
+  if (!Number.isFinite(n)) throw invalid(`--forget-bias must be a number or "none"; got ${JSON.stringify(value)}`);
   return n;
 }
 
@@ -104,37 +126,42 @@ export async function trainUntilInterrupted(argv: string[], log: (line: string) 
   }
 }
 
+/** Early stopping's state: the best validation loss so far and the checks since it (JSON in a checkpoint, Infinity as null). */
+interface Stopping {
+  bestLoss: number;
+  waited: number;
+}
+
 /** The training session as a generator that yields after every step. */
 function* trainingSession(argv: string[], log: (line: string) => void, interrupt: Interrupt): Generator<void, void, void> {
-  const { positional, flags } = parseArgs(argv, trainFlags);
+  const { positional, flags, given } = parseArgs(argv, trainFlags);
   if (flags.help) return void log(helpText(trainUsage, trainFlags));
-  checkTrainFlags(positional, flags);
+  const scheduleOptions = checkTrainFlags(positional, flags, given);
   const seed = flags.seed as number;
   const maxEval = flags["max-eval"] as number;
-  const corpus = splitValidation(loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, seed, maxEval, flags["allow-binary"] as boolean, log), flags.validation as number, maxEval);
+  const loaded = loadCorpus(positional[0], flags.format as string, flags["held-out"] as number, flags["held-out-file"] as string, seed, maxEval, flags["allow-binary"] as boolean, log);
+  const corpus = splitValidation(loaded, flags.validation as number, maxEval);
   const V = corpus.tokenizer.vocabSize;
   const budget = (flags.seconds as number) * 1000, maxSteps = flags.steps as number;
-  let started = 0;
-  // the learning rate decays linearly to 5 % of its start over the budget: by steps when --steps is
-  // given (reproducible, so a resumed run is exact), else over the time budget
-  const progress = (step: number) => Math.min(1, maxSteps > 0 ? step / maxSteps : (performance.now() - started) / budget);
-  // on top of the decay, the rate halves whenever the validation loss has not improved for two evaluations
-  const plateau = { factor: 1, patience: 0, bestLoss: Infinity };
-  const schedule = (step: number, lr: number) => lr * plateau.factor * (1 - 0.95 * progress(step));
+  // the rate of step t (1-based) is the schedule's: a function of t alone, so that a resumed run is exact
+  let schedule: LearningRateSchedule | null = null;
+  const rate = (step: number) => schedule!.rate(step);
+  const stopping: Stopping = { bestLoss: Infinity, waited: 0 };
   const source = new BatchSource(corpus.train, corpus.kind, flags.batch as number, flags["seq-len"] as number, seed);
   const checkpoint = flags.checkpoint as string;
   let model: RNN, trainer: Trainer;
   if (flags.resume) {
-    if (checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
-    const loaded = loadCheckpoint(readInputFile("the checkpoint", checkpoint), { backend: flags.backend as "wasm" | "js", schedule });
-    const position = loaded.data as { cursors: number[]; plateau?: unknown; run?: Record<string, unknown> } | undefined;
+    const loaded = loadCheckpoint(readInputFile("the checkpoint", checkpoint), { backend: flags.backend as "wasm" | "js", schedule: rate });
+    const position = loaded.data as { cursors: number[]; schedule?: unknown; stopping?: unknown; run?: Record<string, unknown> } | undefined;
     try {
       if (position?.run !== undefined) checkSameRun(checkpoint, position.run, flags);
       if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
         throw invalid(`${checkpoint} was not written by bptt train on this data; resume with the same file, --format and --held-out`);
       }
       source.seek(position);
-      if (position.plateau !== undefined) Object.assign(plateau, restorePlateau(position.plateau));
+      schedule = runSchedule(scheduleOptions, loaded.trainer.options.learningRate, maxSteps);
+      if (position.schedule !== undefined) schedule.setState(restoreScheduleState(position.schedule));
+      if (position.stopping !== undefined) Object.assign(stopping, restoreStopping(position.stopping));
       source.random.setState(loaded.random.getState());
     } catch (error) {
       loaded.model.dispose();
@@ -144,76 +171,84 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
     log(`resumed ${checkpoint} at step ${trainer.stepCount} (${trainer.options.optimizer}, learning rate ${trainer.options.learningRate})`);
   } else {
     model = new RNN({
-      inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number,
-      seed, backend: flags.backend as "wasm" | "js", ...cellOptions(flags.cell as string, flags.nonlinearity as string),
+      inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number, init: flags.init as InitScheme,
+      seed, backend: flags.backend as "wasm" | "js", ...cellOptions(flags.cell as string, flags.nonlinearity as string, flags["forget-bias"] as string),
     });
     const optimizer = flags.optimizer as OptimizerName;
     const lr = flags.lr as number;
     try {
       trainer = new Trainer(model, {
         optimizer, learningRate: lr !== 0 ? lr : optimizer === "sgd" ? 0.1 : optimizer === "adam" || optimizer === "adamw" ? 2e-3 : undefined, momentum: optimizer === "sgd" ? flags.momentum as number : undefined,
-        clipNorm: flags["clip-norm"] as number, reduction: "mean", schedule,
+        clipNorm: flags["clip-norm"] as number, reduction: "mean", schedule: rate,
       } as ConstructorParameters<typeof Trainer>[1]); // the optimizer is known at run time only: the Trainer checks its options
+      schedule = runSchedule(scheduleOptions, trainer.options.learningRate, maxSteps);
     } catch (error) {
       model.dispose();
       throw error;
     }
   }
   const what = positional[0] ?? "bundled English first names";
-  const kind = model.config.cell === "rnn" ? `${model.config.nonlinearity} RNN` : model.config.cell.toUpperCase();
+  const kind = cellName(model);
   log(`training a ${model.config.numLayers}-layer ${kind} (H = ${model.config.hiddenSize}, vocabulary ${V}, ${model.parameterCount} parameters, ${model.backendName} backend) on ${what}: ${corpus.train.length === 1 ? corpus.train[0].length + " characters" : corpus.train.length + " examples"}`);
 
-  started = performance.now();
+  const started = performance.now();
   const first = trainer.stepCount;
-  let tokens = 0, step = first, smooth = 0, lastPrint = 0;
+  let tokens = 0, step = first, smooth = 0, lastPrint = 0, validationMs = 0, stoppedEarly = false;
   const tty = typeof process !== "undefined" && process.stderr.isTTY;
   const stopAt = flags["stop-at"] as number;
-  const evalSteps = flags["eval-steps"] as number;
+  const evalSteps = flags["eval-steps"] as number, patience = flags.patience as number;
   const best = { loss: Infinity, step: 0, weights: null as Float32Array[] | null };
-  const validate = () => {
-    if (corpus.validation.length === 0) return;
-    const loss = evaluate(model, corpus.kind, corpus.validation, flags.batch as number);
+  /** Score the validation data; true when early stopping ends the run. */
+  const validate = (): boolean => {
+    if (corpus.validation.length === 0) return false;
+    const from = performance.now();
+    const loss = scoreSequences(model, corpus.kind, corpus.validation, flags.batch as number).meanLoss;
+    validationMs += performance.now() - from;
     if (loss < best.loss) {
       best.loss = loss;
       best.step = step;
       best.weights = model.parameters().map((p) => p.data.slice());
     }
-    if (loss < plateau.bestLoss) {
-      plateau.bestLoss = loss;
-      plateau.patience = 0;
-    } else if (++plateau.patience >= 2) {
-      plateau.factor /= 2;
-      plateau.patience = 0;
-    }
+    schedule!.observe(loss);
+    if (loss < stopping.bestLoss) {
+      stopping.bestLoss = loss;
+      stopping.waited = 0;
+    } else stopping.waited++;
+    return patience > 0 && stopping.waited >= patience;
   };
   while (!interrupt.requested && performance.now() - started < budget && (maxSteps === 0 || step < maxSteps) && (stopAt <= 0 || step < stopAt)) {
     const r = trainer.step(source.next(), { carryState: source.continuous });
     step++;
-    if (evalSteps > 0 && step % evalSteps === 0) validate();
     tokens += r.tokens;
     smooth = step === first + 1 ? r.loss : 0.98 * smooth + 0.02 * r.loss;
+    if (evalSteps > 0 && step % evalSteps === 0 && validate()) {
+      stoppedEarly = true;
+      log(`stopping early at step ${step}: ${patience} validation check${patience === 1 ? "" : "s"} in a row without improvement (--patience ${patience})`);
+      break;
+    }
     const elapsed = performance.now() - started;
     if (elapsed - lastPrint > (tty ? 250 : 5000)) {
       lastPrint = elapsed;
-      const line = `step ${step}  loss ${smooth.toFixed(3)}  ${Math.round(tokens / (elapsed / 1000)).toLocaleString("en-US")} tokens/s  ${(elapsed / 1000).toFixed(0)} s`;
+      const line = `step ${step}  loss ${smooth.toFixed(3)}  ${trainingRate(tokens, elapsed - validationMs)} tokens/s  ${(elapsed / 1000).toFixed(0)} s`;
       if (tty) process.stderr.write(`\r${line}   `);
       else log(line);
     }
     yield;
   }
-  const seconds = (performance.now() - started) / 1000;
+  const seconds = (performance.now() - started) / 1000, trainingSeconds = seconds - validationMs / 1000;
   if (tty) process.stderr.write("\n");
-  log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${seconds.toFixed(1)} s (${Math.round(tokens / seconds).toLocaleString("en-US")} tokens/s)`);
+  log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${trainingSeconds.toFixed(1)} s (${trainingRate(tokens, trainingSeconds * 1000)} tokens/s; validation took ${(validationMs / 1000).toFixed(1)} s more)`);
   // the checkpoint continues the run as it is; the model written (and evaluated below) has the best weights
   if (checkpoint !== "") {
-    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data: { ...source.position(), plateau: savedPlateau(plateau), run: runFlags(flags) }, random: source.random, tokenizer: corpus.tokenizer }));
+    const data = { ...source.position(), schedule: savedScheduleState(schedule!.getState()), stopping: savedStopping(stopping), run: runFlags(flags) };
+    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data, random: source.random, tokenizer: corpus.tokenizer }));
     log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
   }
-  validate();
+  if (!stoppedEarly) validate();
   if (best.weights !== null) {
     const params = model.parameters();
     best.weights.forEach((w, i) => params[i].data.set(w));
-    log(`validation loss per character: best ${best.loss.toFixed(4)} at step ${best.step}${best.step === step ? " (the last)" : ""}; the model keeps those weights`);
+    log(`validation loss per character: best ${best.loss.toFixed(4)} nats (${(best.loss / Math.LN2).toFixed(3)} bits) at step ${best.step}${best.step === step ? " (the last)" : ` of ${step}`}; the model keeps those weights`);
   }
   if (interrupt.requested) {
     // interrupted: keep what was trained, skip the samples and the held-out comparison
@@ -225,8 +260,10 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   }
 
   const samples = sampleLines(model, corpus, flags.samples as number, flags.temperature as number, seed);
-  log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
-  log(samples.join(corpus.kind === "lines" ? ", " : "\n---\n"));
+  if (samples.length > 0) {
+    log(`\n${samples.length} samples at temperature ${flags.temperature}:`);
+    log(samples.join(corpus.kind === "lines" ? ", " : "\n---\n"));
+  }
 
   const metadata: Record<string, string> = { corpus: what };
   if (heldOutTransitions(corpus) > 0) {
@@ -234,7 +271,8 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
     const bigram = new BigramModel(V, 1);
     bigram.fit(corpus.train); // the data the RNN was trained on
     const bigramLoss = bigram.meanNegLogLikelihood(corpus.heldOut);
-    log(`\nheld-out loss per character (nats): RNN ${rnnLoss.toFixed(4)}  bigram (add-1) ${bigramLoss.toFixed(4)}  (RNN ${rnnLoss < bigramLoss ? "better" : "worse"} by ${Math.abs(bigramLoss - rnnLoss).toFixed(4)})`);
+    const nats = (x: number) => `${x.toFixed(4)} nats (${(x / Math.LN2).toFixed(3)} bits)`;
+    log(`\nheld-out loss per character${flags["held-out-file"] !== "" ? ` (${flags["held-out-file"]})` : ""}: ${kind} ${nats(rnnLoss)}  bigram (add-1) ${nats(bigramLoss)}  (${kind} ${rnnLoss < bigramLoss ? "better" : "worse"} by ${Math.abs(bigramLoss - rnnLoss).toFixed(4)} nats)`);
     metadata.held_out_loss = rnnLoss.toFixed(6);
     metadata.bigram_loss = bigramLoss.toFixed(6);
   } else {
@@ -248,18 +286,27 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   model.dispose();
 }
 
+/** Tokens per second of training time, as printed. */
+function trainingRate(tokens: number, ms: number): string {
+  return ms > 0 ? Math.round(tokens / (ms / 1000)).toLocaleString("en-US") : "–";
+}
+
 /**
  * Every flag's range and every file path, before the corpus is read or a step is taken: a run is
- * never lost to a flag or a path that could only fail at its end.
+ * never lost to a flag or a path that could only fail at its end. Returns the schedule's options.
  */
-function checkTrainFlags(positional: string[], flags: Record<string, number | string | boolean>): void {
+function checkTrainFlags(positional: string[], flags: Record<string, number | string | boolean>, given: Set<string>): ScheduleOptions {
   threadsFlag(flags.threads as string);
   if (positional.length > 1) throw invalid(`bptt train takes at most one training file; got ${positional.length}: ${positional.join(" ")}`);
   choiceFlag("format", flags.format, ["lines", "text", "auto"] as const);
   intFlag("hidden", flags.hidden, 1);
   intFlag("layers", flags.layers, 1, MAX_LAYERS);
-  choiceFlag("cell", flags.cell, ["rnn", "lstm", "gru"] as const);
+  const cell = choiceFlag("cell", flags.cell, ["rnn", "lstm", "gru"] as const);
   choiceFlag("nonlinearity", flags.nonlinearity, ["tanh", "relu"] as const);
+  if (cell !== "rnn" && given.has("nonlinearity") && flags.nonlinearity !== "tanh") throw invalid(`--nonlinearity is for --cell rnn; --cell ${cell} has fixed gate functions`);
+  choiceFlag("init", flags.init, initSchemes);
+  forgetBiasFlag(flags["forget-bias"] as string);
+  if (cell !== "lstm" && given.has("forget-bias")) throw invalid(`--forget-bias is for --cell lstm; got --cell ${cell}`);
   intFlag("batch", flags.batch, 1);
   intFlag("seq-len", flags["seq-len"], 1);
   choiceFlag("optimizer", flags.optimizer, optimizerNames);
@@ -267,24 +314,31 @@ function checkTrainFlags(positional: string[], flags: Record<string, number | st
   numberFlag("momentum", flags.momentum, 0, 1);
   numberFlag("clip-norm", flags["clip-norm"], 0, Infinity, { aboveMin: true });
   numberFlag("seconds", flags.seconds, 0, Infinity, { aboveMin: true });
-  intFlag("steps", flags.steps, 0);
+  const steps = intFlag("steps", flags.steps, 0);
   intFlag("stop-at", flags["stop-at"], 0);
-  intFlag("eval-steps", flags["eval-steps"], 0);
+  const evalSteps = intFlag("eval-steps", flags["eval-steps"], 0);
+  intFlag("patience", flags.patience, 0);
   numberFlag("held-out", flags["held-out"], 0, 1, { belowMax: true });
-  numberFlag("validation", flags.validation, 0, 0.5);
+  if (flags["held-out-file"] !== "" && given.has("held-out")) throw invalid("--held-out and --held-out-file are exclusive: the held-out data is either a part of the training data or a file");
+  const validation = numberFlag("validation", flags.validation, 0, 0.5);
   intFlag("max-eval", flags["max-eval"], 1);
   intFlag("seed", flags.seed, 0, 0xffffffff);
   choiceFlag("backend", flags.backend, ["wasm", "js"] as const);
   intFlag("samples", flags.samples, 0);
   numberFlag("temperature", flags.temperature, 0, Infinity, { aboveMin: true });
+  const validates = validation > 0 && evalSteps > 0;
+  // the default watches the validation loss; a run without validation has a constant rate instead
+  if (!given.has("schedule") && !validates) flags.schedule = "constant";
+  const schedule = scheduleFlag(flags.schedule as string, steps, validates);
   checkOutputFile("out", flags.out as string);
   const checkpoint = flags.checkpoint as string;
   if (flags.resume && checkpoint === "") throw invalid("--resume needs --checkpoint <file>, the checkpoint to continue from");
   if (checkpoint !== "") checkOutputFile("checkpoint", checkpoint);
+  return schedule;
 }
 
 /** The flags a resumed run must repeat: they define the model, the optimizer, the data and its order. */
-const RUN_FLAGS = ["format", "hidden", "layers", "cell", "nonlinearity", "batch", "seq-len", "optimizer", "lr", "momentum", "clip-norm", "held-out", "validation", "max-eval", "seed"];
+const RUN_FLAGS = ["format", "hidden", "layers", "cell", "nonlinearity", "init", "forget-bias", "batch", "seq-len", "optimizer", "lr", "schedule", "momentum", "clip-norm", "held-out", "validation", "max-eval", "seed"];
 
 function runFlags(flags: Record<string, number | string | boolean>): Record<string, number | string | boolean> {
   return Object.fromEntries(RUN_FLAGS.map((name) => [name, flags[name]]));
@@ -298,31 +352,34 @@ function checkSameRun(checkpoint: string, run: Record<string, unknown>, flags: R
   throw invalid(`--resume continues the run in ${checkpoint} with the same flags, but this command has ${list}`);
 }
 
-interface Plateau {
-  factor: number;
-  patience: number;
-  bestLoss: number;
+/** A schedule's state as JSON: a best loss of Infinity (no check yet) as null, which JSON.stringify would make of it anyway. */
+function savedScheduleState(state: ScheduleState): Omit<ScheduleState, "best"> & { best: number | null } {
+  return { ...state, best: Number.isFinite(state.best) ? state.best : null };
 }
 
-/** The plateau state as JSON: a best loss of Infinity (no check yet) as null, which JSON.stringify would make of it anyway. */
-function savedPlateau(p: Plateau): { factor: number; patience: number; bestLoss: number | null } {
-  return { factor: p.factor, patience: p.patience, bestLoss: Number.isFinite(p.bestLoss) ? p.bestLoss : null };
+/** The schedule state of a checkpoint: null is "no check yet" (Infinity), so that no first check after a resume counts as no improvement. */
+function restoreScheduleState(saved: unknown): ScheduleState {
+  const s = saved as Partial<Record<keyof ScheduleState, unknown>> | null;
+  if (s === null || typeof s !== "object") throw invalid(`the checkpoint's schedule state must be { learningRate, best, badObservations, cooldownLeft }; got ${JSON.stringify(saved)}`);
+  return { ...(s as ScheduleState), best: s.best === null ? Infinity : (s.best as number) };
 }
 
-/** The plateau state of a checkpoint: null is "no check yet" (Infinity), so that no first check after a resume counts as no improvement. */
-function restorePlateau(saved: unknown): Plateau {
-  const p = saved as { factor?: unknown; patience?: unknown; bestLoss?: unknown } | null;
-  const ok = p !== null && typeof p === "object" && typeof p.factor === "number" && p.factor > 0 && Number.isInteger(p.patience) && (p.patience as number) >= 0
-    && (p.bestLoss === null || typeof p.bestLoss === "number");
-  if (!ok) throw invalid(`the checkpoint's plateau state must be { factor > 0, patience ≥ 0, bestLoss: number | null }; got ${JSON.stringify(saved)}`);
-  return { factor: p.factor as number, patience: p.patience as number, bestLoss: p.bestLoss === null ? Infinity : (p.bestLoss as number) };
+function savedStopping(s: Stopping): { bestLoss: number | null; waited: number } {
+  return { bestLoss: Number.isFinite(s.bestLoss) ? s.bestLoss : null, waited: s.waited };
 }
 
-/** The model options of --cell and --nonlinearity: the LSTM starts with its forget gate open (bias 1). */
-function cellOptions(cell: string, nonlinearity: string): Pick<RNNOptions, "cell" | "nonlinearity" | "forgetBias"> {
+function restoreStopping(saved: unknown): Stopping {
+  const s = saved as { bestLoss?: unknown; waited?: unknown } | null;
+  const ok = s !== null && typeof s === "object" && (s.bestLoss === null || (typeof s.bestLoss === "number" && Number.isFinite(s.bestLoss))) && Number.isInteger(s.waited) && (s.waited as number) >= 0;
+  if (!ok) throw invalid(`the checkpoint's early-stopping state must be { bestLoss: number | null, waited ≥ 0 }; got ${JSON.stringify(saved)}`);
+  return { bestLoss: s.bestLoss === null ? Infinity : (s.bestLoss as number), waited: s.waited as number };
+}
+
+/** The model options of --cell, --nonlinearity and --forget-bias. */
+function cellOptions(cell: string, nonlinearity: string, forgetBias: string): Pick<RNNOptions, "cell" | "nonlinearity" | "forgetBias"> {
   if (cell === "rnn") return { cell, nonlinearity: nonlinearity as "tanh" | "relu" };
   if (nonlinearity !== "tanh") throw invalid(`--nonlinearity is for --cell rnn; --cell ${cell} has fixed gate functions`);
-  if (cell === "lstm") return { cell, forgetBias: 1 };
+  if (cell === "lstm") return { cell, forgetBias: forgetBiasFlag(forgetBias) ?? undefined };
   if (cell === "gru") return { cell };
   throw invalid(`--cell must be "rnn", "lstm" or "gru"; got ${JSON.stringify(cell)}`);
 }
@@ -356,36 +413,56 @@ function looksBinary(text: string): boolean {
   return invalid > text.length / 100;
 }
 
-function loadCorpus(file: string | undefined, format: string, heldOut: number, seed: number, maxHeldOut: number, allowBinary: boolean, log: (line: string) => void): Corpus {
+/**
+ * The training data and the held-out data: a fraction `heldOut` of the training data, or, with
+ * `heldOutFile`, that file read as the training data is (lines or running text; the vocabulary
+ * covers both, as it does for a held-out fraction).
+ */
+function loadCorpus(file: string | undefined, format: string, heldOut: number, heldOutFile: string, seed: number, maxHeldOut: number, allowBinary: boolean, log: (line: string) => void): Corpus {
   if (format !== "lines" && format !== "text" && format !== "auto") throw invalid(`--format must be "lines", "text" or "auto"; got ${JSON.stringify(format)}`);
-  if (file === undefined) {
-    const split = splitHoldout(loadNames(), heldOut, seed);
-    return linesCorpus(split.train, split.heldOut);
+  let heldOutText: string | undefined;
+  if (heldOutFile !== "") {
+    heldOutText = readInputFile("the held-out text", heldOutFile).toString("utf8");
+    if (heldOutText.trim() === "") throw invalid(`the held-out text ${heldOutFile} is empty`);
+    if (!allowBinary && looksBinary(heldOutText)) throw invalid(`${heldOutFile} looks like a binary file (NUL bytes or invalid UTF-8), not text; --allow-binary reads it anyway`);
   }
-  const text = readInputFile("the training text", file).toString("utf8");
-  if (text.trim() === "") throw invalid(`the training text ${file} is empty`);
-  if (!allowBinary && looksBinary(text)) throw invalid(`${file} looks like a binary file (NUL bytes or invalid UTF-8), not text; --allow-binary trains on it anyway`);
-  if (format === "text") return textCorpus(text, heldOut, maxHeldOut);
-  const lines = text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
+  const lines = (split: { train: string[]; heldOut: string[] }) => {
+    // evaluate at most maxHeldOut characters of the held-out lines (the rest stay out of training too)
+    let kept = 0;
+    for (let chars = 0; kept < split.heldOut.length && chars + split.heldOut[kept].length <= maxHeldOut; kept++) chars += split.heldOut[kept].length;
+    return linesCorpus(split.train, split.heldOut.slice(0, Math.max(kept, Math.min(1, split.heldOut.length))));
+  };
+  const splitLines = (items: string[]) => (heldOutText === undefined ? splitHoldout(items, heldOut, seed) : { train: items, heldOut: nonEmptyLines(heldOutText) });
+  const text = (all: string) => (heldOutText === undefined ? textCorpus(all, heldOut, maxHeldOut) : textCorpusWithHeldOut(all, heldOutText, maxHeldOut));
+  if (file === undefined) {
+    // the bundled names: every held-out name is scored (the cap is for files)
+    const split = splitLines(loadNames());
+    return heldOutText === undefined ? linesCorpus(split.train, split.heldOut) : lines(split);
+  }
+  const all = readInputFile("the training text", file).toString("utf8");
+  if (all.trim() === "") throw invalid(`the training text ${file} is empty`);
+  if (!allowBinary && looksBinary(all)) throw invalid(`${file} looks like a binary file (NUL bytes or invalid UTF-8), not text; --allow-binary trains on it anyway`);
+  if (format === "text") return text(all);
+  const items = nonEmptyLines(all);
   if (format === "auto") {
-    const longest = lines.reduce((n, l) => Math.max(n, l.length), 0);
-    const words = lines.reduce((n, l) => n + (/\s/.test(l) ? 0 : 1), 0);
-    const why = lines.length < 2 ? `${lines.length} non-empty line(s)`
+    const longest = items.reduce((n, l) => Math.max(n, l.length), 0);
+    const words = items.reduce((n, l) => n + (/\s/.test(l) ? 0 : 1), 0);
+    const why = items.length < 2 ? `${items.length} non-empty line(s)`
       : longest > AUTO_LINE_LIMIT ? `its longest line has ${longest} characters`
-      : words < AUTO_LIST_SHARE * lines.length ? `${Math.round((100 * (lines.length - words)) / lines.length)} % of its lines have spaces: prose, not a list`
+      : words < AUTO_LIST_SHARE * items.length ? `${Math.round((100 * (items.length - words)) / items.length)} % of its lines have spaces: prose, not a list`
       : "";
     if (why !== "") {
       log(`--format auto: reading ${file} as running text (${why}); --format lines makes each line an example`);
-      return textCorpus(text, heldOut, maxHeldOut);
+      return text(all);
     }
     log(`--format auto: reading ${file} as a list, one example per line; --format text reads it as running text`);
   }
-  if (lines.length < 2) throw invalid(`${file} has ${lines.length} non-empty line(s); --format lines needs at least 2`);
-  const split = splitHoldout(lines, heldOut, seed);
-  // evaluate at most maxHeldOut characters of the held-out lines (the rest stay out of training too)
-  let kept = 0;
-  for (let chars = 0; kept < split.heldOut.length && chars + split.heldOut[kept].length <= maxHeldOut; kept++) chars += split.heldOut[kept].length;
-  return linesCorpus(split.train, split.heldOut.slice(0, Math.max(kept, Math.min(1, split.heldOut.length))));
+  if (items.length < 2) throw invalid(`${file} has ${items.length} non-empty line(s); --format lines needs at least 2`);
+  return lines(splitLines(items));
+}
+
+function nonEmptyLines(text: string): string[] {
+  return text.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.length > 0);
 }
 
 /** Characters to predict in the held-out data. */
@@ -393,53 +470,9 @@ function heldOutTransitions(corpus: Corpus): number {
   return corpus.heldOut.reduce((n, seq) => n + Math.max(0, seq.length - 1), 0);
 }
 
-/** Mean negative log-likelihood per character of the held-out data (no update). */
+/** Mean negative log-likelihood per character of the held-out data (no update; text read as streams that carry every state). */
 export function heldOutLoss(model: RNN, corpus: Corpus, batchSize: number): number {
-  return evaluate(model, corpus.kind, corpus.heldOut, batchSize);
-}
-
-/** Mean negative log-likelihood per character of `sequences` (no update). */
-function evaluate(model: RNN, kind: Corpus["kind"], sequences: Int32Array[], batchSize: number): number {
-  let sum = 0, count = 0;
-  if (kind === "lines") {
-    const longest = longestTransitions(sequences);
-    const inputs = new Int32Array(batchSize * longest), targets = new Int32Array(batchSize * longest);
-    for (let k = 0; k < sequences.length; k += batchSize) {
-      const group = sequences.slice(k, k + batchSize);
-      const T = longestTransitions(group);
-      const r = model.forward(fillPadded(group, T, inputs, targets));
-      sum += r.loss;
-      count += r.count;
-    }
-  } else {
-    // B streams over consecutive slices of the text, each carrying its state from window to window,
-    // then the last few characters as one stream
-    const ids = sequences[0], T = 256, transitions = ids.length - 1;
-    const B = Math.max(1, Math.min(batchSize, Math.floor(transitions / T)));
-    const slice = Math.floor(transitions / B);
-    const inputs = new Int32Array(B * T), targets = new Int32Array(B * T);
-    let h0: Float32Array | undefined;
-    for (let at = 0; at < slice; at += T) {
-      const n = Math.min(T, slice - at);
-      for (let b = 0; b < B; b++) {
-        inputs.set(ids.subarray(b * slice + at, b * slice + at + n), b * n);
-        targets.set(ids.subarray(b * slice + at + 1, b * slice + at + 1 + n), b * n);
-      }
-      const r = model.forward({ batchSize: B, seqLen: n, inputs: inputs.subarray(0, B * n), targets: targets.subarray(0, B * n), h0 });
-      h0 = model.finalState(h0);
-      sum += r.loss;
-      count += r.count;
-    }
-    h0 = undefined;
-    for (let at = B * slice; at < transitions; at += T) {
-      const n = Math.min(T, transitions - at);
-      const r = model.forward({ batchSize: 1, seqLen: n, inputs: ids.subarray(at, at + n), targets: ids.subarray(at + 1, at + 1 + n), h0 });
-      h0 = model.finalState();
-      sum += r.loss;
-      count += r.count;
-    }
-  }
-  return sum / count;
+  return scoreSequences(model, corpus.kind, corpus.heldOut, batchSize).meanLoss;
 }
 
 export function sampleLines(model: RNN, corpus: Corpus, count: number, temperature: number, seed: number): string[] {

@@ -15,62 +15,14 @@ import { BpttError, Random, RNN, Trainer, init } from "../index.js";
 import { loadModel, saveModel } from "../io.js";
 // jobs may ask for backend "js"
 import "../js.js";
-import type { PlainTrainerOptions, RNNOptions } from "../index.js";
+import type { RNNOptions } from "../index.js";
+import { LearningRateSchedule, resolveSchedule } from "../schedules.js";
+import type { TrainingJob, TrainingProgress, TrainingResult } from "./jobs.js";
+import { listen, type MessageEndpoint } from "./protocol.js";
 
-export interface TrainingJob {
-  /** The model to create (`wasmModule` cannot cross; pass `wasm` instead). Ignored when `initialModel` is given. */
-  model?: Omit<RNNOptions, "wasmModule">;
-  /** Continue from a saved model (saveModel bytes). */
-  initialModel?: Uint8Array;
-  /** Backend for `initialModel` (default "wasm"). */
-  backend?: "wasm" | "js";
-  /** Trainer options; `schedule` is a function and cannot cross, so it is not accepted. */
-  trainer: PlainTrainerOptions;
-  /** One token stream; each batch row is a window of seqLen + 1 tokens at a random offset (inputs, then targets shifted by one). */
-  data: ArrayLike<number>;
-  batchSize: number;
-  seqLen: number;
-  /** Training steps to run. */
-  steps: number;
-  /** Seed of the window sampler (default 0). */
-  seed?: number;
-  /** Steps between progress events (default 10). */
-  progressEvery?: number;
-  /** Attach ‖∂E/∂h_t‖ per layer and step of the latest step to each progress event. */
-  recordStepNorms?: boolean;
-  /** Attach the model's saveModel bytes to every n-th progress event (default 0: never). */
-  snapshotEvery?: number;
-  /** A compiled bptt module for hosts that may not compile the embedded one (WebAssembly.Module is cloneable). */
-  wasm?: WebAssembly.Module;
-}
-
-export interface TrainingProgress {
-  step: number;
-  steps: number;
-  /** Mean loss per token of each step since the previous event. */
-  losses: number[];
-  gradNorm: number;
-  clipped: boolean;
-  /** Tokens trained per second of training time so far. */
-  tokensPerSecond: number;
-  elapsedMs: number;
-  stepNorms?: Float32Array;
-  /** saveModel bytes, every `snapshotEvery`-th event. */
-  model?: Uint8Array;
-}
-
-export interface TrainingResult {
-  /** Whether the run stopped early because it was cancelled. */
-  cancelled: boolean;
-  /** Steps completed. */
-  steps: number;
-  /** Mean loss per token of every completed step. */
-  losses: number[];
-  tokensPerSecond: number;
-  elapsedMs: number;
-  /** The trained model as saveModel bytes. */
-  model: Uint8Array;
-}
+export type { TrainingJob, TrainingProgress, TrainingResult } from "./jobs.js";
+export type { MessageEndpoint } from "./protocol.js";
+export { trainInWorker, type TrainInWorkerOptions } from "./client.js";
 
 export interface RunOptions {
   onProgress?: (progress: TrainingProgress) => void;
@@ -91,11 +43,21 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
   if (data === null || typeof data !== "object" || !(data.length >= T + 1)) {
     throw new BpttError("INVALID_ARGUMENT", `job.data must hold at least seqLen + 1 = ${T + 1} tokens; got ${data?.length}`);
   }
+  if (job.schedule !== undefined) {
+    try {
+      resolveSchedule(job.schedule, job.steps > 0 ? job.steps : undefined);
+    } catch (error) {
+      throw error instanceof BpttError ? new BpttError(error.code, `job.${error.message}`) : error;
+    }
+    const name = typeof job.schedule === "string" ? job.schedule : job.schedule.name;
+    if (name === "plateau") throw new BpttError("INVALID_ARGUMENT", 'job.schedule "plateau" watches a validation loss, and a worker job has none; name "constant", "linear", "cosine" or "step"');
+  }
   const model = job.initialModel !== undefined
     ? loadModel(job.initialModel, { backend: job.backend }).model
     : new RNN({ ...(job.model as RNNOptions) });
   try {
     const trainer = new Trainer(model, job.trainer);
+    const schedule = job.schedule === undefined ? null : new LearningRateSchedule(job.schedule, trainer.options.learningRate, job.steps > 0 ? job.steps : undefined);
     const rng = new Random(job.seed ?? 0);
     const every = Math.max(1, job.progressEvery ?? 10);
     const snapshotEvery = job.snapshotEvery ?? 0;
@@ -114,7 +76,7 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
         }
       }
       const started = now();
-      const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets }, { recordStepNorms: job.recordStepNorms });
+      const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets }, { recordStepNorms: job.recordStepNorms, learningRate: schedule?.rate(step + 1) });
       trainMs += now() - started;
       losses.push(r.loss);
       step++;
@@ -122,7 +84,7 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
         events++;
         const progress: TrainingProgress = {
           step, steps: job.steps, losses: losses.slice(-((step - 1) % every + 1)), gradNorm: r.gradNorm, clipped: r.clipped,
-          tokensPerSecond: rate(), elapsedMs: trainMs,
+          tokensPerSecond: rate(), elapsedMs: trainMs, learningRate: r.learningRate,
         };
         if (r.stepNorms) progress.stepNorms = r.stepNorms;
         if (snapshotEvery > 0 && events % snapshotEvery === 0) progress.model = saveModel(model);
@@ -137,41 +99,6 @@ export async function runTraining(job: TrainingJob, options: RunOptions = {}): P
   } finally {
     model.dispose();
   }
-}
-
-/** A Web Worker, a worker's global scope, a MessagePort, or Node's Worker / parentPort. */
-export interface MessageEndpoint {
-  // any: Node (readonly Transferable[]) and the DOM (Transferable[] or options) type the transfer list differently
-  postMessage(message: unknown, transfer?: any): void;
-  on?(event: "message", listener: (value: unknown) => void): unknown;
-  off?(event: "message", listener: (value: unknown) => void): unknown;
-  addEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
-  removeEventListener?(type: "message", listener: (event: { data: unknown }) => void): void;
-  start?(): void;
-}
-
-/** Every message names its job: a worker's replies go only to the call that sent the job. */
-type Message =
-  | { bptt: "train"; id: string; job: TrainingJob }
-  | { bptt: "cancel"; id: string }
-  | { bptt: "progress"; id: string; progress: TrainingProgress }
-  | { bptt: "done"; id: string; result: TrainingResult }
-  | { bptt: "error"; id: string; message: string; code?: string };
-
-/** Subscribes to messages with Node's `on` when present (it hands over the value), else `addEventListener`. */
-function listen(port: MessageEndpoint, handler: (message: Message) => void): () => void {
-  const onValue = (value: unknown) => {
-    if (value !== null && typeof value === "object" && "bptt" in value) handler(value as Message);
-  };
-  if (typeof port.on === "function") {
-    port.on("message", onValue);
-    return () => port.off?.("message", onValue);
-  }
-  if (typeof port.addEventListener !== "function") throw new BpttError("INVALID_ARGUMENT", "the worker or port has neither on() nor addEventListener()");
-  const onEvent = (event: { data: unknown }) => onValue(event.data);
-  port.addEventListener("message", onEvent);
-  port.start?.();
-  return () => port.removeEventListener?.("message", onEvent);
 }
 
 /**
@@ -207,40 +134,6 @@ export function serveTraining(port: MessageEndpoint = globalThis as unknown as M
     ).finally(() => {
       running = null;
     });
-  });
-}
-
-export interface TrainInWorkerOptions {
-  onProgress?: (progress: TrainingProgress) => void;
-  /** Aborting cancels the run; the promise then resolves with `cancelled: true` and the weights so far. */
-  signal?: AbortSignal;
-}
-
-let jobCounter = 0;
-/** Unique among this realm's calls, and unlikely to meet another realm's sharing the worker. */
-const realmTag = Math.floor(Math.random() * 2 ** 32).toString(36);
-
-/**
- * Sends a job to a worker running `serveTraining` and resolves with its result. A worker busy with
- * another job refuses it: the promise rejects with a BpttError "BUSY" and the other job goes on.
- */
-export function trainInWorker(worker: MessageEndpoint, job: TrainingJob, options: TrainInWorkerOptions = {}): Promise<TrainingResult> {
-  const id = `${realmTag}-${++jobCounter}`;
-  return new Promise((resolve, reject) => {
-    const onAbort = () => worker.postMessage({ bptt: "cancel", id });
-    const stop = listen(worker, (message) => {
-      if (message.id !== id) return;
-      if (message.bptt === "progress") options.onProgress?.(message.progress);
-      else if (message.bptt === "done" || message.bptt === "error") {
-        stop();
-        options.signal?.removeEventListener("abort", onAbort);
-        if (message.bptt === "done") resolve(message.result);
-        else reject(new BpttError((message.code as BpttError["code"]) ?? "INVALID_STATE", `training in the worker failed: ${message.message}`));
-      }
-    });
-    options.signal?.addEventListener("abort", onAbort);
-    worker.postMessage({ bptt: "train", id, job });
-    if (options.signal?.aborted) onAbort();
   });
 }
 

@@ -21,9 +21,9 @@ const read = (file: string) => readFileSync(join(pkg(), "dist", file), "utf8");
 /** The text of an ESM entry and of every file it imports statically. */
 const closure = (entry: string) => entryFiles(join(pkg(), "dist"), entry).map(read).join("\n");
 
-test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/threads, bptt/train, bptt/worker, bptt/bptt.wasm", () => {
+test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/gradcheck, bptt/threads, bptt/relaxed, bptt/train, bptt/worker, bptt/worker/client, bptt/bptt.wasm", () => {
   const manifest = JSON.parse(readFileSync(join(pkg(), "package.json"), "utf8")) as { exports: Record<string, Target> };
-  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./relaxed", "./train", "./worker", "./bptt.wasm", "./package.json"]);
+  expect(Object.keys(manifest.exports)).toEqual([".", "./core", "./io", "./js", "./gradcheck", "./threads", "./relaxed", "./train", "./worker", "./worker/client", "./bptt.wasm", "./package.json"]);
   const dot = manifest.exports["."] as Record<string, string>;
   expect(Object.keys(dot)).toEqual(["types", "workerd", "import", "require", "default"]);
   for (const [subpath, target] of Object.entries(manifest.exports)) {
@@ -49,6 +49,10 @@ test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/
   // the subpaths read the library from ./core.js instead of carrying a copy (a message only src/model.ts has)
   const modelOnly = "needs a forward() first";
   expect(read("core.js")).toContain(modelOnly);
+  // bptt/worker/client, the page side of bptt/worker, is a file of its own: no library, no Wasm, no import
+  expect(read("worker-client.js")).not.toContain(modelOnly);
+  expect(read("worker-client.js")).not.toMatch(/\bimport\b/);
+  expect(embeddedWasm(read("worker-client.js"))).toBeUndefined();
   for (const file of ["index.js", "io-lib.js", "js.js", "gradcheck.js", "train.js", "train-worker.js"]) {
     expect(read(file), file).not.toContain(modelOnly);
     expect(read(file), file).toMatch(/from"\.\/(core|index)\.js"/);
@@ -104,7 +108,7 @@ console.log(JSON.stringify({ without, backend: loaded.backendName, shared: loade
   expect(JSON.parse(await run(process.execPath, ["js-backend.cjs"], dir))).toEqual({ without: "INVALID_ARGUMENT", backend: "js", shared: true });
 });
 
-test("types: a TypeScript consumer of every subpath type-checks under moduleResolution bundler and node16", async () => {
+test("types: a TypeScript consumer of every subpath type-checks under moduleResolution bundler, node16 and node (node10: through typesVersions)", async () => {
   const dir = consumerDir();
   const { writeFileSync } = await import("node:fs");
   writeFileSync(join(dir, "typed-consumer.ts"), `import { RNN, Trainer, generate, type RNNOptions } from "bptt";
@@ -114,6 +118,14 @@ import { gradientCheck } from "bptt/gradcheck";
 import { fit, evaluate, TokenStreams, type FitHistory } from "bptt/train";
 import { serveTraining } from "bptt/worker";
 import { init } from "bptt/core";
+import * as threads from "bptt/threads"; // side effects only: resolved, or TS2307
+import * as relaxed from "bptt/relaxed";
+import { LearningRateSchedule } from "bptt/train";
+import type { TrainingJob } from "bptt/worker";
+import { trainInWorker, type TrainingResult } from "bptt/worker/client";
+const job: TrainingJob = { trainer: { optimizer: "sgd", learningRate: 0.1 }, data: [0, 1, 2], batchSize: 1, seqLen: 2, steps: 1, schedule: "cosine" };
+const rate: number = new LearningRateSchedule("constant", 0.1).rate(1);
+const page = (worker: Worker): Promise<TrainingResult> => trainInWorker(worker, job);
 const options: RNNOptions = { inputSize: 3, hiddenSize: 4, backend: "js", bias: false };
 const model = new RNN(options);
 const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
@@ -131,10 +143,11 @@ new Trainer(model, { optimizer: "adam", momentum: 0.9 });
 new Trainer(model, { optimizer: "sgd" });
 // @ts-expect-error @internal members are not in the published types
 trainer.carriedState();
-void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits];
+void [worst, tokens, trainer, JsBackend, serveTraining, init, history, bits, threads, relaxed, job, rate, page];
 `);
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-  for (const [module, resolution] of [["esnext", "bundler"], ["node16", "node16"]]) {
+  // node10 ("node") reads no exports map: the subpaths resolve through package.json's typesVersions
+  for (const [module, resolution] of [["esnext", "bundler"], ["node16", "node16"], ["commonjs", "node10"]]) {
     await run(process.execPath, [tsc, "--noEmit", "--strict", "--target", "es2022", "--module", module, "--moduleResolution", resolution, "--lib", "es2022,dom", "typed-consumer.ts"], dir);
   }
 });

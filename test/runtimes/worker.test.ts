@@ -98,3 +98,16 @@ test("a bad job rejects with the worker's error message, and the worker stays us
   );
   expect(await api.trainInWorker(worker, { ...job(), steps: 3, progressEvery: 2 })).toMatchObject({ cancelled: false, steps: 3 });
 });
+
+test("bptt/worker/client, the page side alone, runs the same job and its errors are BpttErrors of bptt", async () => {
+  const require = createRequire(join(dir, "package.json"));
+  const client: typeof import("../../src/worker/client.js") = await import(pathToFileURL(require.resolve("bptt/worker/client")).href);
+  const { BpttError } = (await import(pathToFileURL(require.resolve("bptt")).href.replace(/index\.cjs$/, "index.js"))) as typeof import("../../src/index.js");
+  const viaClient = await client.trainInWorker(worker, { ...job(), steps: 12 });
+  const viaWorker = await api.trainInWorker(worker, { ...job(), steps: 12 });
+  expect(viaClient.losses).toEqual(viaWorker.losses);
+  const error = await client.trainInWorker(worker, { ...job(), data: new Int32Array(3) }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(BpttError); // another copy of the class: instanceof reads the brand
+  expect((error as InstanceType<typeof BpttError>).code).toBe("INVALID_ARGUMENT");
+  expect(new Error("plain") instanceof BpttError).toBe(false);
+});
