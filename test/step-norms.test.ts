@@ -7,7 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { RNN, type Batch, type CellType } from "../src/index.js";
+import { RNN, type Batch } from "../src/index.js";
+
+type CellType = "rnn" | "lstm" | "gru";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
 
 interface Config {
