@@ -1,15 +1,19 @@
 // The demo page: trains a character RNN on the bundled names in a worker (bptt/worker), and shows
 // live the loss curve, tokens/s of WebAssembly vs pure TS, names sampled at a chosen temperature,
-// and a heat-map of the gradient norm per time step. window.__demo exposes the state to the test.
-import { CharTokenizer, Random, generate, init } from "/dist/index.js";
+// and how ‖∂E/∂h_t‖ fades with distance from a loss at the last step. The settings (cell, hidden
+// units, learning rate) restart training at any time. window.__demo exposes the state to the test.
+import { CharTokenizer, RNN, Random, generate, init } from "/dist/index.js";
 import { loadModel } from "/dist/io.js";
-import { trainInWorker } from "/dist/train-worker.js";
+import { trainInWorker } from "/dist/worker-client.js";
 
 const $ = (id) => document.getElementById(id);
-const state = { step: 0, steps: 0, losses: [], samples: [], wasmTokensPerSecond: 0, jsTokensPerSecond: 0, heatRows: 0, done: false, error: null };
+const state = {
+  step: 0, steps: 0, losses: [], samples: [], wasmTokensPerSecond: 0, jsTokensPerSecond: 0,
+  heatRows: 0, heatFirst: [], runs: 0, cell: "", done: false, error: null,
+};
 window.__demo = state;
 
-await init(); // compile the module asynchronously: the main thread samples names from snapshots
+await init(); // compile the module asynchronously: the main thread samples names and measures gradients
 
 const names = await (await fetch("/names.json")).json();
 new Random(1).shuffle(names);
@@ -17,16 +21,21 @@ const text = `\n${names.join("\n")}\n`;
 const tokenizer = CharTokenizer.fromText(text);
 const data = tokenizer.encode(text);
 const boundary = tokenizer.encode("\n")[0];
+const T = 24;
 
-const job = {
-  model: { inputSize: tokenizer.vocabSize, hiddenSize: 128, seed: 1 },
-  trainer: { learningRate: 0.1, momentum: 0.9, clipNorm: 1, reduction: "mean" },
-  data, batchSize: 32, seqLen: 24, steps: 3000, seed: 1, progressEvery: 10, recordStepNorms: true, snapshotEvery: 3,
-};
+/** The job the settings describe. */
+function jobFromSettings() {
+  const cell = $("cell").value;
+  return {
+    model: { cell, inputSize: tokenizer.vocabSize, hiddenSize: Number($("hidden").value), seed: 1 },
+    trainer: { learningRate: Number($("rate").value), momentum: 0.9, clipNorm: 1, reduction: "mean" },
+    data, batchSize: 32, seqLen: T, steps: 3000, seed: 1, progressEvery: 10, snapshotEvery: 3,
+  };
+}
 
 // ------------------------------------------------------------------ loss curve
 const lossCanvas = $("loss-chart");
-function drawLoss() {
+function drawLoss(job) {
   const ctx = lossCanvas.getContext("2d"), W = lossCanvas.width, H = lossCanvas.height, pad = { l: 40, r: 8, t: 8, b: 22 };
   ctx.clearRect(0, 0, W, H);
   const xs = state.losses;
@@ -52,8 +61,29 @@ function drawLoss() {
   ctx.stroke();
 }
 
-// ------------------------------------------------------------------ heat-map of ‖∂E/∂h_t‖
-const heat = $("heatmap"), rows = [], maxRows = 60;
+// ------------------------------------------------------------------ ‖∂E/∂h_t‖ with a loss at the last step only
+// Every snapshot of the model (and the untrained model first) is measured here, on the main thread:
+// 16 windows of the text, one target each, at t = 24; the heat-map shows log₁₀ ‖∂E/∂h_t‖ on one
+// fixed scale for every row, so fading with distance from the loss reads as darkening to the left.
+const heat = $("heatmap"), rows = [], maxRows = 40, LOG_LO = -8, LOG_HI = 1;
+const probe = (() => {
+  const B = 16, rng = new Random(5), inputs = new Int32Array(B * T), targets = new Int32Array(B * T).fill(-100);
+  for (let b = 0; b < B; b++) {
+    const start = Math.floor(rng.next() * (data.length - T - 1));
+    for (let t = 0; t < T; t++) inputs[b * T + t] = data[start + t];
+    targets[b * T + T - 1] = data[start + T];
+  }
+  return { batchSize: B, seqLen: T, inputs, targets };
+})();
+function measureFading(model) {
+  model.forward(probe);
+  model.backward();
+  const norms = Array.from(model.stepGradientNorms());
+  rows.push(norms);
+  if (rows.length > maxRows) rows.splice(1, 1); // keep the untrained model's row on top
+  state.heatRows = rows.length;
+  if (rows.length === 1) state.heatFirst = norms;
+}
 function colour(v) { // 0 → dark blue, 1 → yellow
   const stops = [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [240, 249, 33]];
   const x = Math.min(Math.max(v, 0), 1) * (stops.length - 1), i = Math.min(Math.floor(x), stops.length - 2), f = x - i;
@@ -61,20 +91,21 @@ function colour(v) { // 0 → dark blue, 1 → yellow
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 function drawHeat() {
-  const ctx = heat.getContext("2d"), W = heat.width, H = heat.height, T = job.seqLen;
-  const axis = 16, cw = Math.floor(W / T), rh = (H - axis) / Math.max(rows.length, 20);
+  const ctx = heat.getContext("2d"), W = heat.width, H = heat.height;
+  const axis = 16, cw = W / T, rh = (H - axis) / Math.max(rows.length, 20);
   ctx.clearRect(0, 0, W, H);
   rows.forEach((norms, r) => {
-    // log scale per row: the row's smallest norm → dark, its largest → bright
-    const logs = norms.map((n) => Math.log10(Math.max(n, 1e-30)));
-    const lo = Math.min(...logs), span = Math.max(...logs) - lo || 1;
     for (let t = 0; t < T; t++) {
-      ctx.fillStyle = colour((logs[t] - lo) / span);
-      ctx.fillRect(t * cw, r * rh, cw, Math.ceil(rh));
+      ctx.fillStyle = colour((Math.log10(Math.max(norms[t], 1e-30)) - LOG_LO) / (LOG_HI - LOG_LO));
+      ctx.fillRect(Math.floor(t * cw), r * rh, Math.ceil(cw), Math.ceil(rh));
     }
   });
   ctx.fillStyle = "#777"; ctx.font = "11px sans-serif";
   for (const t of [1, 6, 12, 18, 24]) ctx.fillText(`t=${t}`, (t - 1) * cw + 2, H - 3);
+  const first = state.heatFirst;
+  if (first.length === T) {
+    $("fading").textContent = `untrained ${state.cell}: ‖∂E/∂h_t‖ ${first[T - 1].toPrecision(2)} at t = ${T}, ${first[0].toPrecision(2)} at t = 1`;
+  }
 }
 
 // ------------------------------------------------------------------ samples
@@ -92,6 +123,13 @@ function drawSamples() {
   $("samples").replaceChildren(...out.map((n) => Object.assign(document.createElement("li"), { textContent: n })));
 }
 $("temperature").addEventListener("input", drawSamples);
+function adoptSnapshot(bytes, step) {
+  sampler?.dispose();
+  sampler = loadModel(bytes).model;
+  samplerStep = step;
+  drawSamples();
+  measureFading(sampler);
+}
 
 // ------------------------------------------------------------------ speed
 function drawSpeed() {
@@ -100,46 +138,61 @@ function drawSpeed() {
   $("speed-js").textContent = j ? Math.round(j).toLocaleString("en") : "–";
   $("bar-wasm").style.width = `${(100 * w) / top}%`;
   $("bar-js").style.width = `${(100 * j) / top}%`;
-  if (w && j) $("speed-ratio").textContent = `WebAssembly is ${(w / j).toFixed(1)}× the pure-TypeScript backend (same model, same batch, both in workers)`;
+  $("speed-ratio").textContent = w && j ? `WebAssembly is ${(w / j).toFixed(1)}× the pure-TypeScript backend (same model, same batch, both in workers)` : "\u00a0";
 }
 
-// ------------------------------------------------------------------ the two workers
-const controller = new AbortController(), jsController = new AbortController();
-$("stop").addEventListener("click", () => { controller.abort(); jsController.abort(); });
+// ------------------------------------------------------------------ a run: two workers, one job
 const wasmWorker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
 const jsWorker = new Worker(new URL("./worker.js", import.meta.url), { type: "module" });
+let current = null; // { controller, finished }
 
-const jsRun = trainInWorker(jsWorker, { ...job, model: { ...job.model, backend: "js" }, steps: 1_000_000, progressEvery: 2, recordStepNorms: false, snapshotEvery: 0 }, {
-  signal: jsController.signal,
-  onProgress: (p) => { state.jsTokensPerSecond = p.tokensPerSecond; drawSpeed(); },
-});
-
-const started = performance.now();
-const run = trainInWorker(wasmWorker, job, {
-  signal: controller.signal,
-  onProgress: (p) => {
-    state.step = p.step; state.steps = p.steps;
-    state.losses.push(...p.losses);
-    state.wasmTokensPerSecond = p.tokensPerSecond;
-    if (p.stepNorms) { rows.push(Array.from(p.stepNorms)); if (rows.length > maxRows) rows.shift(); state.heatRows = rows.length; }
-    if (p.model) { sampler?.dispose(); sampler = loadModel(p.model).model; samplerStep = p.step; drawSamples(); }
-    const recent = p.losses.reduce((a, b) => a + b, 0) / p.losses.length;
-    $("status").textContent = `step ${p.step} / ${p.steps} · loss ${recent.toFixed(3)} · samples from step ${samplerStep} · ${((performance.now() - started) / 1000).toFixed(0)} s`;
-    drawLoss(); drawHeat(); drawSpeed();
-  },
-});
-
-try {
-  const result = await run;
-  jsController.abort();
-  sampler?.dispose();
-  sampler = loadModel(result.model).model;
-  samplerStep = result.steps;
-  drawSamples();
-  state.done = true;
-  $("status").textContent = `${result.cancelled ? "stopped" : "done"} at step ${result.steps} · final loss ${result.losses.at(-1)?.toFixed(3)} · ${Math.round(result.tokensPerSecond).toLocaleString("en")} tokens/s`;
-  await jsRun;
-} catch (e) {
-  state.error = String(e?.message ?? e);
-  $("status").textContent = `error: ${state.error}`;
+async function start() {
+  if (current !== null) { // stop the running jobs and wait for both workers to be free
+    current.controller.abort();
+    await current.finished;
+  }
+  const job = jobFromSettings(), controller = new AbortController();
+  Object.assign(state, { step: 0, steps: job.steps, losses: [], samples: [], wasmTokensPerSecond: 0, jsTokensPerSecond: 0, heatRows: 0, heatFirst: [], cell: job.model.cell, done: false, error: null });
+  state.runs++;
+  rows.length = 0;
+  const untrained = new RNN(job.model);
+  measureFading(untrained);
+  untrained.dispose();
+  drawHeat(); drawLoss(job); drawSpeed();
+  const started = performance.now();
+  const jsRun = trainInWorker(jsWorker, { ...job, model: { ...job.model, backend: "js" }, steps: 1_000_000, progressEvery: 2, snapshotEvery: 0 }, {
+    signal: controller.signal,
+    onProgress: (p) => { state.jsTokensPerSecond = p.tokensPerSecond; drawSpeed(); },
+  });
+  const run = trainInWorker(wasmWorker, job, {
+    signal: controller.signal,
+    onProgress: (p) => {
+      state.step = p.step;
+      state.losses.push(...p.losses);
+      state.wasmTokensPerSecond = p.tokensPerSecond;
+      if (p.model) adoptSnapshot(p.model, p.step);
+      const recent = p.losses.reduce((a, b) => a + b, 0) / p.losses.length;
+      $("status").textContent = `step ${p.step} / ${p.steps} · loss ${recent.toFixed(3)} · samples from step ${samplerStep} · ${((performance.now() - started) / 1000).toFixed(0)} s`;
+      drawLoss(job); drawHeat(); drawSpeed();
+    },
+  });
+  const finished = (async () => {
+    try {
+      const result = await run;
+      controller.abort(); // the pure-TS run only measures speed: it ends with the WebAssembly one
+      adoptSnapshot(result.model, result.steps);
+      drawHeat();
+      state.done = true;
+      $("status").textContent = `${result.cancelled ? "stopped" : "done"} at step ${result.steps} · final loss ${result.losses.at(-1)?.toFixed(3)} · ${Math.round(result.tokensPerSecond).toLocaleString("en")} tokens/s — change the settings and press Start to train again`;
+      await jsRun;
+    } catch (e) {
+      state.error = String(e?.message ?? e);
+      $("status").textContent = `error: ${state.error}`;
+    }
+  })();
+  current = { controller, finished };
 }
+
+$("start").addEventListener("click", () => void start());
+$("stop").addEventListener("click", () => current?.controller.abort());
+await start();
