@@ -65,13 +65,24 @@ export function checkPositiveInt(name: string, value: unknown): number {
   return value;
 }
 
-/** A finite number within [min, max] (bounds inclusive unless `exclusiveMin`). */
+/** A finite number within [min, max] (bounds inclusive unless `exclusiveMin`; an infinite bound reads as open: "(0, ∞)"). */
 export function checkFinite(name: string, value: unknown, min = -Infinity, max = Infinity, exclusiveMin = false): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (exclusiveMin && value === min)) {
-    const range = exclusiveMin ? `(${min}, ${max}]` : `[${min}, ${max}]`;
+    const range = `${exclusiveMin ? "(" : "["}${min}, ${max}]`.replace("[-Infinity", "(-∞").replace("Infinity]", "∞)");
     throw invalid(`${name} must be a finite number in ${range}; got ${describe(value)}`);
   }
   return value;
+}
+
+/** A 32-bit seed: an integer in [0, 2^32). */
+export function checkSeed(seed: unknown, name = "seed"): number {
+  if ((seed as number) >>> 0 !== seed) throw invalid(`${name} must be an integer in [0, 2^32); got ${describe(seed)}`);
+  return seed;
+}
+
+/** Throw on a key of `options` that is not in `known`, naming it and listing the known ones. */
+export function checkKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) if (!known.includes(key)) throw invalid(`unknown ${what} option ${JSON.stringify(key)}; the options are ${known.join(", ")}`);
 }
 
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {

@@ -6,7 +6,7 @@ import type { CellSpec, LayerPointers } from "./cells/cell.js";
 import { gruCell } from "./cells/gru.js";
 import { lstmCell } from "./cells/lstm.js";
 import { rnnCell } from "./cells/rnn.js";
-import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
+import { BpttError, checkKeys, checkOneOf, checkPositiveInt, checkSeed, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
 import { align16, checkModelSize, limitText, memoryLimit } from "./limits.js";
 import { parameterLayout, type LayerSlots, type ParameterLayout, type TensorSlot } from "./layout.js";
@@ -793,8 +793,12 @@ export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout
   return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias) };
 }
 
+/** Every key of RNNOptions, in the order of its documentation: others are refused. */
+const optionNames = ["cell", "input", "inputSize", "hiddenSize", "outputSize", "numLayers", "nonlinearity", "bias", "forgetBias", "loss", "init", "seed", "backend", "wasmModule"];
+
 function normalise(o: RNNOptions): RNNConfig {
   if (o === null || typeof o !== "object") throw invalid(`options must be an object { inputSize, hiddenSize, … }; got ${describe(o)}`);
+  checkKeys("RNN", o, optionNames);
   const input = checkOneOf("input", o.input ?? "tokens", ["tokens", "dense"] as const);
   const inputSize = checkPositiveInt("inputSize", o.inputSize);
   const cell = checkOneOf("cell", o.cell ?? "rnn", ["rnn", "lstm", "gru"] as const);
@@ -827,9 +831,3 @@ function normalise(o: RNNOptions): RNNConfig {
   };
 }
 
-function checkSeed(seed: unknown): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw invalid(`seed must be an integer in [0, 2^32); got ${describe(seed)}`);
-  }
-  return seed;
-}

@@ -26,7 +26,7 @@ import { Random } from "../random.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Trainer, type TrainerOptions } from "../trainer.js";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from "./safetensors.js";
-import { readVocabulary, storedConfig } from "./model-file.js";
+import { checkTokenizer, readVocabulary, storedConfig } from "./model-file.js";
 
 /** Version of the checkpoint layout; bumped when its meaning changes. */
 export const CHECKPOINT_FORMAT_VERSION = "1";
@@ -91,7 +91,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
     if (json === undefined) throw invalid(`options.data must be JSON-serialisable; got ${describe(options.data)}`);
     metadata.data = json;
   }
-  if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
+  if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(checkTokenizer(model.config, options.tokenizer, invalid).toJSON());
 
   const tensors: SafetensorsInput[] = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
   const f = arena.f32();
@@ -146,12 +146,12 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   if (meta.step === undefined || !/^(0|[1-9][0-9]*)$/.test(meta.step) || !Number.isSafeInteger(step)) throw format(`__metadata__.step must be a non-negative integer; got ${describe(meta.step)}`);
   let random: Random | undefined;
   if (meta.rng_state !== undefined) {
-    const words = parseJson<unknown>("rng_state", meta.rng_state);
-    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
-      throw format(`__metadata__.rng_state must be 4 unsigned 32-bit words, not all 0; got ${meta.rng_state}`);
-    }
     random = new Random();
-    random.setState(words as number[]);
+    try {
+      random.setState(parseJson<number[]>("rng_state", meta.rng_state));
+    } catch (error) {
+      throw asFormat("rng_state", error);
+    }
   }
   const data = meta.data === undefined ? undefined : parseJson<unknown>("data", meta.data);
   const tokenizer = readVocabulary(meta, format);
@@ -159,6 +159,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   // the configuration and optimizer against the file before anything is allocated
   if (config === null || typeof config !== "object" || Array.isArray(config)) throw format(`__metadata__.config must be a JSON object; got ${describe(config)}`);
   const { config: resolved, layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, true, format);
+  if (tokenizer !== undefined) checkTokenizer(resolved, tokenizer, format);
   let states: string[];
   try {
     states = optimizerStateNames(resolveOptimizer(settings));

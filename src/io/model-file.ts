@@ -1,6 +1,6 @@
 import { checkBackend, type BackendKind } from "../backends/index.js";
-import { BpttError, describe } from "../errors.js";
-import { RNN, type RNNOptions } from "../model.js";
+import { BpttError, describe, invalid } from "../errors.js";
+import { RNN, type RNNConfig, type RNNOptions } from "../model.js";
 import { checkFileConfig, checkMaxParameters } from "./file-config.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
@@ -78,7 +78,7 @@ export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
   metadata.format = "bptt";
   metadata.format_version = MODEL_FORMAT_VERSION;
   metadata.config = JSON.stringify(storedConfig(model));
-  if (options.tokenizer) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
+  if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(checkTokenizer(model.config, options.tokenizer, invalid).toJSON());
   checkNames(options.names);
   const names = { rnn: options.names?.rnn ?? "rnn", head: options.names?.head ?? "head" };
   const tensors = model.parameters().map(({ name, shape, data }) => ({ name: nameInFile(name, names), shape, data: data.slice() }));
@@ -126,7 +126,8 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
   const tokenizer = readVocabulary(meta, format);
   const prefixes = modulePrefixes([...file.tensors.keys()], options.names);
   // the configuration against the file before anything is allocated: names, shapes, finiteness
-  const { layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, options.config === undefined, format);
+  const { config: resolved, layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, options.config === undefined, format);
+  if (tokenizer !== undefined) checkTokenizer(resolved, tokenizer, format);
   const inFile = (name: string) => nameInFile(name, prefixes);
   const names = new Set(layout.tensors.map((t) => inFile(t.name)));
   for (const name of file.tensors.keys()) {
@@ -167,6 +168,17 @@ function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): Modul
   const heads = found("weight").filter((p) => p !== rnn && fileNames.includes(p === "" ? "bias" : `${p}.bias`));
   const head = given?.head ?? pick("linear head (…weight and …bias)", heads, "head");
   return { rnn, head };
+}
+
+/**
+ * `tokenizer` if it is a CharTokenizer with one character per token id of the model (its inputSize,
+ * or the classes of a dense-input model); else the error `fail` makes.
+ */
+export function checkTokenizer(config: RNNConfig, tokenizer: unknown, fail: (message: string) => BpttError): CharTokenizer {
+  if (!(tokenizer instanceof CharTokenizer)) throw fail(`tokenizer must be a CharTokenizer; got ${describe(tokenizer)}`);
+  const key = config.input === "tokens" ? "inputSize" : "outputSize";
+  if (tokenizer.vocabSize !== config[key]) throw fail(`tokenizer has ${tokenizer.vocabSize} characters but the model's ${key} is ${config[key]}`);
+  return tokenizer;
 }
 
 /** The tokenizer stored as `__metadata__.vocabulary`, if any; a malformed one is a FORMAT error made by `fail`. */
