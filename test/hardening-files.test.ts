@@ -10,10 +10,13 @@ import { BpttError, RNN, Trainer } from "../src/index.js";
 import { decodeSafetensors, encodeSafetensors, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../src/io.js";
 import { expectError } from "./helpers/errors.js";
 
-/** Re-encode a safetensors file with `edit` applied to its metadata (tensors unchanged). */
+/**
+ * Re-encode a safetensors file with `edit` applied to its metadata (tensors unchanged), without the
+ * model file's CRCs (optional, and no defence against a hostile file: anyone can drop or recompute them).
+ */
 function withMetadata(bytes: Uint8Array, edit: (meta: Record<string, string>) => void): Uint8Array {
   const file = decodeSafetensors(bytes);
-  const meta = { ...file.metadata };
+  const { crc32: _crc, ...meta } = file.metadata;
   edit(meta);
   const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
   return encodeSafetensors(tensors, meta);

@@ -25,6 +25,7 @@ import { checkFileConfig, checkMaxParameters } from "./file-config.js";
 import { Random } from "../random.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Trainer, type TrainerOptions } from "../trainer.js";
+import { crc32Floats, crc32Json } from "./checksum.js";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from "./safetensors.js";
 import { checkTokenizer, readVocabulary, storedConfig } from "./model-file.js";
 
@@ -246,34 +247,7 @@ function format(message: string): BpttError {
  */
 function checksum(metadata: Record<string, string>, tensors: readonly { name: string; shape: readonly number[]; data: Float32Array }[]): string {
   const keys = Object.keys(metadata).sort();
-  const text = JSON.stringify([keys.map((k) => [k, metadata[k]]), tensors.map((t) => [t.name, t.shape])]);
-  let crc = crc32(new TextEncoder().encode(text), 0);
-  for (const t of tensors) {
-    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    if (HOST_IS_LITTLE_ENDIAN) crc = crc32(bytes, crc);
-    else {
-      const le = new Uint8Array(bytes.length);
-      for (let i = 0; i < le.length; i++) le[i] = bytes[i ^ 3];
-      crc = crc32(le, crc);
-    }
-  }
+  let crc = crc32Json([keys.map((k) => [k, metadata[k]]), tensors.map((t) => [t.name, t.shape])]);
+  for (const t of tensors) crc = crc32Floats(t.data, crc);
   return `crc32:${crc.toString(16).padStart(8, "0")}`;
-}
-
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-let table: Uint32Array | null = null;
-
-/** CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of `bytes`, continuing from `crc`. */
-function crc32(bytes: Uint8Array, crc: number): number {
-  if (table === null) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
 }
