@@ -10,16 +10,8 @@ import { describe, expect, it } from "vitest";
 import { CharTokenizer, RNN, type RNNOptions } from "../src/index.js";
 import { decodeSafetensors, encodeSafetensors, loadModel, saveModel } from "../src/io.js";
 import { expectError } from "./helpers/errors.js";
+import { crc32, hex8 as hex } from "./helpers/files.js";
 
-function crc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (const byte of bytes) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-const hex = (n: number) => n.toString(16).padStart(8, "0");
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
 const model = new RNN({ cell: "gru", inputSize: 4, hiddenSize: 3, numLayers: 2, backend: "js", seed: 11 });
