@@ -65,18 +65,21 @@ export function checkPositiveInt(name: string, value: unknown): number {
   return value;
 }
 
-/** A finite number within [min, max] (bounds inclusive unless `exclusiveMin`; an infinite bound reads as open: "(0, ∞)"). */
+/**
+ * A finite number within [min, max] (bounds inclusive unless `exclusiveMin`; no upper bound reads "(0, ∞)").
+ * Without `min`, any finite number: "must be a finite number; got NaN".
+ */
 export function checkFinite(name: string, value: unknown, min = -Infinity, max = Infinity, exclusiveMin = false): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (exclusiveMin && value === min)) {
-    const range = `${exclusiveMin ? "(" : "["}${min}, ${max}]`.replace("[-Infinity", "(-∞").replace("Infinity]", "∞)");
-    throw invalid(`${name} must be a finite number in ${range}; got ${describe(value)}`);
+    const range = min > -Infinity ? ` in ${exclusiveMin ? "(" : "["}${min}, ${max}]`.replace("Infinity]", "∞)") : "";
+    throw invalid(`${name} must be a finite number${range}; got ${describe(value)}`);
   }
   return value;
 }
 
 /** A 32-bit seed: an integer in [0, 2^32). */
-export function checkSeed(seed: unknown, name = "seed"): number {
-  if ((seed as number) >>> 0 !== seed) throw invalid(`${name} must be an integer in [0, 2^32); got ${describe(seed)}`);
+export function checkSeed(seed: unknown): number {
+  if ((seed as number) >>> 0 !== seed) throw invalid(`seed must be an integer in [0, 2^32); got ${describe(seed)}`);
   return seed;
 }
 

@@ -793,12 +793,8 @@ export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout
   return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias) };
 }
 
-/** Every key of RNNOptions, in the order of its documentation: others are refused. */
-const optionNames = ["cell", "input", "inputSize", "hiddenSize", "outputSize", "numLayers", "nonlinearity", "bias", "forgetBias", "loss", "init", "seed", "backend", "wasmModule"];
-
 function normalise(o: RNNOptions): RNNConfig {
   if (o === null || typeof o !== "object") throw invalid(`options must be an object { inputSize, hiddenSize, … }; got ${describe(o)}`);
-  checkKeys("RNN", o, optionNames);
   const input = checkOneOf("input", o.input ?? "tokens", ["tokens", "dense"] as const);
   const inputSize = checkPositiveInt("inputSize", o.inputSize);
   const cell = checkOneOf("cell", o.cell ?? "rnn", ["rnn", "lstm", "gru"] as const);
@@ -814,7 +810,7 @@ function normalise(o: RNNOptions): RNNConfig {
     if (typeof o.forgetBias !== "number" || !Number.isFinite(o.forgetBias)) throw invalid(`forgetBias must be a finite number; got ${describe(o.forgetBias)}`);
     forgetBias = o.forgetBias;
   }
-  return {
+  const config: RNNConfig = {
     cell,
     bias,
     forgetBias,
@@ -829,5 +825,8 @@ function normalise(o: RNNOptions): RNNConfig {
     seed: checkSeed(o.seed ?? 0),
     backend: checkBackend(o.backend),
   };
+  // the config has a key for every option but the module: any other key is unknown
+  checkKeys("RNN", o, [...Object.keys(config), "wasmModule"]);
+  return config;
 }
 

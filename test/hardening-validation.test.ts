@@ -83,7 +83,7 @@ describe("generate validates stopToken and seed", () => {
 describe("unknown RNN options are refused at run time", () => {
   it.each(["dropout", "hidden_size", "batchFirst"])("%s", (key) => {
     const options = { inputSize: 3, hiddenSize: 2, backend: "js", [key]: 0.2 } as unknown as RNNOptions;
-    expectError(() => new RNN(options), "INVALID_ARGUMENT", new RegExp(`^unknown RNN option "${key}"; the options are cell, input, inputSize, hiddenSize, `));
+    expectError(() => new RNN(options), "INVALID_ARGUMENT", new RegExp(`^unknown RNN option "${key}"; the options are cell, bias, forgetBias, input, inputSize, hiddenSize, outputSize, numLayers, nonlinearity, loss, init, seed, backend, wasmModule$`));
   });
 
   it("every documented option is accepted", () => {
@@ -107,5 +107,10 @@ describe("ranges open at infinity read as open", () => {
     const model = new RNN({ inputSize: 3, hiddenSize: 2, backend: "js" });
     expectError(() => new Trainer(model, { learningRate: Infinity }), "INVALID_ARGUMENT", /^learningRate must be a finite number in \(0, ∞\); got Infinity$/);
     expectError(() => new Trainer(model, { learningRate: 0.1, weightDecay: -1 }), "INVALID_ARGUMENT", /^weightDecay must be a finite number in \[0, ∞\); got -1$/);
+  });
+
+  it("no bounds at all: any finite number", async () => {
+    const { LearningRateSchedule } = await import("../src/schedules.js");
+    expectError(() => new LearningRateSchedule("constant", 0.1).observe(NaN), "INVALID_ARGUMENT", /^metric must be a finite number; got NaN$/);
   });
 });
