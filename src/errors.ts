@@ -65,13 +65,27 @@ export function checkPositiveInt(name: string, value: unknown): number {
   return value;
 }
 
-/** A finite number within [min, max] (bounds inclusive unless `exclusiveMin`). */
+/**
+ * A finite number within [min, max] (bounds inclusive unless `exclusiveMin`; no upper bound reads "(0, ∞)").
+ * Without `min`, any finite number: "must be a finite number; got NaN".
+ */
 export function checkFinite(name: string, value: unknown, min = -Infinity, max = Infinity, exclusiveMin = false): number {
   if (typeof value !== "number" || !Number.isFinite(value) || value < min || value > max || (exclusiveMin && value === min)) {
-    const range = exclusiveMin ? `(${min}, ${max}]` : `[${min}, ${max}]`;
-    throw invalid(`${name} must be a finite number in ${range}; got ${describe(value)}`);
+    const range = min > -Infinity ? ` in ${exclusiveMin ? "(" : "["}${min}, ${max}]`.replace("Infinity]", "∞)") : "";
+    throw invalid(`${name} must be a finite number${range}; got ${describe(value)}`);
   }
   return value;
+}
+
+/** A 32-bit seed: an integer in [0, 2^32). */
+export function checkSeed(seed: unknown): number {
+  if ((seed as number) >>> 0 !== seed) throw invalid(`seed must be an integer in [0, 2^32); got ${describe(seed)}`);
+  return seed;
+}
+
+/** Throw on a key of `options` that is not in `known`, naming it and listing the known ones. */
+export function checkKeys(what: string, options: object, known: readonly string[]): void {
+  for (const key of Object.keys(options)) if (!known.includes(key)) throw invalid(`unknown ${what} option ${JSON.stringify(key)}; the options are ${known.join(", ")}`);
 }
 
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {

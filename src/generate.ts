@@ -1,4 +1,4 @@
-import { checkFinite, checkPositiveInt, describe, invalid } from "./errors.js";
+import { checkFinite, checkPositiveInt, checkSeed, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
 import { Random } from "./random.js";
 
@@ -34,15 +34,18 @@ export function generate(model: RNN, options: GenerateOptions): number[] {
   const V = model.config.outputSize;
   const prompt = Array.from(options.prompt ?? []);
   if (prompt.length === 0) throw invalid("prompt must hold at least one token id");
-  for (const [k, id] of prompt.entries()) {
-    if (!Number.isInteger(id) || id < 0 || id >= model.config.inputSize) throw invalid(`prompt[${k}] is ${describe(id)}; expected a token id in [0, ${model.config.inputSize})`);
-  }
+  const checkId = (name: string, id: unknown, n: number) => {
+    if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= n) throw invalid(`${name} is ${describe(id)}; expected a token id in [0, ${n})`);
+  };
+  prompt.forEach((id, k) => checkId(`prompt[${k}]`, id, model.config.inputSize));
   const length = options.length === 0 ? 0 : checkPositiveInt("length", options.length);
   const temperature = checkFinite("temperature", options.temperature ?? 1, 0, Infinity, true);
   const topK = options.topK ?? 0;
   if (!Number.isInteger(topK) || topK < 0) throw invalid(`topK must be a non-negative integer; got ${describe(topK)}`);
   const topP = checkFinite("topP", options.topP ?? 1, 0, 1, true);
-  const rng = options.seed instanceof Random ? options.seed : new Random(options.seed ?? 0);
+  const stop = options.stopToken;
+  if (stop !== undefined) checkId("stopToken", stop, V);
+  const rng = options.seed instanceof Random ? options.seed : new Random(checkSeed(options.seed ?? 0));
   const order = new Int32Array(V);
   model.resetState(1);
   // the loop below cannot change the weights: W_hh is packed once for all its steps
@@ -53,7 +56,7 @@ export function generate(model: RNN, options: GenerateOptions): number[] {
     for (let n = 0; n < length; n++) {
       const next = sample(probs, topK, rng, order, topP);
       out.push(next);
-      if (next === options.stopToken || n === length - 1) break;
+      if (next === stop || n === length - 1) break;
       probs = model.stepProbabilities(next, temperature);
     }
     return out;

@@ -6,7 +6,7 @@ import type { CellSpec, LayerPointers } from "./cells/cell.js";
 import { gruCell } from "./cells/gru.js";
 import { lstmCell } from "./cells/lstm.js";
 import { rnnCell } from "./cells/rnn.js";
-import { BpttError, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
+import { BpttError, checkKeys, checkOneOf, checkPositiveInt, checkSeed, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
 import { align16, checkModelSize, limitText, memoryLimit } from "./limits.js";
 import { parameterLayout, type LayerSlots, type ParameterLayout, type TensorSlot } from "./layout.js";
@@ -810,7 +810,7 @@ function normalise(o: RNNOptions): RNNConfig {
     if (typeof o.forgetBias !== "number" || !Number.isFinite(o.forgetBias)) throw invalid(`forgetBias must be a finite number; got ${describe(o.forgetBias)}`);
     forgetBias = o.forgetBias;
   }
-  return {
+  const config: RNNConfig = {
     cell,
     bias,
     forgetBias,
@@ -825,11 +825,8 @@ function normalise(o: RNNOptions): RNNConfig {
     seed: checkSeed(o.seed ?? 0),
     backend: checkBackend(o.backend),
   };
+  // the config has a key for every option but the module: any other key is unknown
+  checkKeys("RNN", o, [...Object.keys(config), "wasmModule"]);
+  return config;
 }
 
-function checkSeed(seed: unknown): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw invalid(`seed must be an integer in [0, 2^32); got ${describe(seed)}`);
-  }
-  return seed;
-}

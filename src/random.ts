@@ -3,6 +3,8 @@
  * uniform and normal draws built from arithmetic only (no host `Math.log`/`Math.cos`),
  * so that every JavaScript engine draws bit-identical numbers from the same seed.
  */
+import { invalid } from "./errors.js";
+
 export class Random {
   #s = new Uint32Array(4);
 
@@ -28,9 +30,13 @@ export class Random {
     return Array.from(this.#s);
   }
 
+  /** Restore a state from getState(): 4 unsigned 32-bit integers, not all 0 (xoshiro's one fixed point). */
   setState(state: readonly number[]): void {
-    if (state.length !== 4) throw new Error("Random state has 4 words");
-    for (let i = 0; i < 4; i++) this.#s[i] = state[i] >>> 0;
+    // w >>> 0 === w: an integer in [0, 2^32)
+    if (!Array.isArray(state) || state.length !== 4 || !state.every((w) => w >>> 0 === w) || !state.some((w) => w)) {
+      throw invalid(`state must be 4 integers in [0, 2^32), not all 0; got ${JSON.stringify(state)}`);
+    }
+    this.#s.set(state);
   }
 
   /** A uniform 32-bit unsigned integer. */

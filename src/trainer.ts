@@ -1,5 +1,5 @@
 import { validateBatch, type Batch } from "./batch.js";
-import { NonFiniteError, checkFinite, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
+import { NonFiniteError, checkFinite, checkKeys, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
 import { initOptimizerState, optimizerOptionNames, optimizerStep, resolveOptimizer, type OptimizerOptions, type OptimizerSettings } from "./optimizers.js";
 
@@ -80,11 +80,7 @@ export class Trainer {
 
   constructor(readonly model: RNN, options: TrainerOptions) {
     if (options === null || typeof options !== "object") throw invalid(`trainer options must be an object { learningRate, … }; got ${describe(options)}`);
-    for (const key of Object.keys(options)) {
-      if (!optimizerOptionNames.includes(key) && !trainerOptionNames.includes(key)) {
-        throw invalid(`unknown trainer option ${JSON.stringify(key)}; the options are ${[...optimizerOptionNames, ...trainerOptionNames].join(", ")}`);
-      }
-    }
+    checkKeys("trainer", options, [...optimizerOptionNames, ...trainerOptionNames]);
     const optimizer = resolveOptimizer(options);
     if (options.schedule !== undefined && typeof options.schedule !== "function") throw invalid(`schedule must be a function (step, baseLearningRate) => learningRate; got ${describe(options.schedule)}`);
     this.options = {

@@ -214,12 +214,12 @@ describe.each(backendKinds)("bad input on %s", (kind) => {
 
   describe("trainer options", () => {
     it.each([
-      ["learningRate 0", { learningRate: 0 }, /^learningRate must be a finite number in \(0, Infinity\]; got 0$/],
-      ["learningRate -0.1", { learningRate: -0.1 }, /^learningRate must be a finite number in \(0, Infinity\]; got -0\.1$/],
-      ["learningRate NaN", { learningRate: NaN }, /^learningRate must be a finite number in \(0, Infinity\]; got NaN$/],
-      ["learningRate missing", {}, /^learningRate must be a finite number in \(0, Infinity\]; got undefined$/],
-      ["clipNorm -1", { learningRate: 0.1, clipNorm: -1 }, /^clipNorm must be a finite number in \(0, Infinity\]; got -1$/],
-      ["clipValue 0", { learningRate: 0.1, clipValue: 0 }, /^clipValue must be a finite number in \(0, Infinity\]; got 0$/],
+      ["learningRate 0", { learningRate: 0 }, /^learningRate must be a finite number in \(0, ∞\); got 0$/],
+      ["learningRate -0.1", { learningRate: -0.1 }, /^learningRate must be a finite number in \(0, ∞\); got -0\.1$/],
+      ["learningRate NaN", { learningRate: NaN }, /^learningRate must be a finite number in \(0, ∞\); got NaN$/],
+      ["learningRate missing", {}, /^learningRate must be a finite number in \(0, ∞\); got undefined$/],
+      ["clipNorm -1", { learningRate: 0.1, clipNorm: -1 }, /^clipNorm must be a finite number in \(0, ∞\); got -1$/],
+      ["clipValue 0", { learningRate: 0.1, clipValue: 0 }, /^clipValue must be a finite number in \(0, ∞\); got 0$/],
       ["momentum 1.5", { learningRate: 0.1, momentum: 1.5 }, /^momentum must be a finite number in \[0, 1\]; got 1\.5$/],
     ] as const)("%s", (_, options, message) => {
       const model = tokensModel();

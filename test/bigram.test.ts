@@ -82,7 +82,7 @@ describe("BigramModel", () => {
   it("rejects bad arguments and leaves the counts alone after a failed fit", () => {
     expect(() => new BigramModel(0)).toThrow("vocabSize must be a positive integer; got 0");
     expect(() => new BigramModel(2.5)).toThrow(BpttError);
-    expect(() => new BigramModel(3, 0)).toThrow("alpha must be a finite number in (0, Infinity]; got 0");
+    expect(() => new BigramModel(3, 0)).toThrow("alpha must be a finite number in (0, ∞); got 0");
     expect(() => new BigramModel(3, NaN)).toThrow("alpha must be a finite number");
     const model = new BigramModel(3);
     model.fit(corpus);

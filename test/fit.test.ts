@@ -182,7 +182,7 @@ describe("fit: bad options reject before any step", () => {
   test.each([
     [{}, "fit needs a budget: options.steps, options.epochs or options.seconds"],
     [{ steps: 0 }, "options.steps must be a positive integer; got 0"],
-    [{ epochs: -1 }, "options.epochs must be a finite number in (0, Infinity]"],
+    [{ epochs: -1 }, "options.epochs must be a finite number in (0, ∞)"],
     [{ steps: 5, stop: 3 }, "unknown fit option \"stop\""],
     [{ steps: 5, earlyStopping: { patience: 2 } }, "options.earlyStopping needs options.validation"],
     [{ steps: 5, validation, earlyStopping: { patience: 0 } }, "options.earlyStopping.patience must be a positive integer"],

@@ -9,38 +9,7 @@ import { describe, expect, it } from "vitest";
 import { BpttError, RNN, Trainer } from "../src/index.js";
 import { decodeSafetensors, encodeSafetensors, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../src/io.js";
 import { expectError } from "./helpers/errors.js";
-
-/** Re-encode a safetensors file with `edit` applied to its metadata (tensors unchanged). */
-function withMetadata(bytes: Uint8Array, edit: (meta: Record<string, string>) => void): Uint8Array {
-  const file = decodeSafetensors(bytes);
-  const meta = { ...file.metadata };
-  edit(meta);
-  const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
-  return encodeSafetensors(tensors, meta);
-}
-
-/** CRC-32 (IEEE, reflected 0xEDB88320), bit by bit: an implementation independent of the library's table. */
-function crc32(bytes: Uint8Array, crc: number): number {
-  let c = ~crc >>> 0;
-  for (const byte of bytes) {
-    c ^= byte;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return ~c >>> 0;
-}
-
-/** A checkpoint's metadata edited and signed again as the format describes (CRC over sorted metadata, names, shapes, bytes). */
-function resigned(bytes: Uint8Array, edit: (meta: Record<string, string>) => void): Uint8Array {
-  const file = decodeSafetensors(bytes);
-  const { checksum: _old, ...meta } = file.metadata;
-  edit(meta);
-  const tensors = [...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
-  const keys = Object.keys(meta).sort();
-  const text = JSON.stringify([keys.map((k) => [k, meta[k]]), tensors.map((t) => [t.name, t.shape])]);
-  let crc = crc32(new TextEncoder().encode(text), 0);
-  for (const t of tensors) crc = crc32(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), crc);
-  return encodeSafetensors(tensors, { ...meta, checksum: `crc32:${crc.toString(16).padStart(8, "0")}` });
-}
+import { resigned, withMetadata } from "./helpers/files.js";
 
 function editConfig(change: Record<string, unknown>): (meta: Record<string, string>) => void {
   return (meta) => {

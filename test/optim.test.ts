@@ -194,19 +194,19 @@ describe("Trainer optimizer options", () => {
 
   it.each([
     ["optimizer lbfgs", { optimizer: "lbfgs" }, /^optimizer must be one of "sgd", "adagrad", "rmsprop", "adam", "adamw"; got "lbfgs"$/],
-    ["sgd without learningRate", { optimizer: "sgd" }, /^learningRate must be a finite number in \(0, Infinity\]; got undefined$/],
+    ["sgd without learningRate", { optimizer: "sgd" }, /^learningRate must be a finite number in \(0, ∞\); got undefined$/],
     ["momentum for adam", { optimizer: "adam", momentum: 0.9 }, /^momentum is not an option of the adam optimizer; its options are learningRate, betas, eps, weightDecay, amsgrad$/],
     ["betas for sgd", { learningRate: 0.1, betas: [0.9, 0.99] }, /^betas is not an option of the sgd optimizer; its options are learningRate, momentum, dampening, weightDecay, nesterov$/],
     ["a typo", { optimizer: "adam", learning_rate: 0.1 }, /^unknown trainer option "learning_rate"; the options are optimizer, /],
     ["betas[1] 1", { optimizer: "adam", betas: [0.9, 1] }, /^betas\[1\] must be a finite number in \[0, 1\); got 1$/],
     ["betas of one", { optimizer: "adamw", betas: [0.9] }, /^betas must be a pair \[beta1, beta2\]; got array of length 1$/],
-    ["eps -1", { optimizer: "adam", eps: -1 }, /^eps must be a finite number in \[0, Infinity\]; got -1$/],
+    ["eps -1", { optimizer: "adam", eps: -1 }, /^eps must be a finite number in \[0, ∞\); got -1$/],
     ["alpha 1.5", { optimizer: "rmsprop", alpha: 1.5 }, /^alpha must be a finite number in \[0, 1\]; got 1\.5$/],
     ["centered 1", { optimizer: "rmsprop", centered: 1 }, /^centered must be a boolean; got 1$/],
     ["amsgrad 'yes'", { optimizer: "adamw", amsgrad: "yes" }, /^amsgrad must be a boolean; got "yes"$/],
-    ["lrDecay -0.1", { optimizer: "adagrad", lrDecay: -0.1 }, /^lrDecay must be a finite number in \[0, Infinity\]; got -0\.1$/],
-    ["initialAccumulatorValue NaN", { optimizer: "adagrad", initialAccumulatorValue: NaN }, /^initialAccumulatorValue must be a finite number in \[0, Infinity\]; got NaN$/],
-    ["weightDecay -1 for adamw", { optimizer: "adamw", weightDecay: -1 }, /^weightDecay must be a finite number in \[0, Infinity\]; got -1$/],
+    ["lrDecay -0.1", { optimizer: "adagrad", lrDecay: -0.1 }, /^lrDecay must be a finite number in \[0, ∞\); got -0\.1$/],
+    ["initialAccumulatorValue NaN", { optimizer: "adagrad", initialAccumulatorValue: NaN }, /^initialAccumulatorValue must be a finite number in \[0, ∞\); got NaN$/],
+    ["weightDecay -1 for adamw", { optimizer: "adamw", weightDecay: -1 }, /^weightDecay must be a finite number in \[0, ∞\); got -1$/],
     ["nesterov without momentum", { learningRate: 0.1, nesterov: true }, /^nesterov needs momentum > 0 and dampening = 0$/],
   ] as const)("%s is an INVALID_ARGUMENT naming the option, and allocates nothing", (_, options, message) => {
     const model = modelOn("js", { inputSize: 3, hiddenSize: 4 });

@@ -105,7 +105,7 @@ describe("schedules: bad options throw, naming the option", () => {
   });
 
   test("a base rate ≤ 0, a step below 1 and a non-finite metric", () => {
-    expectError(() => new LearningRateSchedule("constant", 0), "INVALID_ARGUMENT", "baseLearningRate must be a finite number in (0, Infinity]");
+    expectError(() => new LearningRateSchedule("constant", 0), "INVALID_ARGUMENT", "baseLearningRate must be a finite number in (0, ∞)");
     const s = new LearningRateSchedule("constant", 0.1);
     expectError(() => s.rate(0), "INVALID_ARGUMENT", "step must be a positive integer (1-based); got 0");
     expectError(() => s.observe(NaN), "INVALID_ARGUMENT", "metric must be a finite number");

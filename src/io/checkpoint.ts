@@ -25,8 +25,9 @@ import { checkFileConfig, checkMaxParameters } from "./file-config.js";
 import { Random } from "../random.js";
 import { CharTokenizer } from "../text/tokenizer.js";
 import { Trainer, type TrainerOptions } from "../trainer.js";
+import { crc32Floats, crc32Json } from "./checksum.js";
 import { decodeSafetensors, encodeSafetensors, type SafetensorsInput } from "./safetensors.js";
-import { readVocabulary, storedConfig } from "./model-file.js";
+import { checkTokenizer, readVocabulary, storedConfig } from "./model-file.js";
 
 /** Version of the checkpoint layout; bumped when its meaning changes. */
 export const CHECKPOINT_FORMAT_VERSION = "1";
@@ -91,7 +92,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
     if (json === undefined) throw invalid(`options.data must be JSON-serialisable; got ${describe(options.data)}`);
     metadata.data = json;
   }
-  if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
+  if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(checkTokenizer(model.config, options.tokenizer, invalid).toJSON());
 
   const tensors: SafetensorsInput[] = model.parameters().map(({ name, shape, data }) => ({ name, shape, data: data.slice() }));
   const f = arena.f32();
@@ -146,12 +147,12 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   if (meta.step === undefined || !/^(0|[1-9][0-9]*)$/.test(meta.step) || !Number.isSafeInteger(step)) throw format(`__metadata__.step must be a non-negative integer; got ${describe(meta.step)}`);
   let random: Random | undefined;
   if (meta.rng_state !== undefined) {
-    const words = parseJson<unknown>("rng_state", meta.rng_state);
-    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
-      throw format(`__metadata__.rng_state must be 4 unsigned 32-bit words, not all 0; got ${meta.rng_state}`);
-    }
     random = new Random();
-    random.setState(words as number[]);
+    try {
+      random.setState(parseJson<number[]>("rng_state", meta.rng_state));
+    } catch (error) {
+      throw asFormat("rng_state", error);
+    }
   }
   const data = meta.data === undefined ? undefined : parseJson<unknown>("data", meta.data);
   const tokenizer = readVocabulary(meta, format);
@@ -159,6 +160,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   // the configuration and optimizer against the file before anything is allocated
   if (config === null || typeof config !== "object" || Array.isArray(config)) throw format(`__metadata__.config must be a JSON object; got ${describe(config)}`);
   const { config: resolved, layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, true, format);
+  if (tokenizer !== undefined) checkTokenizer(resolved, tokenizer, format);
   let states: string[];
   try {
     states = optimizerStateNames(resolveOptimizer(settings));
@@ -245,34 +247,7 @@ function format(message: string): BpttError {
  */
 function checksum(metadata: Record<string, string>, tensors: readonly { name: string; shape: readonly number[]; data: Float32Array }[]): string {
   const keys = Object.keys(metadata).sort();
-  const text = JSON.stringify([keys.map((k) => [k, metadata[k]]), tensors.map((t) => [t.name, t.shape])]);
-  let crc = crc32(new TextEncoder().encode(text), 0);
-  for (const t of tensors) {
-    const bytes = new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength);
-    if (HOST_IS_LITTLE_ENDIAN) crc = crc32(bytes, crc);
-    else {
-      const le = new Uint8Array(bytes.length);
-      for (let i = 0; i < le.length; i++) le[i] = bytes[i ^ 3];
-      crc = crc32(le, crc);
-    }
-  }
+  let crc = crc32Json([keys.map((k) => [k, metadata[k]]), tensors.map((t) => [t.name, t.shape])]);
+  for (const t of tensors) crc = crc32Floats(t.data, crc);
   return `crc32:${crc.toString(16).padStart(8, "0")}`;
-}
-
-const HOST_IS_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-let table: Uint32Array | null = null;
-
-/** CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of `bytes`, continuing from `crc`. */
-function crc32(bytes: Uint8Array, crc: number): number {
-  if (table === null) {
-    table = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      table[n] = c >>> 0;
-    }
-  }
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = table[(c ^ bytes[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
 }

@@ -1,8 +1,9 @@
 import { checkBackend, type BackendKind } from "../backends/index.js";
-import { BpttError, describe } from "../errors.js";
-import { RNN, type RNNOptions } from "../model.js";
+import { BpttError, describe, invalid } from "../errors.js";
+import { RNN, type RNNConfig, type RNNOptions } from "../model.js";
 import { checkFileConfig, checkMaxParameters } from "./file-config.js";
 import { CharTokenizer } from "../text/tokenizer.js";
+import { checkPartChecksums, CRC_KEY, partChecksums } from "./checksum.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
 /** Version of the `__metadata__` written by saveModel; bumped when its meaning changes. */
@@ -11,7 +12,7 @@ export const MODEL_FORMAT_VERSION = "1";
 export interface SaveOptions {
   /** Stored as `__metadata__.vocabulary` so that a loaded model can encode and decode text. */
   tokenizer?: CharTokenizer;
-  /** Extra string metadata (keys `format`, `format_version`, `config`, `vocabulary` are reserved). */
+  /** Extra string metadata (keys `format`, `format_version`, `config`, `vocabulary`, `crc32` are reserved). */
   metadata?: Record<string, string>;
   /**
    * The state_dict prefixes to write the recurrent layers and the head under (default "rnn" and
@@ -66,22 +67,24 @@ export interface LoadedModel {
 /**
  * The model as a safetensors file: every parameter as F32 under its PyTorch name
  * (rnn.weight_ih_l0, …, head.weight, head.bias), and in `__metadata__` the format, its
- * version, the configuration (JSON) and, when given, the vocabulary (JSON).
+ * version, the configuration (JSON), when given the vocabulary (JSON), and `crc32`: a CRC-32 per
+ * part (src/io/checksum.ts), which loadModel checks when it is there.
  */
 export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
   const metadata: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.metadata ?? {})) {
-    if (["format", "format_version", "config", "vocabulary"].includes(key)) throw new BpttError("INVALID_ARGUMENT", `metadata key ${JSON.stringify(key)} is reserved`);
+    if (["format", "format_version", "config", "vocabulary", CRC_KEY].includes(key)) throw new BpttError("INVALID_ARGUMENT", `metadata key ${JSON.stringify(key)} is reserved`);
     if (typeof value !== "string") throw new BpttError("INVALID_ARGUMENT", `metadata[${JSON.stringify(key)}] must be a string; got ${describe(value)}`);
     metadata[key] = value;
   }
   metadata.format = "bptt";
   metadata.format_version = MODEL_FORMAT_VERSION;
   metadata.config = JSON.stringify(storedConfig(model));
-  if (options.tokenizer) metadata.vocabulary = JSON.stringify(options.tokenizer.toJSON());
+  if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(checkTokenizer(model.config, options.tokenizer, invalid).toJSON());
   checkNames(options.names);
   const names = { rnn: options.names?.rnn ?? "rnn", head: options.names?.head ?? "head" };
   const tensors = model.parameters().map(({ name, shape, data }) => ({ name: nameInFile(name, names), shape, data: data.slice() }));
+  metadata[CRC_KEY] = partChecksums(metadata, tensors.map((t) => [t.name, t] as const));
   return encodeSafetensors(tensors, metadata);
 }
 
@@ -108,6 +111,8 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
   const maxParameters = checkMaxParameters(options.maxParameters);
   const file = decodeSafetensors(bytes);
   const meta = file.metadata;
+  // corruption first, so that a flipped bit is named as such and not as the odd value it makes
+  if (meta[CRC_KEY] !== undefined) checkPartChecksums(meta, file.tensors, format);
   let config: RNNOptions;
   if (options.config !== undefined) config = options.config;
   else if (meta.format === "bptt" && meta.config !== undefined) {
@@ -126,7 +131,8 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
   const tokenizer = readVocabulary(meta, format);
   const prefixes = modulePrefixes([...file.tensors.keys()], options.names);
   // the configuration against the file before anything is allocated: names, shapes, finiteness
-  const { layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, options.config === undefined, format);
+  const { config: resolved, layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, options.config === undefined, format);
+  if (tokenizer !== undefined) checkTokenizer(resolved, tokenizer, format);
   const inFile = (name: string) => nameInFile(name, prefixes);
   const names = new Set(layout.tensors.map((t) => inFile(t.name)));
   for (const name of file.tensors.keys()) {
@@ -167,6 +173,17 @@ function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): Modul
   const heads = found("weight").filter((p) => p !== rnn && fileNames.includes(p === "" ? "bias" : `${p}.bias`));
   const head = given?.head ?? pick("linear head (…weight and …bias)", heads, "head");
   return { rnn, head };
+}
+
+/**
+ * `tokenizer` if it is a CharTokenizer with one character per token id of the model (its inputSize,
+ * or the classes of a dense-input model); else the error `fail` makes.
+ */
+export function checkTokenizer(config: RNNConfig, tokenizer: unknown, fail: (message: string) => BpttError): CharTokenizer {
+  if (!(tokenizer instanceof CharTokenizer)) throw fail(`tokenizer must be a CharTokenizer; got ${describe(tokenizer)}`);
+  const key = config.input === "tokens" ? "inputSize" : "outputSize";
+  if (tokenizer.vocabSize !== config[key]) throw fail(`tokenizer has ${tokenizer.vocabSize} characters but the model's ${key} is ${config[key]}`);
+  return tokenizer;
 }
 
 /** The tokenizer stored as `__metadata__.vocabulary`, if any; a malformed one is a FORMAT error made by `fail`. */
