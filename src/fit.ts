@@ -5,6 +5,10 @@
  * every N steps, stops early when the validation loss stops improving and puts back the weights of
  * the best evaluation, calls onStep / onEvaluate, honours an AbortSignal, and returns the history.
  *
+ * A step whose loss or gradient is not finite ends the run: the trainer has left the weights as they
+ * were before it, fit puts back the best evaluation's weights where it would have at the end, and
+ * rejects with that NonFiniteError, which carries the history so far as `history`.
+ *
  * Deterministic given the seeds (the model's, the data source's): the same call gives the same
  * history, bit for bit. Time decides only when a budget in seconds stops the run; the learning rate
  * depends on the step alone, so a schedule that decays needs a length in steps (from `steps`,
@@ -12,7 +16,7 @@
  */
 import type { Batch } from "./batch.js";
 import { batchSource, type BatchSource } from "./data/source.js";
-import { checkFinite, checkPositiveInt, describe, invalid } from "./errors.js";
+import { NonFiniteError, checkFinite, checkPositiveInt, describe, invalid } from "./errors.js";
 import { evaluate, type EvaluateResult } from "./evaluate.js";
 import { LearningRateSchedule, needsTotalSteps, type ScheduleName, type ScheduleOptions } from "./schedules.js";
 import type { Trainer } from "./trainer.js";
@@ -69,7 +73,7 @@ export interface FitEvaluation extends EvaluateResult {
   best: boolean;
 }
 
-export type StopReason = "steps" | "epochs" | "seconds" | "early-stopping" | "aborted";
+export type StopReason = "steps" | "epochs" | "seconds" | "early-stopping" | "aborted" | "non-finite";
 
 export interface FitHistory {
   /** Steps taken. */
@@ -135,7 +139,13 @@ export async function fit(trainer: Trainer, data: BatchSource | readonly Batch[]
     const epoch = Math.floor((step - 1) / source.batchesPerEpoch), k = (step - 1) % source.batchesPerEpoch;
     if (source.stateful && k === 0) trainer.resetState();
     const learningRate = schedule?.rate(step);
-    const r = trainer.step(source.batch(k, epoch), { carryState: source.stateful, learningRate });
+    let r: ReturnType<Trainer["step"]>;
+    try {
+      r = trainer.step(source.batch(k, epoch), { carryState: source.stateful, learningRate });
+    } catch (e) {
+      if (e instanceof NonFiniteError) throw Object.assign(e, { history: finish(history, best, model, source, started, "non-finite") });
+      throw e;
+    }
     history.steps = step;
     history.loss.push(r.loss);
     history.learningRate.push(r.learningRate);
@@ -153,6 +163,12 @@ export async function fit(trainer: Trainer, data: BatchSource | readonly Batch[]
       lastYield = now();
     }
   }
+  return finish(history, best, model, source, started, stop);
+}
+
+/** The end of a run: the best weights put back (when kept), and the history's totals. */
+function finish(history: FitHistory, best: Float32Array | null, model: Trainer["model"], source: BatchSource, started: number,
+  stop: StopReason): FitHistory {
   if (best !== null && history.bestStep !== null) {
     restoreParameters(model, best);
     history.restoredBest = true;

@@ -6,7 +6,7 @@
  * from the same seeds. Bad options reject before any step.
  */
 import { describe, expect, test } from "vitest";
-import { BpttError, Trainer, type Batch, type RNN, type TrainerOptions } from "../src/index.js";
+import { BpttError, NonFiniteError, Trainer, type Batch, type RNN, type TrainerOptions } from "../src/index.js";
 import { ExampleBatches, LearningRateSchedule, TokenStreams, evaluate, fit, nextTokenExample, type FitHistory } from "../src/train.js";
 import { modelOn, type Kind } from "./helpers/models.js";
 
@@ -173,6 +173,29 @@ describe("fit: abort", () => {
     const history = await fit(new Trainer(model, { learningRate: 0.1 }), [conflicting().train], { steps: 5, signal: AbortSignal.abort() });
     expect([history.steps, history.stoppedBy]).toEqual([0, "aborted"]);
     expect(weights(model)).toEqual(before);
+    model.dispose();
+  });
+});
+
+describe("fit: a non-finite step", () => {
+  test("rejects with the NonFiniteError, carrying the history so far, with the best evaluation's weights put back", async () => {
+    // MSE: the 4th batch's targets (3e38) overflow the float32 gradient 2(ŷ − y) whatever the weights
+    const batch = (scale: number, seed: number): Batch => ({
+      batchSize: 2, seqLen: 3, inputs: Array.from({ length: 12 }, (_, i) => Math.sin(seed + i)), targets: Array.from({ length: 6 }, (_, i) => scale * Math.cos(seed * i)),
+    });
+    const model = modelOn("js", { input: "dense", inputSize: 2, hiddenSize: 4, outputSize: 1, loss: "mse", seed: 2 });
+    const seen: Float32Array[][] = [];
+    const validation = batch(1, 9);
+    const error = await fit(new Trainer(model, { learningRate: 0.05 }), [batch(1, 1), batch(1, 2), batch(1, 3), batch(3e38, 4)], {
+      steps: 100, validation, evaluateEvery: 1, restoreBestWeights: true, onEvaluate: () => seen.push(weights(model)),
+    }).then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(NonFiniteError);
+    const history = (error as NonFiniteError & { history: FitHistory }).history;
+    expect([history.steps, history.stoppedBy, history.evaluations.length]).toEqual([3, "non-finite", 3]);
+    expect(history.restoredBest).toBe(true);
+    const bestIndex = history.evaluations.findIndex((e) => e.step === history.bestStep);
+    expect(weights(model)).toEqual(seen[bestIndex]);
+    expect(weights(model).every((w) => w.every(Number.isFinite))).toBe(true);
     model.dispose();
   });
 });

@@ -85,7 +85,7 @@ test("the demo page trains in a worker and shows the loss curve, speeds, samples
     await page.setViewportSize({ width: 390, height: 844 });
     expect(await page.evaluate(() => document.documentElement.scrollWidth), "page width at 390 px").toBeLessThanOrEqual(390);
     const overlaps = await page.evaluate(() => {
-      const boxes = [...document.querySelectorAll("#samples li")].map((li) => li.getBoundingClientRect());
+      const boxes = Array.from(document.querySelectorAll("#samples li"), (li) => li.getBoundingClientRect());
       let n = 0;
       for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
         const a = boxes[i], b = boxes[j];
