@@ -9,7 +9,7 @@ import { threadWorkerSource } from "./thread-worker.js";
  * the kernel each thread computes its own share (assembly/ops/threads.ts), so results do not depend
  * on the number of threads. Layout of the control words: src/backends/wasm/thread-worker.ts.
  */
-const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, ARGS_F64 = 8;
+const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, ARGS_F64 = 8;
 const MAX_ARGS = 32;
 /** Iterations of a spin before a blocking wait, where the thread may block. */
 const SPINS = 4000;
@@ -127,15 +127,30 @@ export class ThreadPool {
   #ready(): void {
     const c = this.#control;
     if (Atomics.load(c, ACKS) >= this.#attached) return;
+    const generation = this.#begin();
     c[KERNEL] = -1;
     c[COUNT] = 0;
-    Atomics.add(c, GENERATION, 1);
-    Atomics.notify(c, GENERATION);
+    this.#publish(generation);
     for (let spins = 0; ; spins++) {
       const acks = Atomics.load(c, ACKS);
       if (acks >= this.#attached) return;
       if (this.#canBlock && spins > SPINS) Atomics.wait(c, ACKS, acks, 10);
     }
+  }
+
+  /**
+   * A task's words are written between #begin (TASK = −1) and #publish (TASK = the new generation,
+   * then the generation itself, and the threads woken): see thread-worker.ts.
+   */
+  #begin(): number {
+    Atomics.store(this.#control, TASK, -1);
+    return (Atomics.load(this.#control, GENERATION) + 1) | 0;
+  }
+
+  #publish(generation: number): void {
+    Atomics.store(this.#control, TASK, generation);
+    Atomics.store(this.#control, GENERATION, generation);
+    Atomics.notify(this.#control, GENERATION);
   }
 
   /**
@@ -147,16 +162,16 @@ export class ThreadPool {
     if (this.#closed) throw new BpttError("DISPOSED", "the thread pool was shut down");
     this.#ready();
     const c = this.#control;
+    const generation = this.#begin();
     for (let i = 0; i < args.length; i++) this.#args[ARGS_F64 + i] = args[i];
     c[BACKEND] = id;
     c[KERNEL] = kernel;
     c[COUNT] = threads;
     c[ARGC] = args.length;
     c[FAILED] = 0;
-    this.tasks[kernel] = (this.tasks[kernel] ?? 0) + 1;
     Atomics.store(c, DONE, 0);
-    Atomics.add(c, GENERATION, 1);
-    Atomics.notify(c, GENERATION);
+    this.#publish(generation);
+    this.tasks[kernel] = (this.tasks[kernel] ?? 0) + 1;
     const canBlock = this.#canBlock ? 1 : 0;
     setThread(0, threads, canBlock);
     let result: number | void;

@@ -7,6 +7,12 @@
  *   BACKEND     which backend's instance runs it          KERNEL    index into the kernel names (−1: return to the event loop)
  *   COUNT       threads taking part (the caller is 0)     ARGC      number of arguments
  *   ACKS        instances made (one per attach message)   FAILED    set when a thread's kernel threw
+ *   TASK        the generation whose words these are, −1 while the caller writes them
+ *
+ * The caller waits only for the threads taking part, so one that does not may still be reading the
+ * words of a task when the caller writes the next one's. A thread therefore copies the words, checks
+ * that TASK was its generation before and after, and skips a generation whose words it did not
+ * read whole (the caller did not need it there: it never writes over a task its threads still run).
  *
  * A thread idles in Atomics.waitAsync, so that attach messages (a new model's memory) reach it. Once
  * woken it stays hot: it polls for the next task for SPIN_MS, then sleeps in Atomics.wait up to
@@ -14,7 +20,7 @@
  * cores are virtual: 0.7 ms per wake on a 2-vCPU KVM guest, as long as a 256×256×256 product.
  */
 export function threadWorkerMain(listen: (handler: (message: any) => void) => void, post: (message: unknown) => void): void {
-  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, ARGS_F64 = 8;
+  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, ARGS_F64 = 8;
   const SPIN_MS = 5, HOT_MS = 20;
   let control: Int32Array;
   let args: Float64Array;
@@ -22,15 +28,28 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
   let names: string[] = [];
   const instances = new Map<number, any>();
 
+  const argv: number[] = [];
+  let kernel = 0, count = 0, backend = 0;
+
+  /** Copies the words of task `generation`; false when they were (being) overwritten by a later task's. */
+  function readTask(generation: number): boolean {
+    if (Atomics.load(control, TASK) !== generation) return false;
+    kernel = control[KERNEL];
+    count = control[COUNT];
+    backend = control[BACKEND];
+    argv.length = 0;
+    for (let i = 0, n = control[ARGC]; i < n; i++) argv.push(args[ARGS_F64 + i]);
+    Atomics.add(control, DONE, 0); // a full fence: the reads above happen before the check below
+    return Atomics.load(control, TASK) === generation;
+  }
+
   function runTask(): void {
-    const count = control[COUNT], thread = index + 1;
+    const thread = index + 1;
     if (thread >= count) return;
     try {
-      const kernels = instances.get(control[BACKEND]);
-      const argv: number[] = [];
-      for (let i = 0, n = control[ARGC]; i < n; i++) argv.push(args[ARGS_F64 + i]);
+      const kernels = instances.get(backend);
       kernels.setThread(thread, count, 1);
-      kernels[names[control[KERNEL]]](...argv);
+      kernels[names[kernel]](...argv);
     } catch {
       Atomics.store(control, FAILED, 1);
     }
@@ -60,7 +79,8 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
           continue;
         }
         seen = generation;
-        if (control[KERNEL] < 0) break; // back to the event loop: messages are waiting
+        if (!readTask(generation)) continue; // a later task is being written: this thread had no part in this one
+        if (kernel < 0) break; // back to the event loop: messages are waiting
         runTask();
         spinUntil = performance.now() + SPIN_MS; // from the end of the task: the next call comes soon after
       }
