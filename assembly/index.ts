@@ -9,6 +9,8 @@ export { matmulNTKernel as matmulNT, matmulNNKernel as matmulNN, matmulTNKernel 
 export { packRowGroups } from "./ops/matvec";
 export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
+export { embeddingForward, embeddingBackward } from "./ops/embedding";
+export { dropoutForward, dropoutBackward } from "./ops/dropout";
 export { crossEntropy, mse, softmax } from "./loss";
 export { rnnForward, rnnBackward } from "./cells/rnn";
 export { lstmForward, lstmBackward } from "./cells/lstm";

@@ -60,6 +60,22 @@ export interface Kernels {
    */
   linearBackward(dX: Ptr, dW: Ptr, db: Ptr, dY: Ptr, X: Ptr, W: Ptr, N: number, O: number, H: number): void;
 
+  // ---- the embedding (assembly/ops/embedding.ts), nn.Embedding ----
+  /** X (N,E)[n] = W (V,E)[tokens[n]]: a row gather. tokens: (N) int32 ids in [0,V). */
+  embeddingForward(X: Ptr, tokens: Ptr, W: Ptr, N: number, E: number): void;
+  /** dW (V,E)[tokens[n]] += dX (N,E)[n] for n = 0 … N−1 in order (accumulated; one thread). */
+  embeddingBackward(dW: Ptr, dX: Ptr, tokens: Ptr, N: number, E: number): void;
+
+  // ---- dropout between layers (assembly/ops/dropout.ts) ----
+  /**
+   * Inverted dropout over n values with masks from xoshiro128** (src/random.ts) at `state` (4 u32 words,
+   * advanced by n draws): mask[i] = scale when the top 24 bits of draw i are ≥ threshold (kept with
+   * probability 1 − threshold/2²⁴), else 0;  y[i] = x[i]·mask[i].  y, mask, x: (n).  One thread.
+   */
+  dropoutForward(y: Ptr, mask: Ptr, x: Ptr, state: Ptr, n: number, threshold: number, scale: number): void;
+  /** dx[i] = dy[i]·mask[i] over n values (dx may alias dy). */
+  dropoutBackward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+
   // ---- losses (assembly/loss.ts) ----
   /**
    * Softmax cross-entropy summed over rows whose target is ≥ 0 (rows with a negative target are

@@ -19,6 +19,8 @@ export interface LayerSlots {
 }
 
 export interface ParameterLayout {
+  /** embedding.weight (V, E) before the first layer, or null without an embedding. */
+  readonly embedding: TensorSlot | null;
   readonly layers: readonly LayerSlots[];
   readonly headWeight: TensorSlot;
   readonly headBias: TensorSlot;
@@ -29,11 +31,13 @@ export interface ParameterLayout {
 }
 
 /**
- * The parameter block, in PyTorch's state_dict order: for each layer k weight_ih_l{k} (G·H, I_k),
+ * The parameter block, in PyTorch's state_dict order: embedding.weight (V, E) when `embeddingSize`
+ * E > 0 (layer 0 then reads E features), for each layer k weight_ih_l{k} (G·H, I_k),
  * weight_hh_l{k} (G·H, H), bias_ih_l{k} (G·H), bias_hh_l{k} (G·H) (unless `bias` is false); then
  * head.weight (O, H), head.bias (O). Gradients and optimizer state use the same layout in blocks of their own.
  */
-export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: number, numLayers: number, outputSize: number, bias = true): ParameterLayout {
+export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: number, numLayers: number, outputSize: number, bias = true,
+  embeddingSize = 0): ParameterLayout {
   const tensors: TensorSlot[] = [];
   let span = 0;
   const add = (name: string, shape: number[]): TensorSlot => {
@@ -44,9 +48,10 @@ export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: n
     return slot;
   };
   const G = cell.gates, H = hiddenSize;
+  const embedding = embeddingSize > 0 ? add("embedding.weight", [inputSize, embeddingSize]) : null;
   const layers: LayerSlots[] = [];
   for (let k = 0; k < numLayers; k++) {
-    const I = k === 0 ? inputSize : H;
+    const I = k > 0 ? H : embeddingSize > 0 ? embeddingSize : inputSize;
     layers.push({
       inputSize: I,
       weightIh: add(`rnn.weight_ih_l${k}`, [G * H, I]),
@@ -57,5 +62,5 @@ export function parameterLayout(cell: CellSpec, inputSize: number, hiddenSize: n
   }
   const headWeight = add("head.weight", [outputSize, H]);
   const headBias = add("head.bias", [outputSize]);
-  return { layers, headWeight, headBias, tensors, span };
+  return { embedding, layers, headWeight, headBias, tensors, span };
 }

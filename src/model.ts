@@ -24,6 +24,18 @@ export interface RNNOptions {
   inputSize: number;
   /** H: hidden units per layer. */
   hiddenSize: number;
+  /**
+   * E: with `input: "tokens"`, an nn.Embedding(inputSize, E) named `embedding.weight` (V, E) sits before
+   * the first layer, which then reads E features per step: forward gathers the rows of the tokens,
+   * backward adds into them. 0 (default): no embedding, the first layer reads one-hot tokens.
+   */
+  embeddingSize?: number;
+  /**
+   * p in [0, 1): dropout on the outputs of every layer but the last, as nn.RNN/LSTM/GRU(dropout=p):
+   * kept values are scaled by 1/(1 − p). Only in training (Trainer steps, or forward with
+   * `{ training: true }`); masks come from the model's own seeded PRNG (getDropoutState). Default 0.
+   */
+  dropout?: number;
   /** O: classes (cross-entropy) or regression outputs (mse). Defaults to inputSize. */
   outputSize?: number;
   numLayers?: number;
@@ -69,6 +81,12 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** What forward() may be asked besides the batch. */
+export interface ForwardOptions {
+  /** Apply dropout (when the model has it), drawing fresh masks from the model's PRNG, as a training step does. Default false. */
+  training?: boolean;
+}
+
 interface WindowPointers {
   rows: number;
   T: number;
@@ -86,6 +104,12 @@ interface WindowPointers {
   logits: Ptr;
   dlogits: Ptr;
   dhNorms: Ptr;
+  /** (T,B,E) the embedding's output and its gradient; 0 without an embedding (−1 in the relative layout). */
+  embedded: Ptr;
+  dembedded: Ptr;
+  /** Per layer l < L−1 with dropout: (T,B,H) masks and the dropped outputs layer l+1 reads in training; else empty. */
+  dropMasks: Ptr[];
+  dropped: Ptr[];
   bytes: number;
 }
 
@@ -96,12 +120,16 @@ interface StreamPointers {
   cellState: Ptr;
   cache: Ptr[];
   inputs: Ptr;
+  /** (B,E) the embedded tokens; 0 without an embedding (−1 in the relative layout). */
+  embedded: Ptr;
   logits: Ptr;
   probs: Ptr;
   bytes: number;
 }
 
 const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
+/** Mixed into the seed for the dropout PRNG, so that its draws differ from the initialisation's. */
+const DROPOUT_SEED = 0x6a09e667;
 
 /**
  * A stacked recurrent network with a linear head, trained by backpropagation through time.
@@ -116,6 +144,9 @@ export class RNN {
   #backend: Backend;
   readonly #arena: Arena;
   readonly #act: number;
+  /** Dropout: an element is kept when the top 24 bits of its draw are ≥ round(p·2²⁴); kept values are scaled by 1/(1 − p). */
+  readonly #dropThreshold: number;
+  readonly #dropScale: number;
   /** Window and stream layouts relative to their blocks, and their absolute pointers (recomputed when a block moves). */
   #windowLayout: WindowPointers | null = null;
   #window: WindowPointers | null = null;
@@ -130,7 +161,7 @@ export class RNN {
   #probsView: Float32Array | null = null;
   #probsViewOf: Float32Array | null = null;
   /** Shape of the last forward pass, or null when backward has nothing to work on. */
-  #last: { T: number; B: number; hasTargets: boolean } | null = null;
+  #last: { T: number; B: number; hasTargets: boolean; dropped: boolean } | null = null;
   #disposed = false;
 
   constructor(options: RNNOptions) {
@@ -138,12 +169,14 @@ export class RNN {
     const c = this.config;
     this.#cell = cells[c.cell];
     this.#act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
+    this.#dropThreshold = Math.round(c.dropout * 2 ** 24);
+    this.#dropScale = 1 / (1 - c.dropout);
     // without biases the kernels read zeros and accumulate bias gradients into scratch that nothing
     // reads: outside the parameter and gradient blocks, so no optimizer, clipping or norm sees them
     const biasBytes = align16(this.#cell.gates * c.hiddenSize * 4);
     // every size in float64, checked before the layout (one object per tensor) or any memory exists
     checkModelSize({ ...c, gates: this.#cell.gates }, c.backend, c.bias ? 0 : 3 * biasBytes);
-    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias);
+    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias, c.embeddingSize);
     this.#backend = createBackend(c.backend, options.wasmModule);
     this.#arena = new Arena(this.#backend, memoryLimit(c.backend), limitText(c.backend));
     try {
@@ -151,6 +184,7 @@ export class RNN {
       this.#arena.define("params", this.layout.span * 4);
       this.#arena.define("grads", this.layout.span * 4);
       if (!c.bias) this.#arena.define("noBias", 3 * biasBytes);
+      if (c.dropout > 0) this.#arena.define("dropoutState", 16);
     } catch (error) {
       this.#backend.dispose();
       throw error;
@@ -178,6 +212,12 @@ export class RNN {
     const base = this.#arena.block("params") >>> 2;
     const view = (t: TensorSlot) => f.subarray(base + t.offset, base + t.offset + t.size);
     const H = this.config.hiddenSize, G = this.#cell.gates;
+    // nn.Embedding's initialisation, N(0, 1), under every scheme
+    if (this.layout.embedding !== null) {
+      const table = view(this.layout.embedding);
+      for (let i = 0; i < table.length; i++) table[i] = rng.normal();
+    }
+    if (this.config.dropout > 0) this.setDropoutState(new Random((seed ^ DROPOUT_SEED) >>> 0).getState());
     for (const layer of this.layout.layers) {
       const I = layer.inputSize;
       if (scheme === "pytorch") {
@@ -235,6 +275,27 @@ export class RNN {
     return this.#tensorView("grads", this.#slot(name)).slice();
   }
 
+  /** The 4 words of the dropout PRNG (xoshiro128**) that the next training forward draws its masks from (a copy). */
+  getDropoutState(): number[] {
+    this.#requireDropout("getDropoutState");
+    const at = this.#arena.block("dropoutState") >>> 2;
+    return Array.from(this.#arena.i32().subarray(at, at + 4), (w) => w >>> 0);
+  }
+
+  /** Set the dropout PRNG's state (4 unsigned 32-bit words, not all 0), e.g. to replay the same masks. */
+  setDropoutState(words: readonly number[]): void {
+    this.#requireDropout("setDropoutState");
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw invalid(`dropout state must be 4 unsigned 32-bit words, not all 0; got ${describe(words)}`);
+    }
+    this.#arena.i32().set(words.map((w) => w | 0), this.#arena.block("dropoutState") >>> 2);
+  }
+
+  #requireDropout(what: string): void {
+    this.#assertLive();
+    if (this.config.dropout === 0) throw new BpttError("INVALID_STATE", `${what}() is for models with dropout > 0; this model has none`);
+  }
+
   /** Overwrite one parameter with `values` (validated: length and finiteness) — a copy in. */
   setParameter(name: string, values: ArrayLike<number>): void {
     this.#assertLive();
@@ -250,34 +311,43 @@ export class RNN {
    * Run the network over a batch and, when targets are given, compute the loss and the output
    * gradient. Caches what backward needs. Throws (changing nothing) on invalid input.
    */
-  forward(batch: Batch): ForwardResult {
+  forward(batch: Batch, options: ForwardOptions = {}): ForwardResult {
     this.#assertLive();
+    if (options === null || typeof options !== "object") throw invalid(`options must be an object { training? }; got ${describe(options)}`);
+    if (options.training !== undefined && typeof options.training !== "boolean") throw invalid(`options.training must be true or false; got ${describe(options.training)}`);
     validateBatch(batch, this.config, false);
-    return this.forwardValidated(batch, batch.h0, batch.c0);
+    return this.forwardValidated(batch, batch.h0, batch.c0, options.training === true);
   }
 
   /**
    * @internal forward() over a batch already checked by validateBatch, starting from h0/c0 (which
    * take the place of batch.h0/c0, finite and of length L·B·H): the trainer validates once per step
-   * and passes its carried state without building a new batch object.
+   * and passes its carried state without building a new batch object. `training`: apply dropout.
    */
-  forwardValidated(batch: Batch, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): ForwardResult {
+  forwardValidated(batch: Batch, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined, training = false): ForwardResult {
     this.#assertLive();
     const c = this.config;
     const { batchSize: B, seqLen: T } = batch;
     const w = this.#ensureWindow(T, B);
     this.#stage(batch, w, h0, c0);
-    const I = c.inputSize, H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
+    const H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
     const be = this.#backend;
+    const dropped = training && c.dropout > 0 && L > 1;
+    if (w.embedded !== 0) be.embeddingForward(w.embedded, w.inputs, this.#paramPtr(this.layout.embedding!), rows, c.embeddingSize);
     for (let l = 0; l < L; l++) {
       const args = this.#layerArgs[l];
+      if (l > 0) {
+        // dropout on layer l−1's outputs, as the input of layer l only (h_n and the recurrence keep them whole)
+        args.x = dropped ? w.dropped[l - 1] : w.cache[l - 1];
+        if (dropped) be.dropoutForward(w.dropped[l - 1], w.dropMasks[l - 1], w.cache[l - 1], this.#arena.block("dropoutState"), rows * H, this.#dropThreshold, this.#dropScale);
+      }
       // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
       // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
       // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
       if (!be.readsPackedWeights) args.WhhPacked = 0;
       else if (B === 1) args.WhhPacked = this.#packWhh(l);
       else args.WhhPacked = B >= 4 && this.#cell.kind === "rnn" ? this.#whhBlock(l) : 0;
-      this.#cell.forward(be, args, T, B, l === 0 ? I : H, H);
+      this.#cell.forward(be, args, T, B, this.layout.layers[l].inputSize, H);
     }
     const top = w.cache[L - 1];
     be.linearForward(w.logits, top, this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, H);
@@ -289,7 +359,7 @@ export class RNN {
         ? be.crossEntropy(w.dlogits, w.logits, w.targets, rows, O)
         : be.mse(w.dlogits, w.logits, w.targets, w.mask, rows, O);
     }
-    this.#last = { T, B, hasTargets };
+    this.#last = { T, B, hasTargets, dropped };
     return { loss, count, meanLoss: count > 0 ? loss / count : 0 };
   }
 
@@ -307,12 +377,18 @@ export class RNN {
     this.#assertLive();
     if (this.#last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
     if (!this.#last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
-    const { T, B } = this.#last;
+    const { T, B, dropped } = this.#last;
     const w = this.#currentWindow(B), c = this.config, be = this.#backend;
-    const H = c.hiddenSize, O = c.outputSize, L = c.numLayers;
+    const H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
     be.linearBackward(w.dcache[L - 1], this.#gradPtr(this.layout.headWeight), this.#gradPtr(this.layout.headBias), w.dlogits, w.cache[L - 1],
-      this.#paramPtr(this.layout.headWeight), T * B, O, H);
-    for (let l = L - 1; l >= 0; l--) this.#cell.backward(be, this.#layerArgs[l], T, B, l === 0 ? c.inputSize : H, H);
+      this.#paramPtr(this.layout.headWeight), rows, O, H);
+    for (let l = L - 1; l >= 0; l--) {
+      if (l > 0) this.#layerArgs[l].x = dropped ? w.dropped[l - 1] : w.cache[l - 1];
+      this.#cell.backward(be, this.#layerArgs[l], T, B, this.layout.layers[l].inputSize, H);
+      // ∂E/∂(dropped h) → ∂E/∂h of layer l−1, in place
+      if (l > 0 && dropped) be.dropoutBackward(w.dcache[l - 1], w.dcache[l - 1], w.dropMasks[l - 1], rows * H);
+    }
+    if (w.embedded !== 0) be.embeddingBackward(this.#gradPtr(this.layout.embedding!), w.dembedded, w.inputs, rows, c.embeddingSize);
   }
 
   // ---------------------------------------------------------------- results of the last pass
@@ -490,9 +566,10 @@ export class RNN {
     }
     const be = this.#backend;
     const cAt = this.#cell.stateOffset(1, B, H) * 4;
+    if (s.embedded !== 0) be.embeddingForward(s.embedded, s.inputs, this.#paramPtr(this.layout.embedding!), B, c.embeddingSize);
     for (let l = 0; l < L; l++) {
       const args = this.#streamArgs[l];
-      this.#cell.forward(be, args, 1, B, l === 0 ? I : H, H);
+      this.#cell.forward(be, args, 1, B, this.layout.layers[l].inputSize, H);
       be.copy(args.h0, s.cache[l], B * H);
       if (args.c0 !== 0) be.copy(args.c0, s.cache[l] + cAt, B * H);
     }
@@ -598,12 +675,12 @@ export class RNN {
 
   #layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
     const c = this.config, slots = this.layout.layers[l];
-    const first = l === 0;
+    const first = l === 0, embedded = w.embedded !== 0;
     return {
       cache: w.cache[l], dcache: w.dcache[l],
-      x: first ? (c.input === "dense" ? w.inputs : 0) : w.cache[l - 1],
-      tokens: first && c.input === "tokens" ? w.inputs : 0,
-      dx: first ? 0 : w.dcache[l - 1],
+      x: first ? (embedded ? w.embedded : c.input === "dense" ? w.inputs : 0) : w.cache[l - 1],
+      tokens: first && c.input === "tokens" && !embedded ? w.inputs : 0,
+      dx: first ? (embedded ? w.dembedded : 0) : w.dcache[l - 1],
       h0: w.h0 + l * B * c.hiddenSize * 4,
       dh0: w.dh0 + l * B * c.hiddenSize * 4,
       c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
@@ -638,9 +715,9 @@ export class RNN {
     const cur = this.#windowLayout;
     if (cur === null || T * B > cur.rows || T > cur.T || B > cur.B) {
       const rows = Math.max(T * B, cur?.rows ?? 0), Tcap = Math.max(T, cur?.T ?? 0), Bcap = Math.max(B, cur?.B ?? 0);
-      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
+      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize, E = c.embeddingSize;
       const take = bump();
-      const cache: Ptr[] = [], dcache: Ptr[] = [];
+      const cache: Ptr[] = [], dcache: Ptr[] = [], dropMasks: Ptr[] = [], dropped: Ptr[] = [];
       for (let l = 0; l < L; l++) {
         cache.push(take(this.#cell.cacheFloats(rows, H)));
         dcache.push(take(this.#cell.dcacheFloats(rows, H)));
@@ -653,8 +730,17 @@ export class RNN {
         inputs: take(c.input === "tokens" ? rows : rows * c.inputSize),
         targets: take(c.loss === "cross-entropy" ? rows : rows * O),
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
-        dhNorms: take(L * Tcap * Bcap), bytes: take(0),
+        dhNorms: take(L * Tcap * Bcap),
+        embedded: E > 0 ? take(rows * E) : -1, dembedded: E > 0 ? take(rows * E) : -1,
+        dropMasks, dropped, bytes: 0,
       };
+      if (c.dropout > 0) {
+        for (let l = 0; l + 1 < L; l++) {
+          dropMasks.push(take(rows * H));
+          dropped.push(take(rows * H));
+        }
+      }
+      layout.bytes = take(0);
       const room = this.#arena.endWith("window", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T}`);
       this.#arena.define("window", layout.bytes);
@@ -675,6 +761,8 @@ export class RNN {
       ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
       c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
       targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
+      embedded: w.embedded < 0 ? 0 : add(w.embedded), dembedded: w.dembedded < 0 ? 0 : add(w.dembedded),
+      dropMasks: w.dropMasks.map(add), dropped: w.dropped.map(add),
     };
     this.#windowAt = base;
     this.#windowB = B;
@@ -692,7 +780,8 @@ export class RNN {
       const cache: Ptr[] = [];
       for (let l = 0; l < L; l++) cache.push(take(this.#cell.cacheFloats(B, H)));
       const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
-      const layout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
+      const embedded = c.embeddingSize > 0 ? take(B * c.embeddingSize) : -1;
+      const layout = { B, state, cellState, cache, inputs, embedded, logits, probs, bytes: take(0) };
       const room = this.#arena.endWith("stream", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `batchSize ${B} streams`);
       this.#arena.define("stream", layout.bytes);
@@ -707,7 +796,8 @@ export class RNN {
     if (s === null) return null;
     const base = this.#arena.block("stream");
     if (base === this.#streamAt && this.#stream !== null) return this.#stream;
-    this.#stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
+    this.#stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs,
+      embedded: s.embedded < 0 ? 0 : base + s.embedded, logits: base + s.logits, probs: base + s.probs };
     this.#streamAt = base;
     const c = this.config, H = c.hiddenSize;
     this.#streamArgs = [];
@@ -715,8 +805,8 @@ export class RNN {
       const slots = this.layout.layers[l];
       this.#streamArgs.push({
         cache: this.#stream.cache[l], dcache: 0,
-        x: l === 0 ? (c.input === "dense" ? this.#stream.inputs : 0) : this.#stream.cache[l - 1],
-        tokens: l === 0 && c.input === "tokens" ? this.#stream.inputs : 0,
+        x: l > 0 ? this.#stream.cache[l - 1] : this.#stream.embedded !== 0 ? this.#stream.embedded : c.input === "dense" ? this.#stream.inputs : 0,
+        tokens: l === 0 && c.input === "tokens" && this.#stream.embedded === 0 ? this.#stream.inputs : 0,
         dx: 0, h0: this.#stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
         c0: this.#stream.cellState === 0 ? 0 : this.#stream.cellState + l * s.B * H * 4, dc0: 0,
         Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
@@ -790,7 +880,7 @@ export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout
   const config = normalise(options);
   const cell = cells[config.cell];
   checkModelSize({ ...config, gates: cell.gates }, config.backend, config.bias ? 0 : 3 * align16(cell.gates * config.hiddenSize * 4));
-  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias) };
+  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias, config.embeddingSize) };
 }
 
 function normalise(o: RNNOptions): RNNConfig {
@@ -810,12 +900,18 @@ function normalise(o: RNNOptions): RNNConfig {
     if (typeof o.forgetBias !== "number" || !Number.isFinite(o.forgetBias)) throw invalid(`forgetBias must be a finite number; got ${describe(o.forgetBias)}`);
     forgetBias = o.forgetBias;
   }
+  const embeddingSize = o.embeddingSize === undefined ? 0 : checkNonNegativeInt("embeddingSize", o.embeddingSize);
+  if (embeddingSize > 0 && input !== "tokens") throw invalid(`embeddingSize needs input "tokens" (an nn.Embedding looks up token ids); input is "${input}": leave embeddingSize out`);
+  const dropout = o.dropout === undefined ? 0 : o.dropout;
+  if (typeof dropout !== "number" || !(dropout >= 0 && dropout < 1)) throw invalid(`dropout must be a number in [0, 1); got ${describe(dropout)}`);
   const config: RNNConfig = {
     cell,
     bias,
     forgetBias,
     input,
     inputSize,
+    embeddingSize,
+    dropout,
     hiddenSize: checkPositiveInt("hiddenSize", o.hiddenSize),
     outputSize: checkPositiveInt("outputSize", o.outputSize ?? inputSize),
     numLayers: checkPositiveInt("numLayers", o.numLayers ?? 1),
@@ -830,3 +926,7 @@ function normalise(o: RNNOptions): RNNConfig {
   return config;
 }
 
+function checkNonNegativeInt(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalid(`${name} must be a non-negative integer (0: none); got ${describe(value)}`);
+  return value;
+}

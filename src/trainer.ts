@@ -64,7 +64,7 @@ export type TrainerSettings = OptimizerSettings & {
 };
 
 /**
- * The training loop's one step: forward → loss → BPTT → clipping → optimizer update, over kernels
+ * The training loop's one step: forward (with dropout, when the model has it) → loss → BPTT → clipping → optimizer update, over kernels
  * only. The optimizer (SGD, Adagrad, RMSprop, Adam, AdamW with torch.optim's semantics) keeps its
  * state in the model's arena, allocated here. A non-finite loss or gradient throws NonFiniteError
  * before the update: the weights and the optimizer state are left as they were.
@@ -161,7 +161,7 @@ export class Trainer {
     else checkFinite("options.learningRate", learningRate, 0);
     const L = model.config.numLayers, H = model.config.hiddenSize;
     // validated once above; the carried state is the trainer's own (finite, L·B·H floats)
-    const fwd = model.forwardValidated(batch, h0, c0);
+    const fwd = model.forwardValidated(batch, h0, c0, true);
     if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);
     model.zeroGrad();
     model.backward();

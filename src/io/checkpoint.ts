@@ -12,6 +12,7 @@
  *   format "bptt-checkpoint", format_version, config (model, JSON), trainer (resolved optimizer,
  *   clipping and reduction options, JSON), schedule ("true" when the run had a learning-rate
  *   schedule), step (completed steps), rng_state (JSON, the 4 words of the given Random, if any),
+ *   dropout_state (JSON, the 4 words of the model's dropout PRNG, when the model has dropout),
  *   data (the caller's data position, JSON, if any), vocabulary (JSON, if a tokenizer was given),
  *   checksum (CRC-32 of everything above and of every tensor's name, shape and bytes).
  *
@@ -78,6 +79,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   metadata.trainer = JSON.stringify(saved);
   metadata.schedule = schedule === undefined ? "false" : "true";
   metadata.step = String(trainer.stepCount);
+  if (model.config.dropout > 0) metadata.dropout_state = JSON.stringify(model.getDropoutState());
   if (options.random !== undefined) {
     if (!(options.random instanceof Random)) throw invalid(`options.random must be a Random; got ${describe(options.random)}`);
     metadata.rng_state = JSON.stringify(options.random.getState());
@@ -154,6 +156,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
       throw asFormat("rng_state", error);
     }
   }
+  const dropoutState = meta.dropout_state === undefined ? undefined : prngState("dropout_state", meta.dropout_state);
   const data = meta.data === undefined ? undefined : parseJson<unknown>("data", meta.data);
   const tokenizer = readVocabulary(meta, format);
 
@@ -178,6 +181,9 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     }
     expected.set(CARRY, carry.shape);
     if (resolved.cell === "lstm") expected.set(CARRY_CELL, carry.shape);
+  }
+  if ((resolved.dropout > 0) !== (dropoutState !== undefined)) {
+    throw format(resolved.dropout > 0 ? "__metadata__.dropout_state is missing: the model has dropout" : "__metadata__.dropout_state is given but the model has no dropout");
   }
   const optimizerName = (settings as { optimizer?: unknown }).optimizer ?? "sgd";
   for (const name of file.tensors.keys()) {
@@ -213,6 +219,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
       for (const t of model.layout.tensors) arena.f32().set(file.tensors.get(`optim.${state}.${t.name}`)!.data, base + t.offset);
     }
     trainer.stepCount = step;
+    if (dropoutState !== undefined) model.setDropoutState(dropoutState);
     const cellState = carry !== undefined && model.hasCellState ? file.tensors.get(CARRY_CELL)!.data : null;
     trainer.restoreCarriedState(carry === undefined ? null : { batchSize: carry.shape[1], state: carry.data, cellState });
     return { model, trainer, data, random, tokenizer };
@@ -220,6 +227,15 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     model.dispose();
     throw error;
   }
+}
+
+/** A xoshiro128** state in metadata: 4 unsigned 32-bit words, not all 0. */
+function prngState(key: string, text: string): number[] {
+  const words = parseJson<unknown>(key, text);
+  if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+    throw format(`__metadata__.${key} must be 4 unsigned 32-bit words, not all 0; got ${text}`);
+  }
+  return words as number[];
 }
 
 function parseJson<T>(key: string, text: string | undefined): T {

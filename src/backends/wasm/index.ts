@@ -8,6 +8,7 @@ export const kernelNames = [
   "matmulNT", "matmulNN", "matmulTN", "packRowGroups",
   "fill", "copy", "scale", "clipByValue", "sumSquares",
   "linearForward", "linearBackward",
+  "embeddingForward", "embeddingBackward", "dropoutForward", "dropoutBackward",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
   "lstmForward", "lstmBackward",
