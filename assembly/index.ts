@@ -14,6 +14,7 @@ export { dropoutForward, dropoutBackward } from "./ops/dropout";
 export { crossEntropy, mse, softmax } from "./loss";
 export { rnnForward, rnnBackward } from "./cells/rnn";
 export { lstmForward, lstmBackward } from "./cells/lstm";
+export { lstmProjForward, lstmProjBackward } from "./cells/lstmp";
 export { gruForward, gruBackward } from "./cells/gru";
 export { sgdStep, adagradStep, rmspropStep, adamStep, adamwStep } from "./optim";
 export { setThread } from "./ops/threads";

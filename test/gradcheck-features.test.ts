@@ -3,6 +3,8 @@
  * the public gradientCheck, on every backend, every entry of every parameter and of h0 (and c0):
  *   - embeddingSize: nn.Embedding before each cell (embedding.weight's rows gathered and scattered),
  *     with repeated tokens, 1 and 2 layers;
+ *   - projSize: nn.LSTM(proj_size) with 1 and 2 layers (weight_hr_l{k}, h0 of P units, c0 of H), and
+ *     with an embedding and dropout together;
  *   - dropout (p = 0.3, 0.6) in a training pass (`training: true`): every forward of the check
  *     draws the same masks, so the numeric derivative is of the same function the analytic one is.
  * Tolerance and floor: gradcheck-cells.test.ts's (|a − n| / max(|a| + |n|, floor) < 2e-2 per tensor,
@@ -27,6 +29,11 @@ for (const cell of ["rnn", "lstm", "gru"] as const) {
   cases.push([`dropout 0.6 + embedding, ${cell}, 2 layers`, { cell, input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 6, numLayers: 2, dropout: 0.6, seed: 5 }]);
 }
 
+for (const numLayers of [1, 2]) {
+  cases.push([`projSize 3, lstm, ${numLayers} layer(s), dense`, { cell: "lstm", input: "dense", inputSize: 3, hiddenSize: 5, projSize: 3, outputSize: 2, numLayers, loss: "mse", seed: 6 }]);
+}
+cases.push(["projSize 2 + embedding + dropout 0.5, lstm, 3 layers", { cell: "lstm", input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 6, projSize: 2, numLayers: 3, dropout: 0.5, seed: 8 }]);
+
 const measured: Record<string, Record<string, number>> = {};
 afterAll(() => {
   if (process.env.GRADCHECK_ERRORS) writeFileSync(process.env.GRADCHECK_ERRORS, JSON.stringify(measured, null, 2));
@@ -34,7 +41,10 @@ afterAll(() => {
 
 function batchFor(model: RNN): Batch {
   const batch = randomBatch(model, { batchSize: 3, seqLen: 4, withH0: true }, 11);
-  if (model.config.cell === "lstm") batch.c0 = Float32Array.from(batch.h0!, (v, k) => 2 * v * (k % 2 === 0 ? 1 : -1) + 0.1);
+  if (model.config.cell === "lstm") {
+    const { numLayers: L, hiddenSize: H } = model.config;
+    batch.c0 = Float32Array.from({ length: L * 3 * H }, (_, k) => 2 * Math.sin(k + 1) * (k % 2 === 0 ? 1 : -1) * 0.4 + 0.1);
+  }
   return batch;
 }
 

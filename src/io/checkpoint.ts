@@ -6,7 +6,7 @@
  *   <parameter name>                  every parameter under its PyTorch name (rnn.weight_ih_l0, …, head.bias)
  *   optim.<state>.<parameter name>    the optimizer's state, by PyTorch's state key (momentum_buffer,
  *                                     sum, square_avg, grad_avg, exp_avg, exp_avg_sq, max_exp_avg_sq)
- *   carry.h                           (L, B, H) the hidden state a following carryState step starts from, if any
+ *   carry.h                           (L, B, H) the hidden state a following carryState step starts from, if any ((L, B, P) with projSize)
  *   carry.c                           (L, B, H) with carry.h for an LSTM: the carried cell state
  * `__metadata__` (strings):
  *   format "bptt-checkpoint", format_version, config (model, JSON), trainer (resolved optimizer,
@@ -106,8 +106,8 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   }
   const carried = trainer.carriedState();
   if (carried !== null) {
-    const { numLayers: L, hiddenSize: H } = model.config;
-    tensors.push({ name: CARRY, shape: [L, carried.batchSize, H], data: carried.state });
+    const { numLayers: L, hiddenSize: H, projSize: P } = model.config;
+    tensors.push({ name: CARRY, shape: [L, carried.batchSize, P > 0 ? P : H], data: carried.state });
     if (carried.cellState !== null) tensors.push({ name: CARRY_CELL, shape: [L, carried.batchSize, H], data: carried.cellState });
   }
   metadata.checksum = checksum(metadata, tensors);
@@ -174,13 +174,14 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   for (const t of layout.tensors) expected.set(t.name, t.shape);
   for (const state of states) for (const t of layout.tensors) expected.set(`optim.${state}.${t.name}`, t.shape);
   const carry = file.tensors.get(CARRY);
-  const { numLayers: L, hiddenSize: H } = resolved;
+  const { numLayers: L, hiddenSize: H, projSize: P } = resolved;
+  const R = P > 0 ? P : H;
   if (carry !== undefined) {
-    if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== H || carry.shape[1] < 1) {
-      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, hiddenSize] = [${L}, B ≥ 1, ${H}]`);
+    if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== R || carry.shape[1] < 1) {
+      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, ${P > 0 ? "projSize" : "hiddenSize"}] = [${L}, B ≥ 1, ${R}]`);
     }
     expected.set(CARRY, carry.shape);
-    if (resolved.cell === "lstm") expected.set(CARRY_CELL, carry.shape);
+    if (resolved.cell === "lstm") expected.set(CARRY_CELL, [L, carry.shape[1], H]);
   }
   if ((resolved.dropout > 0) !== (dropoutState !== undefined)) {
     throw format(resolved.dropout > 0 ? "__metadata__.dropout_state is missing: the model has dropout" : "__metadata__.dropout_state is given but the model has no dropout");

@@ -102,6 +102,7 @@ export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModu
   if (all.bias) delete config.bias;
   if (all.embeddingSize === 0) delete config.embeddingSize;
   if (all.dropout === 0) delete config.dropout;
+  if (all.projSize === 0) delete config.projSize;
   return config as Omit<RNNOptions, "backend" | "wasmModule">;
 }
 

@@ -10,6 +10,7 @@ import { dropoutBackward, dropoutForward } from "./dropout.js";
 import { crossEntropy, mse, softmax } from "./loss.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
+import { lstmProjBackward, lstmProjForward } from "./lstmp.js";
 import { gruBackward, gruForward } from "./gru.js";
 import { adagradStep, adamStep, adamwStep, rmspropStep, sgdStep } from "./optim.js";
 
@@ -88,6 +89,16 @@ export class JsBackend implements Backend {
     dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
     Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, _WhhPacked: Ptr): void {
     lstmBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dc0, dhNorms, dgates, dhs, hs, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H);
+  }
+  lstmProjForward(hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, Whr: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, P: number): void {
+    lstmProjForward(this.memory, hs, ms, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, Whr, bih, bhh, T, B, I, H, P);
+  }
+  lstmProjBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dWhr: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dhp: Ptr, dms: Ptr, dhs: Ptr, hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, Whr: Ptr, T: number, B: number, I: number, H: number, P: number): void {
+    lstmProjBackward(this.memory, dx, dWih, dWhh, dWhr, dbih, dbhh, dh0, dc0, dhNorms, dgates, dhp, dms, dhs, hs, ms, cs, tanhCs, gates, x, tokens, h0, c0,
+      Wih, Whh, Whr, T, B, I, H, P);
   }
   gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
     Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void {

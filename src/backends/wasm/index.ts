@@ -11,7 +11,7 @@ export const kernelNames = [
   "embeddingForward", "embeddingBackward", "dropoutForward", "dropoutBackward",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
-  "lstmForward", "lstmBackward",
+  "lstmForward", "lstmBackward", "lstmProjForward", "lstmProjBackward",
   "gruForward", "gruBackward",
   "sgdStep", "adagradStep", "rmspropStep", "adamStep", "adamwStep",
 ] as const satisfies readonly KernelName[];
