@@ -156,7 +156,7 @@ export interface Kernels {
    * BPTT for one projected LSTM layer: dh_t = dhs_t + W_hhᵀ δ_{t+1} (P);  dm_t = W_hrᵀ dh_t (H);  δ_t, dc_t as
    * lstmBackward with dm_t in place of dh_t;  dW_hr += Σ_t dh_t m_tᵀ;  dW_hh += Σ_t δ_t h_{t-1}ᵀ;  the input side,
    * dx, db as lstmBackward;  dh0 = W_hhᵀ δ_0 (B,P), dc0 = dc_0 ⊙ f_0 (B,H) (overwritten).
-   * dhNorms: (T) out ‖dh_t‖₂ or 0;  dgates: (T,B,4H) scratch, left holding δ;  dhp: (T,B,P) scratch, left holding dh_t;
+   * dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;  dgates: (T,B,4H) scratch, left holding δ;  dhp: (T,B,P) scratch, left holding dh_t;
    * dms: (2,B,H) scratch;  dhs: (T,B,P) in (read only);  the rest as given to / saved by lstmProjForward.
    */
   lstmProjBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dWhr: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,

@@ -108,6 +108,7 @@ describe.each(["lstm", "gru"] as const)("%s with an embedding and dropout betwee
       expect(await init({ threads })).toBe(threads);
       const run = trainRun(cell, 30, true);
       expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
+      expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
       run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
     }
   });

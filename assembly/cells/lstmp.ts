@@ -57,7 +57,7 @@ export function lstmProjForward(hs: usize, ms: usize, cs: usize, tanhCs: usize, 
 /**
  * BPTT for one projected LSTM layer over the whole window, in one call.
  * dx: (T,B,I) out (dense input only) or 0;  dWih: (4H,I) +=;  dWhh: (4H,P) +=;  dWhr: (P,H) +=;  dbih, dbhh: (4H) +=;
- * dh0: (B,P) out;  dc0: (B,H) out;  dhNorms: (T) out ‖dh_t‖₂ or 0;  dgates: (T,B,4H) scratch, left holding δ;
+ * dh0: (B,P) out;  dc0: (B,H) out;  dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;  dgates: (T,B,4H) scratch, left holding δ;
  * dhp: (T,B,P) scratch, left holding dh_t;  dms: (2,B,H) scratch (zeros, then dm_t);
  * dhs: (T,B,P) in ∂E/∂h_t from above (read only);  the rest as given to / saved by lstmProjForward.
  */
@@ -83,12 +83,14 @@ export function lstmProjBackward(dx: usize, dWih: usize, dWhh: usize, dWhr: usiz
     memory.copy(dht, dhs + <usize>t * stepP, stepP);
     addInto(dht, dh0, B * P); // dh_t = dhs_t + W_hhᵀ δ_{t+1}
     if (dhNorms != 0) {
-      let norm2: f64 = 0;
-      for (let k = 0; k < B * P; k++) {
-        const v = <f64>load<f32>(dht + (<usize>k << 2));
-        norm2 += v * v;
+      for (let b = 0; b < B; b++) { // ‖dh_t‖² of each sequence
+        let norm2: f64 = 0;
+        for (let k = b * P; k < (b + 1) * P; k++) {
+          const v = <f64>load<f32>(dht + (<usize>k << 2));
+          norm2 += v * v;
+        }
+        store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
       }
-      store<f32>(dhNorms + (<usize>t << 2), <f32>Math.sqrt(norm2));
     }
     matmulNN(dm, dht, Whr, B, H, P, 0); // dm_t = dh_t W_hr  (= W_hrᵀ dh_t per row)
     for (let b = 0; b < B; b++) {

@@ -54,13 +54,15 @@ export function lstmProjBackward(m: JsMemory, dx: Ptr, dWih: Ptr, dWhh: Ptr, dWh
   for (let t = T - 1; t >= 0; t--) {
     const cPrev = t === 0 ? c0 >> 2 : (cs >> 2) + (t - 1) * BH;
     const dht = (dhp >> 2) + t * BP, up = (dhs >> 2) + t * BP;
-    let norm2 = 0;
-    for (let k = 0; k < BP; k++) {
-      const v = Math.fround(f[up + k] + f[dh + k]);
-      f[dht + k] = v;
-      norm2 += v * v;
+    for (let b = 0; b < B; b++) {
+      let norm2 = 0; // ‖dh_t‖² of sequence b
+      for (let k = b * P; k < (b + 1) * P; k++) {
+        const v = Math.fround(f[up + k] + f[dh + k]);
+        f[dht + k] = v;
+        norm2 += v * v;
+      }
+      if (dhNorms !== 0) f[(dhNorms >> 2) + t * B + b] = norm2;
     }
-    if (dhNorms !== 0) f[(dhNorms >> 2) + t] = Math.sqrt(norm2);
     matmulNN(m, dm << 2, dht << 2, Whr, B, H, P, 0);
     for (let b = 0; b < B; b++) {
       const s = t * BH + b * H, k = b * H;
