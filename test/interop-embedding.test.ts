@@ -3,7 +3,8 @@
  *
  * PyTorch → bptt: fixtures/torch_embedding_*.safetensors hold a PyTorch module's state_dict under the
  * attribute names a user picks (embed + lstm + fc, encoder + gru + fc, embedding + rnn + head); loadModel
- * finds all three modules without being told, and the model gives PyTorch's outputs and final states.
+ * finds all three modules without being told, and the model gives PyTorch's outputs and final states,
+ * in a window and streamed step by step.
  *
  * bptt → PyTorch: fixtures/bptt_embedding_*.safetensors were written by saveModel from the seeds below
  * (`BPTT_WRITE_FIXTURES=1` rewrites them); the Python script loaded them into nn.Embedding + the cell +
@@ -83,6 +84,14 @@ describe.each(backendKinds)(`PyTorch interop with nn.Embedding on %s (torch ${in
       try {
         expect(model.getParameter("embedding.weight").length).toBe(r.config.inputSize * r.config.embeddingSize!);
         compare(model, r);
+        // step by step (streaming gathers each step's rows) as in the window
+        const { batchSize: B, seqLen: T } = r, O = r.config.outputSize!;
+        model.resetState(B, r.h0, r.c0 ?? undefined);
+        for (let t = 0; t < T; t++) {
+          const out = model.step(Array.from({ length: B }, (_, b) => r.inputs[b * T + t]));
+          for (let b = 0; b < B; b++) expectClose(out.subarray(b * O, (b + 1) * O), r.outputs.slice((b * T + t) * O, (b * T + t + 1) * O), `step ${t} sequence ${b}`);
+        }
+        expectClose(model.getState(), r.finalState, "streamed h_n");
       } finally {
         model.dispose();
       }
