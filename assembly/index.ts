@@ -9,9 +9,12 @@ export { matmulNTKernel as matmulNT, matmulNNKernel as matmulNN, matmulTNKernel 
 export { packRowGroups } from "./ops/matvec";
 export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
+export { embeddingForward, embeddingBackward } from "./ops/embedding";
+export { dropoutForward, dropoutBackward } from "./ops/dropout";
 export { crossEntropy, mse, softmax } from "./loss";
 export { rnnForward, rnnBackward } from "./cells/rnn";
 export { lstmForward, lstmBackward } from "./cells/lstm";
+export { lstmProjForward, lstmProjBackward } from "./cells/lstmp";
 export { gruForward, gruBackward } from "./cells/gru";
 export { sgdStep, adagradStep, rmspropStep, adamStep, adamwStep } from "./optim";
 export { setThread } from "./ops/threads";

@@ -60,6 +60,22 @@ export interface Kernels {
    */
   linearBackward(dX: Ptr, dW: Ptr, db: Ptr, dY: Ptr, X: Ptr, W: Ptr, N: number, O: number, H: number): void;
 
+  // ---- the embedding (assembly/ops/embedding.ts), nn.Embedding ----
+  /** X (N,E)[n] = W (V,E)[tokens[n]]: a row gather. tokens: (N) int32 ids in [0,V). */
+  embeddingForward(X: Ptr, tokens: Ptr, W: Ptr, N: number, E: number): void;
+  /** dW (V,E)[tokens[n]] += dX (N,E)[n] for n = 0 … N−1 in order (accumulated; one thread). */
+  embeddingBackward(dW: Ptr, dX: Ptr, tokens: Ptr, N: number, E: number): void;
+
+  // ---- dropout between layers (assembly/ops/dropout.ts) ----
+  /**
+   * Inverted dropout over n values with masks from xoshiro128** (src/random.ts) at `state` (4 u32 words,
+   * advanced by n draws): mask[i] = scale when the top 24 bits of draw i are ≥ threshold (kept with
+   * probability 1 − threshold/2²⁴), else 0;  y[i] = x[i]·mask[i].  y, mask, x: (n).  One thread.
+   */
+  dropoutForward(y: Ptr, mask: Ptr, x: Ptr, state: Ptr, n: number, threshold: number, scale: number): void;
+  /** dx[i] = dy[i]·mask[i] over n values (dx may alias dy). */
+  dropoutBackward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
+
   // ---- losses (assembly/loss.ts) ----
   /**
    * Softmax cross-entropy summed over rows whose target is ≥ 0 (rows with a negative target are
@@ -126,6 +142,26 @@ export interface Kernels {
   lstmBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
     dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
     Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
+
+  // ---- the LSTM with projections (assembly/cells/lstmp.ts), nn.LSTM(proj_size=P); one thread ----
+  /**
+   * One layer over a whole window: a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh;  i, f, g, o and c_t as lstmForward;
+   *   m_t = o ⊙ tanh(c_t) (H);  h_t = W_hr m_t (P);  (h_{-1}, c_{-1}) = (h0, c0)
+   * hs: (T,B,P) out;  ms, cs, tanhCs: (T,B,H) out;  gates: (T,B,4H) out post-activation i, f, g, o;
+   * x: (T,B,I) or 0;  tokens: (T,B) or 0 (exactly one);  h0: (B,P);  c0: (B,H);  Wih: (4H,I);  Whh: (4H,P);  Whr: (P,H);  bih, bhh: (4H).
+   */
+  lstmProjForward(hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, Whr: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, P: number): void;
+  /**
+   * BPTT for one projected LSTM layer: dh_t = dhs_t + W_hhᵀ δ_{t+1} (P);  dm_t = W_hrᵀ dh_t (H);  δ_t, dc_t as
+   * lstmBackward with dm_t in place of dh_t;  dW_hr += Σ_t dh_t m_tᵀ;  dW_hh += Σ_t δ_t h_{t-1}ᵀ;  the input side,
+   * dx, db as lstmBackward;  dh0 = W_hhᵀ δ_0 (B,P), dc0 = dc_0 ⊙ f_0 (B,H) (overwritten).
+   * dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;  dgates: (T,B,4H) scratch, left holding δ;  dhp: (T,B,P) scratch, left holding dh_t;
+   * dms: (2,B,H) scratch;  dhs: (T,B,P) in (read only);  the rest as given to / saved by lstmProjForward.
+   */
+  lstmProjBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dWhr: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dhp: Ptr, dms: Ptr, dhs: Ptr, hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, Whr: Ptr, T: number, B: number, I: number, H: number, P: number): void;
 
   // ---- the GRU cell (assembly/cells/gru.ts), nn.GRU: gate blocks r, z, n of H rows ----
   /**

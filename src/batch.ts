@@ -29,6 +29,8 @@ export interface BatchShape {
   outputSize: number;
   hiddenSize: number;
   numLayers: number;
+  /** LSTM with projections: h0 has projSize units per sequence (0: hiddenSize). */
+  projSize?: number;
 }
 
 /** Check every field of a batch against the model's shape; throws before anything is written. */
@@ -68,7 +70,8 @@ export function validateBatch(batch: Batch, shape: BatchShape, needTargets: bool
     }
   }
   if (batch.h0 !== undefined) {
-    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+    const P = shape.projSize ?? 0, R = P > 0 ? P : H;
+    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, L * B * R, `numLayers × batchSize × ${P > 0 ? "projSize" : "hiddenSize"} = ${L} × ${B} × ${R}`));
   }
   if (batch.c0 !== undefined) {
     if (shape.cell !== "lstm") throw invalid(`batch.c0 is the LSTM cell state; this model's cell is "${shape.cell}", whose only state is h0: leave c0 out`);

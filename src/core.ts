@@ -4,7 +4,7 @@
  * The pure-TypeScript backend is in `bptt/js`; files (safetensors, model files, checkpoints) in `bptt/io`;
  * finite-difference gradient checks in `bptt/gradcheck`.
  */
-export { RNN, type RNNOptions, type RNNConfig, type ForwardResult, type NamedTensor } from "./model.js";
+export { RNN, type RNNOptions, type RNNConfig, type ForwardOptions, type ForwardResult, type NamedTensor } from "./model.js";
 export { Trainer, type TrainerOptions, type TrainerBaseOptions, type PlainTrainerOptions, type TrainerSettings, type StepOptions, type StepResult } from "./trainer.js";
 export {
   optimizerNames, type OptimizerName, type OptimizerOptions, type OptimizerSettings, type SgdOptions, type AdagradOptions, type RmspropOptions, type AdamOptions,

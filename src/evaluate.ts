@@ -26,7 +26,8 @@ export interface EvaluateResult {
 export function evaluate(model: RNN, data: Batch | BatchSource | readonly Batch[]): EvaluateResult {
   if (model === null || typeof model !== "object" || typeof model.forward !== "function") throw invalid(`model must be an RNN; got ${describe(model)}`);
   const source = batchSource(data);
-  const { numLayers: L, hiddenSize: H } = model.config;
+  const { numLayers: L, hiddenSize: H, projSize: P } = model.config;
+  const R = P > 0 ? P : H; // h's width (c has H)
   let state: Float32Array | null = null, cellState: Float32Array | null = null;
   let loss = 0, count = 0;
   for (let k = 0; k < source.batchesPerEpoch; k++) {
@@ -34,11 +35,11 @@ export function evaluate(model: RNN, data: Batch | BatchSource | readonly Batch[
     if (batch === null || typeof batch !== "object" || batch.targets === undefined) throw invalid(`batch ${k} has no targets; evaluation needs targets`);
     let result;
     if (source.stateful) {
-      const n = L * batch.batchSize * H;
+      const n = L * batch.batchSize * R;
       if (state === null || state.length !== n) {
-        if (state !== null) throw invalid(`batch ${k} has batchSize ${batch.batchSize} but batch 0 of this stateful source had ${state.length / (L * H)}: streams cannot change in number`);
+        if (state !== null) throw invalid(`batch ${k} has batchSize ${batch.batchSize} but batch 0 of this stateful source had ${state.length / (L * R)}: streams cannot change in number`);
         state = new Float32Array(n);
-        cellState = model.hasCellState ? new Float32Array(n) : null;
+        cellState = model.hasCellState ? new Float32Array(L * batch.batchSize * H) : null;
       }
       result = model.forward({ ...batch, h0: state, c0: cellState ?? undefined });
       model.finalState(state);

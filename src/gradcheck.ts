@@ -19,6 +19,11 @@ export interface GradientCheckOptions {
    */
   floor?: number;
   seed?: number;
+  /**
+   * Check the training pass: with dropout, every forward of the check draws the same masks (the
+   * model's dropout PRNG is rewound to its state at the start before each one). Default false.
+   */
+  training?: boolean;
 }
 
 export interface GradientCheckResult {
@@ -42,12 +47,18 @@ export function gradientCheck(model: RNN, batch: Batch, options: GradientCheckOp
   const limit = options.maxEntriesPerTensor ?? Infinity;
   if (batch.targets === undefined) throw invalid("gradientCheck needs a batch with targets");
   const rng = new Random(options.seed ?? 0);
-  const loss = model.forward(batch).loss;
+  const training = options.training === true;
+  const dropoutState = training && model.config.dropout > 0 ? model.getDropoutState() : null;
+  const forward = (b: Batch) => {
+    if (dropoutState !== null) model.setDropoutState(dropoutState);
+    return model.forward(b, { training });
+  };
+  const loss = forward(batch).loss;
   const floor = checkFinite("floor", options.floor ?? Math.max(1e-3, (20 * 2 ** -24 * Math.abs(loss)) / epsilon), 0, Infinity, true);
   model.zeroGrad();
   model.backward();
   const results: GradientCheckResult[] = [];
-  const lossAt = (b: Batch) => model.forward(b).loss;
+  const lossAt = (b: Batch) => forward(b).loss;
   for (const { name, data } of model.parameters()) {
     const analytic = model.getGradient(name);
     const params = model.getParameter(name);
@@ -74,7 +85,7 @@ export function gradientCheck(model: RNN, batch: Batch, options: GradientCheckOp
   ] as const;
   for (const state of states) {
     if (state.values === undefined) continue;
-    model.forward(batch);
+    forward(batch);
     model.zeroGrad();
     model.backward();
     const analytic = state.gradient();
@@ -93,7 +104,7 @@ export function gradientCheck(model: RNN, batch: Batch, options: GradientCheckOp
     results.push(result);
   }
   // leave the gradients and caches of the unperturbed batch behind
-  model.forward(batch);
+  forward(batch);
   model.zeroGrad();
   model.backward();
   return results;

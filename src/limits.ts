@@ -48,22 +48,28 @@ export interface SizeOptions {
   numLayers: number;
   outputSize: number;
   bias: boolean;
+  /** E: the embedding's width (0 or absent: no embedding, layer 0 reads inputSize). */
+  embeddingSize?: number;
+  /** P: LSTM projections (0 or absent: none); h then has P units. */
+  projSize?: number;
 }
 
 /** Floats of the parameter block (each tensor padded to 4 floats) in closed form: no layout is built. */
 export function parameterSpan(s: SizeOptions): number {
-  const { gates: G, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O, bias } = s;
-  const biases = bias ? 2 * align4(G * H) : 0;
-  const first = align4(G * H * I) + align4(G * H * H) + biases;
-  const upper = align4(G * H * H) * 2 + biases;
-  return first + (L - 1) * upper + align4(O * H) + align4(O);
+  const { gates: G, inputSize: V, hiddenSize: H, numLayers: L, outputSize: O, bias } = s;
+  const E = s.embeddingSize ?? 0, I = E > 0 ? E : V, P = s.projSize ?? 0, R = P > 0 ? P : H;
+  const biases = (bias ? 2 * align4(G * H) : 0) + align4(P * H);
+  const first = align4(G * H * I) + align4(G * H * R) + biases;
+  const upper = align4(G * H * R) * 2 + biases;
+  return align4(V * E) + first + (L - 1) * upper + align4(O * R) + align4(O);
 }
 
 /** Parameters of a configuration (no padding), in float64. */
 export function parameterCountOf(s: SizeOptions): number {
-  const { gates: G, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O, bias } = s;
-  const biases = bias ? 2 * G * H : 0;
-  return G * H * I + G * H * H + biases + (L - 1) * (2 * G * H * H + biases) + O * H + O;
+  const { gates: G, inputSize: V, hiddenSize: H, numLayers: L, outputSize: O, bias } = s;
+  const E = s.embeddingSize ?? 0, I = E > 0 ? E : V, P = s.projSize ?? 0, R = P > 0 ? P : H;
+  const biases = (bias ? 2 * G * H : 0) + P * H;
+  return V * E + G * H * I + G * H * R + biases + (L - 1) * (2 * G * H * R + biases) + O * R + O;
 }
 
 /**
@@ -77,8 +83,9 @@ export function checkModelSize(s: SizeOptions, kind: BackendKind, fixedBytes: nu
   const bytes = 2 * align16(span * 4) + fixedBytes;
   if (bytes <= memoryLimit(kind)) return;
   const { gates: G, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O } = s;
-  // the option that weighs most: W_ih of layer 0, the head, or the rest (hiddenSize, and numLayers when stacked)
-  const input = G * H * I, output = O * H, rest = span - input - output;
-  const culprit = input >= rest && input >= output ? "inputSize" : output >= rest ? "outputSize" : L > 1 ? "hiddenSize or numLayers" : "hiddenSize";
+  // the option that weighs most: W_ih of layer 0 (or the embedding), the head, or the rest (hiddenSize, and numLayers when stacked)
+  const E = s.embeddingSize ?? 0;
+  const input = E > 0 ? I * E + G * H * E : G * H * I, output = O * H, rest = span - input - output;
+  const culprit = input >= rest && input >= output ? (E > 0 ? "inputSize or embeddingSize" : "inputSize") : output >= rest ? "outputSize" : L > 1 ? "hiddenSize or numLayers" : "hiddenSize";
   throw invalid(`inputSize ${I}, hiddenSize ${H}, numLayers ${L} and outputSize ${O} need ${bytesText(bytes)} for the parameters and their gradients: more than ${limitText(kind)}; reduce ${culprit}`);
 }

@@ -5,6 +5,7 @@ import { IGNORE_INDEX, checkFiniteArray, checkLength, validateBatch, type Batch 
 import type { CellSpec, LayerPointers } from "./cells/cell.js";
 import { gruCell } from "./cells/gru.js";
 import { lstmCell } from "./cells/lstm.js";
+import { lstmProjCell } from "./cells/lstmp.js";
 import { rnnCell } from "./cells/rnn.js";
 import { BpttError, checkKeys, checkOneOf, checkPositiveInt, checkSeed, describe, invalid } from "./errors.js";
 import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, type InitScheme } from "./init.js";
@@ -24,6 +25,24 @@ export interface RNNOptions {
   inputSize: number;
   /** H: hidden units per layer. */
   hiddenSize: number;
+  /**
+   * E: with `input: "tokens"`, an nn.Embedding(inputSize, E) named `embedding.weight` (V, E) sits before
+   * the first layer, which then reads E features per step: forward gathers the rows of the tokens,
+   * backward adds into them. 0 (default): no embedding, the first layer reads one-hot tokens.
+   */
+  embeddingSize?: number;
+  /**
+   * p in [0, 1): dropout on the outputs of every layer but the last, as nn.RNN/LSTM/GRU(dropout=p):
+   * kept values are scaled by 1/(1 − p). Only in training (Trainer steps, or forward with
+   * `{ training: true }`); masks come from the model's own seeded PRNG (getDropoutState). Default 0.
+   */
+  dropout?: number;
+  /**
+   * P (LSTM only, PyTorch's proj_size): h_t = W_hr (o ⊙ tanh c_t) with weight_hr_l{k} (P, H), so h has P
+   * units and c has H: h0 is (L, B, P), c0 (L, B, H), and the next layer and the head read P. 0 < P < H,
+   * as PyTorch requires; 0 (default): no projection.
+   */
+  projSize?: number;
   /** O: classes (cross-entropy) or regression outputs (mse). Defaults to inputSize. */
   outputSize?: number;
   numLayers?: number;
@@ -69,6 +88,12 @@ export interface NamedTensor {
   data: Float32Array;
 }
 
+/** What forward() may be asked besides the batch. */
+export interface ForwardOptions {
+  /** Apply dropout (when the model has it), drawing fresh masks from the model's PRNG, as a training step does. Default false. */
+  training?: boolean;
+}
+
 interface WindowPointers {
   rows: number;
   T: number;
@@ -86,6 +111,12 @@ interface WindowPointers {
   logits: Ptr;
   dlogits: Ptr;
   dhNorms: Ptr;
+  /** (T,B,E) the embedding's output and its gradient; 0 without an embedding (−1 in the relative layout). */
+  embedded: Ptr;
+  dembedded: Ptr;
+  /** Per layer l < L−1 with dropout: (T,B,H) masks and the dropped outputs layer l+1 reads in training; else empty. */
+  dropMasks: Ptr[];
+  dropped: Ptr[];
   bytes: number;
 }
 
@@ -96,12 +127,21 @@ interface StreamPointers {
   cellState: Ptr;
   cache: Ptr[];
   inputs: Ptr;
+  /** (B,E) the embedded tokens; 0 without an embedding (−1 in the relative layout). */
+  embedded: Ptr;
   logits: Ptr;
   probs: Ptr;
   bytes: number;
 }
 
 const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
+/** The cell spec of a configuration: the table's, or the LSTM with projections. */
+function cellOf(c: RNNConfig): CellSpec {
+  return c.projSize > 0 ? lstmProjCell(c.projSize) : cells[c.cell];
+}
+
+/** Mixed into the seed for the dropout PRNG, so that its draws differ from the initialisation's. */
+const DROPOUT_SEED = 0x6a09e667;
 
 /**
  * A stacked recurrent network with a linear head, trained by backpropagation through time.
@@ -116,6 +156,11 @@ export class RNN {
   #backend: Backend;
   readonly #arena: Arena;
   readonly #act: number;
+  /** R: the width of h — projSize for an LSTM with projections, else hiddenSize (c always has hiddenSize). */
+  readonly #R: number;
+  /** Dropout: an element is kept when the top 24 bits of its draw are ≥ round(p·2²⁴); kept values are scaled by 1/(1 − p). */
+  readonly #dropThreshold: number;
+  readonly #dropScale: number;
   /** Window and stream layouts relative to their blocks, and their absolute pointers (recomputed when a block moves). */
   #windowLayout: WindowPointers | null = null;
   #window: WindowPointers | null = null;
@@ -130,20 +175,23 @@ export class RNN {
   #probsView: Float32Array | null = null;
   #probsViewOf: Float32Array | null = null;
   /** Shape of the last forward pass, or null when backward has nothing to work on. */
-  #last: { T: number; B: number; hasTargets: boolean } | null = null;
+  #last: { T: number; B: number; hasTargets: boolean; dropped: boolean } | null = null;
   #disposed = false;
 
   constructor(options: RNNOptions) {
     this.config = normalise(options);
     const c = this.config;
-    this.#cell = cells[c.cell];
+    this.#cell = cellOf(c);
+    this.#R = c.projSize > 0 ? c.projSize : c.hiddenSize;
     this.#act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
+    this.#dropThreshold = Math.round(c.dropout * 2 ** 24);
+    this.#dropScale = 1 / (1 - c.dropout);
     // without biases the kernels read zeros and accumulate bias gradients into scratch that nothing
     // reads: outside the parameter and gradient blocks, so no optimizer, clipping or norm sees them
     const biasBytes = align16(this.#cell.gates * c.hiddenSize * 4);
     // every size in float64, checked before the layout (one object per tensor) or any memory exists
     checkModelSize({ ...c, gates: this.#cell.gates }, c.backend, c.bias ? 0 : 3 * biasBytes);
-    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias);
+    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias, c.embeddingSize, c.projSize);
     this.#backend = createBackend(c.backend, options.wasmModule);
     this.#arena = new Arena(this.#backend, memoryLimit(c.backend), limitText(c.backend));
     try {
@@ -151,6 +199,7 @@ export class RNN {
       this.#arena.define("params", this.layout.span * 4);
       this.#arena.define("grads", this.layout.span * 4);
       if (!c.bias) this.#arena.define("noBias", 3 * biasBytes);
+      if (c.dropout > 0) this.#arena.define("dropoutState", 16);
     } catch (error) {
       this.#backend.dispose();
       throw error;
@@ -173,22 +222,30 @@ export class RNN {
   initialise(scheme: InitScheme, seed: number): void {
     this.#assertLive();
     checkOneOf("init", scheme, initSchemes);
+    if (this.config.projSize > 0 && scheme !== "pytorch" && scheme !== "xavier") throw invalid(`init "${scheme}" makes square recurrent blocks; with projSize, W_hh is (4·hiddenSize, projSize): use "pytorch" or "xavier"`);
     const rng = new Random(seed);
     const f = this.#arena.f32();
     const base = this.#arena.block("params") >>> 2;
     const view = (t: TensorSlot) => f.subarray(base + t.offset, base + t.offset + t.size);
-    const H = this.config.hiddenSize, G = this.#cell.gates;
+    const H = this.config.hiddenSize, G = this.#cell.gates, R = this.#R;
+    // nn.Embedding's initialisation, N(0, 1), under every scheme
+    if (this.layout.embedding !== null) {
+      const table = view(this.layout.embedding);
+      for (let i = 0; i < table.length; i++) table[i] = rng.normal();
+    }
+    if (this.config.dropout > 0) this.setDropoutState(new Random((seed ^ DROPOUT_SEED) >>> 0).getState());
     for (const layer of this.layout.layers) {
       const I = layer.inputSize;
       if (scheme === "pytorch") {
         const k = 1 / Math.sqrt(H);
-        for (const t of [layer.weightIh, layer.weightHh, layer.biasIh, layer.biasHh]) if (t !== null) uniformFill(view(t), rng, k);
+        for (const t of [layer.weightIh, layer.weightHh, layer.biasIh, layer.biasHh, layer.weightHr]) if (t !== null) uniformFill(view(t), rng, k);
         continue;
       }
       xavierFill(view(layer.weightIh), rng, I, H);
       const whh = view(layer.weightHh);
+      if (layer.weightHr !== null) xavierFill(view(layer.weightHr), rng, H, R); // only "xavier" reaches here with projections
       for (let g = 0; g < G; g++) {
-        if (scheme === "xavier") xavierFill(whh.subarray(g * H * H, (g + 1) * H * H), rng, H, H);
+        if (scheme === "xavier") xavierFill(whh.subarray(g * H * R, (g + 1) * H * R), rng, R, H);
         else if (scheme === "orthogonal") orthogonalFill(whh, rng, H, g * H * H);
         else identityFill(whh, H, g * H * H);
       }
@@ -205,7 +262,7 @@ export class RNN {
     }
     const bound = 1 / Math.sqrt(H);
     if (scheme === "pytorch") uniformFill(view(this.layout.headWeight), rng, bound);
-    else xavierFill(view(this.layout.headWeight), rng, H, this.config.outputSize);
+    else xavierFill(view(this.layout.headWeight), rng, R, this.config.outputSize);
     if (scheme === "pytorch") uniformFill(view(this.layout.headBias), rng, bound);
     else view(this.layout.headBias).fill(0);
   }
@@ -235,6 +292,27 @@ export class RNN {
     return this.#tensorView("grads", this.#slot(name)).slice();
   }
 
+  /** The 4 words of the dropout PRNG (xoshiro128**) that the next training forward draws its masks from (a copy). */
+  getDropoutState(): number[] {
+    this.#requireDropout("getDropoutState");
+    const at = this.#arena.block("dropoutState") >>> 2;
+    return Array.from(this.#arena.i32().subarray(at, at + 4), (w) => w >>> 0);
+  }
+
+  /** Set the dropout PRNG's state (4 unsigned 32-bit words, not all 0), e.g. to replay the same masks. */
+  setDropoutState(words: readonly number[]): void {
+    this.#requireDropout("setDropoutState");
+    if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+      throw invalid(`dropout state must be 4 unsigned 32-bit words, not all 0; got ${describe(words)}`);
+    }
+    this.#arena.i32().set(words.map((w) => w | 0), this.#arena.block("dropoutState") >>> 2);
+  }
+
+  #requireDropout(what: string): void {
+    this.#assertLive();
+    if (this.config.dropout === 0) throw new BpttError("INVALID_STATE", `${what}() is for models with dropout > 0; this model has none`);
+  }
+
   /** Overwrite one parameter with `values` (validated: length and finiteness) — a copy in. */
   setParameter(name: string, values: ArrayLike<number>): void {
     this.#assertLive();
@@ -250,37 +328,46 @@ export class RNN {
    * Run the network over a batch and, when targets are given, compute the loss and the output
    * gradient. Caches what backward needs. Throws (changing nothing) on invalid input.
    */
-  forward(batch: Batch): ForwardResult {
+  forward(batch: Batch, options: ForwardOptions = {}): ForwardResult {
     this.#assertLive();
+    if (options === null || typeof options !== "object") throw invalid(`options must be an object { training? }; got ${describe(options)}`);
+    if (options.training !== undefined && typeof options.training !== "boolean") throw invalid(`options.training must be true or false; got ${describe(options.training)}`);
     validateBatch(batch, this.config, false);
-    return this.forwardValidated(batch, batch.h0, batch.c0);
+    return this.forwardValidated(batch, batch.h0, batch.c0, options.training === true);
   }
 
   /**
    * @internal forward() over a batch already checked by validateBatch, starting from h0/c0 (which
    * take the place of batch.h0/c0, finite and of length L·B·H): the trainer validates once per step
-   * and passes its carried state without building a new batch object.
+   * and passes its carried state without building a new batch object. `training`: apply dropout.
    */
-  forwardValidated(batch: Batch, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined): ForwardResult {
+  forwardValidated(batch: Batch, h0: ArrayLike<number> | undefined, c0: ArrayLike<number> | undefined, training = false): ForwardResult {
     this.#assertLive();
     const c = this.config;
     const { batchSize: B, seqLen: T } = batch;
     const w = this.#ensureWindow(T, B);
     this.#stage(batch, w, h0, c0);
-    const I = c.inputSize, H = c.hiddenSize, O = c.outputSize, L = c.numLayers, rows = T * B;
+    const H = c.hiddenSize, R = this.#R, O = c.outputSize, L = c.numLayers, rows = T * B;
     const be = this.#backend;
+    const dropped = training && c.dropout > 0 && L > 1;
+    if (w.embedded !== 0) be.embeddingForward(w.embedded, w.inputs, this.#paramPtr(this.layout.embedding!), rows, c.embeddingSize);
     for (let l = 0; l < L; l++) {
       const args = this.#layerArgs[l];
+      if (l > 0) {
+        // dropout on layer l−1's outputs, as the input of layer l only (h_n and the recurrence keep them whole)
+        args.x = dropped ? w.dropped[l - 1] : w.cache[l - 1];
+        if (dropped) be.dropoutForward(w.dropped[l - 1], w.dropMasks[l - 1], w.cache[l - 1], this.#arena.block("dropoutState"), rows * R, this.#dropThreshold, this.#dropScale);
+      }
       // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
       // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
       // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
       if (!be.readsPackedWeights) args.WhhPacked = 0;
       else if (B === 1) args.WhhPacked = this.#packWhh(l);
       else args.WhhPacked = B >= 4 && this.#cell.kind === "rnn" ? this.#whhBlock(l) : 0;
-      this.#cell.forward(be, args, T, B, l === 0 ? I : H, H);
+      this.#cell.forward(be, args, T, B, this.layout.layers[l].inputSize, H);
     }
     const top = w.cache[L - 1];
-    be.linearForward(w.logits, top, this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, H);
+    be.linearForward(w.logits, top, this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, R);
     let loss = 0, count = 0;
     const hasTargets = batch.targets !== undefined;
     if (hasTargets) {
@@ -289,7 +376,7 @@ export class RNN {
         ? be.crossEntropy(w.dlogits, w.logits, w.targets, rows, O)
         : be.mse(w.dlogits, w.logits, w.targets, w.mask, rows, O);
     }
-    this.#last = { T, B, hasTargets };
+    this.#last = { T, B, hasTargets, dropped };
     return { loss, count, meanLoss: count > 0 ? loss / count : 0 };
   }
 
@@ -307,12 +394,18 @@ export class RNN {
     this.#assertLive();
     if (this.#last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
     if (!this.#last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
-    const { T, B } = this.#last;
+    const { T, B, dropped } = this.#last;
     const w = this.#currentWindow(B), c = this.config, be = this.#backend;
-    const H = c.hiddenSize, O = c.outputSize, L = c.numLayers;
+    const H = c.hiddenSize, R = this.#R, O = c.outputSize, L = c.numLayers, rows = T * B;
     be.linearBackward(w.dcache[L - 1], this.#gradPtr(this.layout.headWeight), this.#gradPtr(this.layout.headBias), w.dlogits, w.cache[L - 1],
-      this.#paramPtr(this.layout.headWeight), T * B, O, H);
-    for (let l = L - 1; l >= 0; l--) this.#cell.backward(be, this.#layerArgs[l], T, B, l === 0 ? c.inputSize : H, H);
+      this.#paramPtr(this.layout.headWeight), rows, O, R);
+    for (let l = L - 1; l >= 0; l--) {
+      if (l > 0) this.#layerArgs[l].x = dropped ? w.dropped[l - 1] : w.cache[l - 1];
+      this.#cell.backward(be, this.#layerArgs[l], T, B, this.layout.layers[l].inputSize, H);
+      // ∂E/∂(dropped h) → ∂E/∂h of layer l−1, in place
+      if (l > 0 && dropped) be.dropoutBackward(w.dcache[l - 1], w.dcache[l - 1], w.dropMasks[l - 1], rows * R);
+    }
+    if (w.embedded !== 0) be.embeddingBackward(this.#gradPtr(this.layout.embedding!), w.dembedded, w.inputs, rows, c.embeddingSize);
   }
 
   // ---------------------------------------------------------------- results of the last pass
@@ -329,7 +422,7 @@ export class RNN {
     return out;
   }
 
-  /** (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window. */
+  /** (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window ((L, B, P) with projSize). */
   finalState(out?: Float32Array): Float32Array {
     return this.#finalStateOf(0, "finalState", out);
   }
@@ -340,10 +433,10 @@ export class RNN {
     return this.#finalStateOf(1, "finalCellState", out);
   }
 
-  /** (L, B, H) copy of ∂E/∂h0 from the last backward. */
+  /** (L, B, H) copy of ∂E/∂h0 from the last backward ((L, B, P) with projSize). */
   initialStateGradient(): Float32Array {
     const { B, w } = this.#lastWindow("initialStateGradient");
-    const n = this.config.numLayers * B * this.config.hiddenSize;
+    const n = this.config.numLayers * B * this.#R;
     return this.#arena.f32().slice(w.dh0 >>> 2, (w.dh0 >>> 2) + n);
   }
 
@@ -362,16 +455,22 @@ export class RNN {
 
   #finalStateOf(s: number, what: string, out?: Float32Array): Float32Array {
     const { T, B, w } = this.#lastWindow(what);
-    const { hiddenSize: H, numLayers: L } = this.config;
+    const { hiddenSize, numLayers: L } = this.config;
+    const H = s === 0 ? this.#R : hiddenSize;
     const result = out ?? new Float32Array(L * B * H);
-    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × hiddenSize = ${L * B * H}`);
+    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × ${s === 0 ? this.#widthName : "hiddenSize"} = ${L * B * H}`);
     const f = this.#arena.f32();
-    const at = this.#cell.stateOffset(s, T * B, H) + (T - 1) * B * H;
+    const at = this.#cell.stateOffset(s, T * B, hiddenSize) + (T - 1) * B * H;
     for (let l = 0; l < L; l++) {
       const from = (w.cache[l] >>> 2) + at;
       result.set(f.subarray(from, from + B * H), l * B * H);
     }
     return result;
+  }
+
+  /** The name of h's width in messages: "projSize" with projections, else "hiddenSize". */
+  get #widthName(): string {
+    return this.config.projSize > 0 ? "projSize" : "hiddenSize";
   }
 
   #requireCellState(what: string): void {
@@ -405,16 +504,15 @@ export class RNN {
   resetState(batchSize = 1, state?: ArrayLike<number>, cellState?: ArrayLike<number>): void {
     this.#assertLive();
     const B = checkPositiveInt("batchSize", batchSize);
-    const { numLayers: L, hiddenSize: H } = this.config;
-    const formula = `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`;
-    if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * H, formula));
+    const { numLayers: L, hiddenSize: H } = this.config, R = this.#R;
+    if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * R, `numLayers × batchSize × ${this.#widthName} = ${L} × ${B} × ${R}`));
     if (cellState !== undefined) {
       if (this.#cell.states !== 2) throw invalid(`cellState is the LSTM cell state; this model's cell is "${this.config.cell}", whose only state is h`);
-      checkFiniteArray("cellState", checkLength("cellState", cellState, L * B * H, formula));
+      checkFiniteArray("cellState", checkLength("cellState", cellState, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
     }
     const s = this.#ensureStream(B);
     const f = this.#arena.f32();
-    if (state === undefined) f.fill(0, s.state >>> 2, (s.state >>> 2) + L * B * H);
+    if (state === undefined) f.fill(0, s.state >>> 2, (s.state >>> 2) + L * B * R);
     else f.set(state, s.state >>> 2);
     if (s.cellState !== 0) {
       if (cellState === undefined) f.fill(0, s.cellState >>> 2, (s.cellState >>> 2) + L * B * H);
@@ -425,7 +523,7 @@ export class RNN {
   /** (L, B, H) copy of the streams' hidden state h. */
   getState(): Float32Array {
     const s = this.#requireStream("getState");
-    const n = this.config.numLayers * s.B * this.config.hiddenSize;
+    const n = this.config.numLayers * s.B * this.#R;
     return this.#arena.f32().slice(s.state >>> 2, (s.state >>> 2) + n);
   }
 
@@ -489,14 +587,15 @@ export class RNN {
       this.#arena.f32().set(values, s.inputs >>> 2);
     }
     const be = this.#backend;
-    const cAt = this.#cell.stateOffset(1, B, H) * 4;
+    const cAt = this.#cell.stateOffset(1, B, H) * 4, R = this.#R;
+    if (s.embedded !== 0) be.embeddingForward(s.embedded, s.inputs, this.#paramPtr(this.layout.embedding!), B, c.embeddingSize);
     for (let l = 0; l < L; l++) {
       const args = this.#streamArgs[l];
-      this.#cell.forward(be, args, 1, B, l === 0 ? I : H, H);
-      be.copy(args.h0, s.cache[l], B * H);
+      this.#cell.forward(be, args, 1, B, this.layout.layers[l].inputSize, H);
+      be.copy(args.h0, s.cache[l], B * R);
       if (args.c0 !== 0) be.copy(args.c0, s.cache[l] + cAt, B * H);
     }
-    be.linearForward(s.logits, s.cache[L - 1], this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), B, c.outputSize, H);
+    be.linearForward(s.logits, s.cache[L - 1], this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), B, c.outputSize, R);
     return s.logits;
   }
 
@@ -535,7 +634,7 @@ export class RNN {
    * use) for the B = 1 matrix–vector products of the vanilla and LSTM kernels; 0 for the GRU.
    */
   #packWhh(l: number): Ptr {
-    if (this.#cell.kind === "gru") return 0;
+    if (this.#cell.kind === "gru" || this.config.projSize > 0) return 0;
     const H = this.config.hiddenSize, ptr = this.#whhBlock(l);
     this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[l].weightHh), this.#cell.gates * H, H);
     return ptr;
@@ -598,19 +697,20 @@ export class RNN {
 
   #layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
     const c = this.config, slots = this.layout.layers[l];
-    const first = l === 0;
+    const first = l === 0, embedded = w.embedded !== 0;
     return {
       cache: w.cache[l], dcache: w.dcache[l],
-      x: first ? (c.input === "dense" ? w.inputs : 0) : w.cache[l - 1],
-      tokens: first && c.input === "tokens" ? w.inputs : 0,
-      dx: first ? 0 : w.dcache[l - 1],
-      h0: w.h0 + l * B * c.hiddenSize * 4,
-      dh0: w.dh0 + l * B * c.hiddenSize * 4,
+      x: first ? (embedded ? w.embedded : c.input === "dense" ? w.inputs : 0) : w.cache[l - 1],
+      tokens: first && c.input === "tokens" && !embedded ? w.inputs : 0,
+      dx: first ? (embedded ? w.dembedded : 0) : w.dcache[l - 1],
+      h0: w.h0 + l * B * this.#R * 4,
+      dh0: w.dh0 + l * B * this.#R * 4,
       c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
       dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
       dhNorms: w.dhNorms + l * w.T * w.B * 4,
       Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
       dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh),
+      Whr: slots.weightHr === null ? 0 : this.#paramPtr(slots.weightHr), dWhr: slots.weightHr === null ? 0 : this.#gradPtr(slots.weightHr),
       ...this.#biasPointers(slots),
       act: this.#act,
     };
@@ -638,9 +738,9 @@ export class RNN {
     const cur = this.#windowLayout;
     if (cur === null || T * B > cur.rows || T > cur.T || B > cur.B) {
       const rows = Math.max(T * B, cur?.rows ?? 0), Tcap = Math.max(T, cur?.T ?? 0), Bcap = Math.max(B, cur?.B ?? 0);
-      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
+      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize, E = c.embeddingSize;
       const take = bump();
-      const cache: Ptr[] = [], dcache: Ptr[] = [];
+      const cache: Ptr[] = [], dcache: Ptr[] = [], dropMasks: Ptr[] = [], dropped: Ptr[] = [];
       for (let l = 0; l < L; l++) {
         cache.push(take(this.#cell.cacheFloats(rows, H)));
         dcache.push(take(this.#cell.dcacheFloats(rows, H)));
@@ -648,13 +748,22 @@ export class RNN {
       const lstm = this.#cell.states === 2;
       const layout: WindowPointers = {
         rows, T: Tcap, B: Bcap, cache, dcache,
-        h0: take(L * Bcap * H), dh0: take(L * Bcap * H),
+        h0: take(L * Bcap * this.#R), dh0: take(L * Bcap * this.#R),
         c0: lstm ? take(L * Bcap * H) : -1, dc0: lstm ? take(L * Bcap * H) : -1,
         inputs: take(c.input === "tokens" ? rows : rows * c.inputSize),
         targets: take(c.loss === "cross-entropy" ? rows : rows * O),
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
-        dhNorms: take(L * Tcap * Bcap), bytes: take(0),
+        dhNorms: take(L * Tcap * Bcap),
+        embedded: E > 0 ? take(rows * E) : -1, dembedded: E > 0 ? take(rows * E) : -1,
+        dropMasks, dropped, bytes: 0,
       };
+      if (c.dropout > 0) {
+        for (let l = 0; l + 1 < L; l++) {
+          dropMasks.push(take(rows * this.#R));
+          dropped.push(take(rows * this.#R));
+        }
+      }
+      layout.bytes = take(0);
       const room = this.#arena.endWith("window", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T}`);
       this.#arena.define("window", layout.bytes);
@@ -675,6 +784,8 @@ export class RNN {
       ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
       c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
       targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
+      embedded: w.embedded < 0 ? 0 : add(w.embedded), dembedded: w.dembedded < 0 ? 0 : add(w.dembedded),
+      dropMasks: w.dropMasks.map(add), dropped: w.dropped.map(add),
     };
     this.#windowAt = base;
     this.#windowB = B;
@@ -687,12 +798,13 @@ export class RNN {
     if (this.#streamLayout === null || this.#streamLayout.B !== B) {
       const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
       const take = bump();
-      const state = take(L * B * H);
+      const state = take(L * B * this.#R);
       const cellState = this.#cell.states === 2 ? take(L * B * H) : -1;
       const cache: Ptr[] = [];
       for (let l = 0; l < L; l++) cache.push(take(this.#cell.cacheFloats(B, H)));
       const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
-      const layout = { B, state, cellState, cache, inputs, logits, probs, bytes: take(0) };
+      const embedded = c.embeddingSize > 0 ? take(B * c.embeddingSize) : -1;
+      const layout = { B, state, cellState, cache, inputs, embedded, logits, probs, bytes: take(0) };
       const room = this.#arena.endWith("stream", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `batchSize ${B} streams`);
       this.#arena.define("stream", layout.bytes);
@@ -707,20 +819,22 @@ export class RNN {
     if (s === null) return null;
     const base = this.#arena.block("stream");
     if (base === this.#streamAt && this.#stream !== null) return this.#stream;
-    this.#stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs, logits: base + s.logits, probs: base + s.probs };
+    this.#stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs,
+      embedded: s.embedded < 0 ? 0 : base + s.embedded, logits: base + s.logits, probs: base + s.probs };
     this.#streamAt = base;
-    const c = this.config, H = c.hiddenSize;
+    const c = this.config, H = c.hiddenSize, R = this.#R;
     this.#streamArgs = [];
     for (let l = 0; l < c.numLayers; l++) {
       const slots = this.layout.layers[l];
       this.#streamArgs.push({
         cache: this.#stream.cache[l], dcache: 0,
-        x: l === 0 ? (c.input === "dense" ? this.#stream.inputs : 0) : this.#stream.cache[l - 1],
-        tokens: l === 0 && c.input === "tokens" ? this.#stream.inputs : 0,
-        dx: 0, h0: this.#stream.state + l * s.B * H * 4, dh0: 0, dhNorms: 0,
+        x: l > 0 ? this.#stream.cache[l - 1] : this.#stream.embedded !== 0 ? this.#stream.embedded : c.input === "dense" ? this.#stream.inputs : 0,
+        tokens: l === 0 && c.input === "tokens" && this.#stream.embedded === 0 ? this.#stream.inputs : 0,
+        dx: 0, h0: this.#stream.state + l * s.B * R * 4, dh0: 0, dhNorms: 0,
         c0: this.#stream.cellState === 0 ? 0 : this.#stream.cellState + l * s.B * H * 4, dc0: 0,
         Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
         dWih: 0, dWhh: 0, ...this.#biasPointers(slots), dbih: 0, dbhh: 0, act: this.#act,
+        Whr: slots.weightHr === null ? 0 : this.#paramPtr(slots.weightHr), dWhr: 0,
       });
     }
     return this.#stream;
@@ -747,10 +861,11 @@ export class RNN {
         }
       }
     }
+    const R = this.#R;
     for (let l = 0; l < L; l++) {
-      const dst = (w.h0 >>> 2) + l * B * H;
-      if (h0 === undefined) f.fill(0, dst, dst + B * H);
-      else for (let k = 0; k < B * H; k++) f[dst + k] = h0[l * B * H + k];
+      const dst = (w.h0 >>> 2) + l * B * R;
+      if (h0 === undefined) f.fill(0, dst, dst + B * R);
+      else for (let k = 0; k < B * R; k++) f[dst + k] = h0[l * B * R + k];
       if (w.c0 === 0) continue;
       const cdst = (w.c0 >>> 2) + l * B * H;
       if (c0 === undefined) f.fill(0, cdst, cdst + B * H);
@@ -788,9 +903,9 @@ function bump(): (floats: number) => number {
  */
 export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout: ParameterLayout } {
   const config = normalise(options);
-  const cell = cells[config.cell];
+  const cell = cellOf(config);
   checkModelSize({ ...config, gates: cell.gates }, config.backend, config.bias ? 0 : 3 * align16(cell.gates * config.hiddenSize * 4));
-  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias) };
+  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias, config.embeddingSize, config.projSize) };
 }
 
 function normalise(o: RNNOptions): RNNConfig {
@@ -810,18 +925,33 @@ function normalise(o: RNNOptions): RNNConfig {
     if (typeof o.forgetBias !== "number" || !Number.isFinite(o.forgetBias)) throw invalid(`forgetBias must be a finite number; got ${describe(o.forgetBias)}`);
     forgetBias = o.forgetBias;
   }
+  const embeddingSize = o.embeddingSize === undefined ? 0 : checkNonNegativeInt("embeddingSize", o.embeddingSize);
+  if (embeddingSize > 0 && input !== "tokens") throw invalid(`embeddingSize needs input "tokens" (an nn.Embedding looks up token ids); input is "${input}": leave embeddingSize out`);
+  const dropout = o.dropout === undefined ? 0 : o.dropout;
+  if (typeof dropout !== "number" || !(dropout >= 0 && dropout < 1)) throw invalid(`dropout must be a number in [0, 1); got ${describe(dropout)}`);
+  const projSize = o.projSize === undefined ? 0 : checkNonNegativeInt("projSize", o.projSize);
+  const hiddenSize = checkPositiveInt("hiddenSize", o.hiddenSize);
+  const init = checkOneOf("init", o.init ?? "pytorch", initSchemes);
+  if (projSize > 0) {
+    if (cell !== "lstm") throw invalid(`projSize projects the LSTM's hidden state (nn.LSTM's proj_size); cell "${cell}" has none: leave projSize out`);
+    if (projSize >= hiddenSize) throw invalid(`projSize must be smaller than hiddenSize, as nn.LSTM requires; got projSize ${projSize} and hiddenSize ${hiddenSize}`);
+    if (init !== "pytorch" && init !== "xavier") throw invalid(`init "${init}" makes square recurrent blocks; with projSize, W_hh is (4·hiddenSize, projSize): use init "pytorch" or "xavier"`);
+  }
   const config: RNNConfig = {
     cell,
     bias,
     forgetBias,
     input,
     inputSize,
-    hiddenSize: checkPositiveInt("hiddenSize", o.hiddenSize),
+    embeddingSize,
+    dropout,
+    projSize,
+    hiddenSize,
     outputSize: checkPositiveInt("outputSize", o.outputSize ?? inputSize),
     numLayers: checkPositiveInt("numLayers", o.numLayers ?? 1),
     nonlinearity: checkOneOf("nonlinearity", o.nonlinearity ?? "tanh", ["tanh", "relu"] as const),
     loss: checkOneOf("loss", o.loss ?? "cross-entropy", ["cross-entropy", "mse"] as const),
-    init: checkOneOf("init", o.init ?? "pytorch", initSchemes),
+    init,
     seed: checkSeed(o.seed ?? 0),
     backend: checkBackend(o.backend),
   };
@@ -830,3 +960,7 @@ function normalise(o: RNNOptions): RNNConfig {
   return config;
 }
 
+function checkNonNegativeInt(name: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0) throw invalid(`${name} must be a non-negative integer (0: none); got ${describe(value)}`);
+  return value;
+}

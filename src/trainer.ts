@@ -64,7 +64,7 @@ export type TrainerSettings = OptimizerSettings & {
 };
 
 /**
- * The training loop's one step: forward → loss → BPTT → clipping → optimizer update, over kernels
+ * The training loop's one step: forward (with dropout, when the model has it) → loss → BPTT → clipping → optimizer update, over kernels
  * only. The optimizer (SGD, Adagrad, RMSprop, Adam, AdamW with torch.optim's semantics) keeps its
  * state in the model's arena, allocated here. A non-finite loss or gradient throws NonFiniteError
  * before the update: the weights and the optimizer state are left as they were.
@@ -117,8 +117,8 @@ export class Trainer {
     const inputs = new Float64Array(B * W * inWidth), targets = new Float64Array(B * W * outWidth);
     const mask = batch.mask === undefined ? undefined : new Float64Array(B * W);
     this.#carried = batch.h0 === undefined ? null : Float32Array.from(batch.h0);
-    const stateSize = c.numLayers * B * c.hiddenSize;
-    this.#carriedCell = this.model.hasCellState ? (batch.c0 === undefined ? new Float32Array(stateSize) : Float32Array.from(batch.c0)) : null;
+    const stateSize = c.numLayers * B * (c.projSize > 0 ? c.projSize : c.hiddenSize), cellSize = c.numLayers * B * c.hiddenSize;
+    this.#carriedCell = this.model.hasCellState ? (batch.c0 === undefined ? new Float32Array(cellSize) : Float32Array.from(batch.c0)) : null;
     this.#carriedBatchSize = B;
     const results: StepResult[] = [];
     for (let start = 0; start < N; start += W) {
@@ -159,9 +159,9 @@ export class Trainer {
     const learningRate = options.learningRate ?? (o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate);
     if (options.learningRate === undefined) checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
     else checkFinite("options.learningRate", learningRate, 0);
-    const L = model.config.numLayers, H = model.config.hiddenSize;
+    const L = model.config.numLayers, H = model.config.hiddenSize, R = model.config.projSize > 0 ? model.config.projSize : H;
     // validated once above; the carried state is the trainer's own (finite, L·B·H floats)
-    const fwd = model.forwardValidated(batch, h0, c0);
+    const fwd = model.forwardValidated(batch, h0, c0, true);
     if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);
     model.zeroGrad();
     model.backward();
@@ -194,11 +194,11 @@ export class Trainer {
     this.stepCount = stepIndex;
 
     if (carry) {
-      const n = L * batch.batchSize * H;
+      const n = L * batch.batchSize * R, nc = L * batch.batchSize * H;
       if (this.#carried === null || this.#carried.length !== n) this.#carried = new Float32Array(n);
       model.finalState(this.#carried);
       if (model.hasCellState) {
-        if (this.#carriedCell === null || this.#carriedCell.length !== n) this.#carriedCell = new Float32Array(n);
+        if (this.#carriedCell === null || this.#carriedCell.length !== nc) this.#carriedCell = new Float32Array(nc);
         model.finalCellState(this.#carriedCell);
       }
       this.#carriedBatchSize = batch.batchSize;

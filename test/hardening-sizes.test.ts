@@ -14,6 +14,7 @@ import { gruCell } from "../src/cells/gru.js";
 import { lstmCell } from "../src/cells/lstm.js";
 import { rnnCell } from "../src/cells/rnn.js";
 import { parameterLayout } from "../src/layout.js";
+import { lstmProjCell } from "../src/cells/lstmp.js";
 import { parameterCountOf, parameterSpan } from "../src/limits.js";
 import { expectError } from "./helpers/errors.js";
 
@@ -91,6 +92,18 @@ describe("model sizes are computed in float64 and checked before anything is all
           expect(parameterSpan(sizes)).toBe(layout.span);
           expect(parameterCountOf(sizes)).toBe(layout.tensors.reduce((n, t) => n + t.size, 0));
         }
+      }
+    }
+  });
+
+  it("the closed-form span and count equal the layout's with an embedding (E) and LSTM projections (P)", () => {
+    for (const [I, E, H, P, L, O] of [[5, 3, 7, 0, 2, 2], [13, 9, 6, 5, 3, 9], [3, 0, 17, 1, 1, 5], [4, 1, 2, 1, 2, 1]]) {
+      for (const bias of [true, false]) {
+        const cell = P > 0 ? lstmProjCell(P) : lstmCell;
+        const layout = parameterLayout(cell, I, H, L, O, bias, E, P);
+        const sizes = { gates: cell.gates, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O, bias, embeddingSize: E, projSize: P };
+        expect(parameterSpan(sizes)).toBe(layout.span);
+        expect(parameterCountOf(sizes)).toBe(layout.tensors.reduce((n, t) => n + t.size, 0));
       }
     }
   });

@@ -5,7 +5,8 @@
  * one sequence, sizes off the SIMD width (H = 70, V = 53) and Adam: the losses, gradient norms and
  * every weight after N steps are equal bit for bit at 1, 2, 3 and 4 threads, and equal to the
  * single-threaded build's. The oracle is the single-threaded build, itself checked against PyTorch
- * by the golden suites.
+ * by the golden suites. The same holds with an embedding in front and dropout between three layers,
+ * and for the LSTM projections (projSize 29) (their kernels run on one thread; the rest on the pool).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RNN, Trainer, init, shutdown } from "../src/index.js";
@@ -15,8 +16,11 @@ const V = 53, H = 70, T = 12, STEPS = 4;
 
 interface Run { losses: number[]; norms: number[]; stepNorms: number[]; weights: Uint32Array[] }
 
-function trainRun(cell: "rnn" | "lstm" | "gru", B: number): Run {
-  const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11 });
+/** Embedding and dropout: the options of the feature runs. */
+const FEATURES = { embeddingSize: 19, dropout: 0.3, numLayers: 3 };
+
+function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false): Run {
+  const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11, ...(features ? FEATURES : {}), ...(features && cell === "lstm" ? { projSize: 29 } : {}) });
   const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
   const losses: number[] = [], norms: number[] = [], stepNorms: number[] = [];
   let seed = 5;
@@ -43,6 +47,7 @@ beforeAll(async () => {
   await shutdown();
   single = new Map();
   for (const cell of ["rnn", "lstm", "gru"] as const) for (const B of [1, 30]) single.set(`${cell} ${B}`, trainRun(cell, B));
+  for (const cell of ["lstm", "gru"] as const) single.set(`${cell} features`, trainRun(cell, 30, true));
   expect(await init({ threads: 4 })).toBe(4);
 });
 
@@ -92,6 +97,19 @@ describe("B = 1 at large H: each step's rows shared behind barriers", () => {
       expect(threadedTasks("rnnForward"), "the pool ran the forward steps").toBeGreaterThan(before[0]);
       expect(threadedTasks("rnnBackward"), "the pool ran the backward steps").toBeGreaterThan(before[1]);
       expect(many, `${threads} threads`).toEqual(one);
+    }
+  });
+});
+
+describe.each(["lstm", "gru"] as const)("%s with an embedding and dropout between 3 layers: bit-identical at 1, 2 and 4 threads", (cell) => {
+  it("B = 30", async () => {
+    const reference = single.get(`${cell} features`)!;
+    for (const threads of [1, 2, 4]) {
+      expect(await init({ threads })).toBe(threads);
+      const run = trainRun(cell, 30, true);
+      expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
+      expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
+      run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
     }
   });
 });

@@ -36,9 +36,11 @@ import { carryPacked, matvecPacked } from "../ops/matvec";
 import { addInto, allZero, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
 
-/** One batch row of one step: the gate activations, c_t, tanh(c_t) and h_t from the pre-activations in `gate`. */
-// @ts-ignore: decorator
-@inline function lstmRow(h: usize, c: usize, tc: usize, gate: usize, cPrev: usize, bih: usize, bhh: usize, H: i32): void {
+/**
+ * One batch row of one step: the gate activations, c_t, tanh(c_t) and h_t from the pre-activations in `gate`.
+ * A function of its own, not inlined: lstmForward and lstmProjForward (cells/lstmp.ts) share one copy.
+ */
+export function lstmRow(h: usize, c: usize, tc: usize, gate: usize, cPrev: usize, bih: usize, bhh: usize, H: i32): void {
   const blk = <usize>H * REAL_BYTES; // bytes of one gate block
   let j = 0;
   let off: usize = 0;
@@ -114,9 +116,9 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
 /**
  * One batch row of one backward step: δ of the four gates into `d` (4H), the carries updated in
  * place (dh: in W_hhᵀ δ_{t+1}, read only; dc: in dc_{t+1} ⊙ f_{t+1}, out dc_t ⊙ f_t). Returns ‖dh_t‖² of the row in f64.
+ * Not inlined: lstmBackward and lstmProjBackward share one copy.
  */
-// @ts-ignore: decorator
-@inline function lstmDeltaRow(d: usize, dc: usize, dhs: usize, dh: usize, gate: usize, tc: usize, cPrev: usize, H: i32): f64 {
+export function lstmDeltaRow(d: usize, dc: usize, dhs: usize, dh: usize, gate: usize, tc: usize, cPrev: usize, H: i32): f64 {
   const blk = <usize>H * REAL_BYTES;
   const one = f32x4.splat(1);
   let acc = f64x2.splat(0);

@@ -42,6 +42,8 @@ export interface LayerPointers {
   dc0: Ptr; // (B,H) its gradient (LSTM, overwritten), else 0
   dhNorms: Ptr; // (T,B) ‖∂E/∂h_t‖² per sequence, or 0
   Wih: Ptr; Whh: Ptr; bih: Ptr; bhh: Ptr;
+  /** LSTM with projections: W_hr (P,H) and its gradient; else 0. */
+  Whr: Ptr; dWhr: Ptr;
   /** B = 1: packRowGroups(W_hh), current, for the kernels' matrix–vector products (vanilla and LSTM cells); B ≥ 4, vanilla cell: the kernels' scratch; or 0 */
   WhhPacked: Ptr;
   dWih: Ptr; dWhh: Ptr; dbih: Ptr; dbhh: Ptr;

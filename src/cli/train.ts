@@ -37,6 +37,8 @@ export const trainFlags: Record<string, FlagSpec> = {
   format: { type: "string", default: "auto", help: `"lines": one example per line; "text": running text cut into windows; "auto": lines for a list (at least ${AUTO_LIST_SHARE * 100} % of the lines without whitespace, none over ${AUTO_LINE_LIMIT} characters), else text` },
   hidden: { type: "number", default: 128, help: "hidden units per layer" },
   layers: { type: "number", default: 1, help: "stacked recurrent layers" },
+  embedding: { type: "number", default: 0, help: "an nn.Embedding of this width before the first layer (0: one-hot characters)" },
+  dropout: { type: "number", default: 0, help: "dropout between layers in training, p in [0, 1) (as nn.LSTM's dropout)" },
   cell: { type: "string", default: "rnn", help: '"rnn" (vanilla), "lstm" or "gru"' },
   nonlinearity: { type: "string", default: "tanh", help: '"tanh" or "relu" (--cell rnn)' },
   init: { type: "string", default: "pytorch", help: `weight initialisation: ${initSchemes.map((s) => JSON.stringify(s)).join(", ")} (see the README)` },
@@ -172,6 +174,7 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   } else {
     model = new RNN({
       inputSize: V, hiddenSize: flags.hidden as number, numLayers: flags.layers as number, init: flags.init as InitScheme,
+      embeddingSize: flags.embedding as number, dropout: flags.dropout as number,
       seed, backend: flags.backend as "wasm" | "js", ...cellOptions(flags.cell as string, flags.nonlinearity as string, flags["forget-bias"] as string),
     });
     const optimizer = flags.optimizer as OptimizerName;
@@ -301,6 +304,8 @@ function checkTrainFlags(positional: string[], flags: Record<string, number | st
   choiceFlag("format", flags.format, ["lines", "text", "auto"] as const);
   intFlag("hidden", flags.hidden, 1);
   intFlag("layers", flags.layers, 1, MAX_LAYERS);
+  intFlag("embedding", flags.embedding, 0);
+  numberFlag("dropout", flags.dropout, 0, 1, { belowMax: true });
   const cell = choiceFlag("cell", flags.cell, ["rnn", "lstm", "gru"] as const);
   choiceFlag("nonlinearity", flags.nonlinearity, ["tanh", "relu"] as const);
   if (cell !== "rnn" && given.has("nonlinearity") && flags.nonlinearity !== "tanh") throw invalid(`--nonlinearity is for --cell rnn; --cell ${cell} has fixed gate functions`);
@@ -338,7 +343,7 @@ function checkTrainFlags(positional: string[], flags: Record<string, number | st
 }
 
 /** The flags a resumed run must repeat: they define the model, the optimizer, the data and its order. */
-const RUN_FLAGS = ["format", "hidden", "layers", "cell", "nonlinearity", "init", "forget-bias", "batch", "seq-len", "optimizer", "lr", "schedule", "momentum", "clip-norm", "held-out", "validation", "max-eval", "seed"];
+const RUN_FLAGS = ["format", "hidden", "layers", "embedding", "dropout", "cell", "nonlinearity", "init", "forget-bias", "batch", "seq-len", "optimizer", "lr", "schedule", "momentum", "clip-norm", "held-out", "validation", "max-eval", "seed"];
 
 function runFlags(flags: Record<string, number | string | boolean>): Record<string, number | string | boolean> {
   return Object.fromEntries(RUN_FLAGS.map((name) => [name, flags[name]]));

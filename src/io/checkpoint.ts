@@ -6,12 +6,13 @@
  *   <parameter name>                  every parameter under its PyTorch name (rnn.weight_ih_l0, …, head.bias)
  *   optim.<state>.<parameter name>    the optimizer's state, by PyTorch's state key (momentum_buffer,
  *                                     sum, square_avg, grad_avg, exp_avg, exp_avg_sq, max_exp_avg_sq)
- *   carry.h                           (L, B, H) the hidden state a following carryState step starts from, if any
+ *   carry.h                           (L, B, H) the hidden state a following carryState step starts from, if any ((L, B, P) with projSize)
  *   carry.c                           (L, B, H) with carry.h for an LSTM: the carried cell state
  * `__metadata__` (strings):
  *   format "bptt-checkpoint", format_version, config (model, JSON), trainer (resolved optimizer,
  *   clipping and reduction options, JSON), schedule ("true" when the run had a learning-rate
  *   schedule), step (completed steps), rng_state (JSON, the 4 words of the given Random, if any),
+ *   dropout_state (JSON, the 4 words of the model's dropout PRNG, when the model has dropout),
  *   data (the caller's data position, JSON, if any), vocabulary (JSON, if a tokenizer was given),
  *   checksum (CRC-32 of everything above and of every tensor's name, shape and bytes).
  *
@@ -78,6 +79,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   metadata.trainer = JSON.stringify(saved);
   metadata.schedule = schedule === undefined ? "false" : "true";
   metadata.step = String(trainer.stepCount);
+  if (model.config.dropout > 0) metadata.dropout_state = JSON.stringify(model.getDropoutState());
   if (options.random !== undefined) {
     if (!(options.random instanceof Random)) throw invalid(`options.random must be a Random; got ${describe(options.random)}`);
     metadata.rng_state = JSON.stringify(options.random.getState());
@@ -104,8 +106,8 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   }
   const carried = trainer.carriedState();
   if (carried !== null) {
-    const { numLayers: L, hiddenSize: H } = model.config;
-    tensors.push({ name: CARRY, shape: [L, carried.batchSize, H], data: carried.state });
+    const { numLayers: L, hiddenSize: H, projSize: P } = model.config;
+    tensors.push({ name: CARRY, shape: [L, carried.batchSize, P > 0 ? P : H], data: carried.state });
     if (carried.cellState !== null) tensors.push({ name: CARRY_CELL, shape: [L, carried.batchSize, H], data: carried.cellState });
   }
   metadata.checksum = checksum(metadata, tensors);
@@ -154,6 +156,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
       throw asFormat("rng_state", error);
     }
   }
+  const dropoutState = meta.dropout_state === undefined ? undefined : prngState("dropout_state", meta.dropout_state);
   const data = meta.data === undefined ? undefined : parseJson<unknown>("data", meta.data);
   const tokenizer = readVocabulary(meta, format);
 
@@ -171,13 +174,17 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   for (const t of layout.tensors) expected.set(t.name, t.shape);
   for (const state of states) for (const t of layout.tensors) expected.set(`optim.${state}.${t.name}`, t.shape);
   const carry = file.tensors.get(CARRY);
-  const { numLayers: L, hiddenSize: H } = resolved;
+  const { numLayers: L, hiddenSize: H, projSize: P } = resolved;
+  const R = P > 0 ? P : H;
   if (carry !== undefined) {
-    if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== H || carry.shape[1] < 1) {
-      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, hiddenSize] = [${L}, B ≥ 1, ${H}]`);
+    if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== R || carry.shape[1] < 1) {
+      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, ${P > 0 ? "projSize" : "hiddenSize"}] = [${L}, B ≥ 1, ${R}]`);
     }
     expected.set(CARRY, carry.shape);
-    if (resolved.cell === "lstm") expected.set(CARRY_CELL, carry.shape);
+    if (resolved.cell === "lstm") expected.set(CARRY_CELL, [L, carry.shape[1], H]);
+  }
+  if ((resolved.dropout > 0) !== (dropoutState !== undefined)) {
+    throw format(resolved.dropout > 0 ? "__metadata__.dropout_state is missing: the model has dropout" : "__metadata__.dropout_state is given but the model has no dropout");
   }
   const optimizerName = (settings as { optimizer?: unknown }).optimizer ?? "sgd";
   for (const name of file.tensors.keys()) {
@@ -213,6 +220,7 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
       for (const t of model.layout.tensors) arena.f32().set(file.tensors.get(`optim.${state}.${t.name}`)!.data, base + t.offset);
     }
     trainer.stepCount = step;
+    if (dropoutState !== undefined) model.setDropoutState(dropoutState);
     const cellState = carry !== undefined && model.hasCellState ? file.tensors.get(CARRY_CELL)!.data : null;
     trainer.restoreCarriedState(carry === undefined ? null : { batchSize: carry.shape[1], state: carry.data, cellState });
     return { model, trainer, data, random, tokenizer };
@@ -220,6 +228,15 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     model.dispose();
     throw error;
   }
+}
+
+/** A xoshiro128** state in metadata: 4 unsigned 32-bit words, not all 0. */
+function prngState(key: string, text: string): number[] {
+  const words = parseJson<unknown>(key, text);
+  if (!Array.isArray(words) || words.length !== 4 || !words.every((w) => Number.isInteger(w) && w >= 0 && w <= 0xffffffff) || words.every((w) => w === 0)) {
+    throw format(`__metadata__.${key} must be 4 unsigned 32-bit words, not all 0; got ${text}`);
+  }
+  return words as number[];
 }
 
 function parseJson<T>(key: string, text: string | undefined): T {

@@ -41,7 +41,9 @@ export function checkFileConfig(
   if (gates !== null && numbers.every((n) => typeof n === "number" && Number.isSafeInteger(n) && n >= 1)) {
     const [inputSize, hiddenSize, numLayers, outputSize] = numbers as number[];
     if (numLayers > tensors.size) throw fail(`numLayers is ${numLayers} but the file holds only ${tensors.size} tensors (each layer has at least 2)`);
-    const count = parameterCountOf({ gates, inputSize, hiddenSize, numLayers, outputSize, bias: o.bias !== false });
+    const embeddingSize = typeof o.embeddingSize === "number" && o.embeddingSize > 0 ? o.embeddingSize : 0;
+    const projSize = typeof o.projSize === "number" && o.projSize > 0 ? o.projSize : 0;
+    const count = parameterCountOf({ gates, inputSize, hiddenSize, numLayers, outputSize, bias: o.bias !== false, embeddingSize, projSize });
     if (count > maxParameters) throw fail(`the configuration describes a model of ${count.toLocaleString("en-US")} parameters, more than options.maxParameters (${maxParameters.toLocaleString("en-US")})`);
   }
   try {

@@ -15,25 +15,25 @@ export interface SaveOptions {
   /** Extra string metadata (keys `format`, `format_version`, `config`, `vocabulary`, `crc32` are reserved). */
   metadata?: Record<string, string>;
   /**
-   * The state_dict prefixes to write the recurrent layers and the head under (default "rnn" and
-   * "head"), to match a PyTorch module's attribute names, e.g. `{ rnn: "lstm", head: "fc" }`.
+   * The state_dict prefixes to write the recurrent layers, the head and the embedding under (default
+   * "rnn", "head" and "embedding"), to match a PyTorch module's attribute names, e.g. `{ rnn: "lstm", head: "fc" }`.
    */
-  names?: { rnn?: string; head?: string };
+  names?: { rnn?: string; head?: string; embedding?: string };
 }
 
-type ModuleNames = { rnn: string; head: string };
+type ModuleNames = { rnn: string; head: string; embedding: string };
 
 /** bptt's tensor name ("rnn.weight_ih_l0", "head.weight") under the given module prefixes ("" for none). */
 function nameInFile(name: string, names: ModuleNames): string {
   const [module, rest] = name.split(/\.(.*)/, 2);
-  const prefix = module === "rnn" ? names.rnn : names.head;
+  const prefix = module === "rnn" ? names.rnn : module === "embedding" ? names.embedding : names.head;
   return prefix === "" ? rest : `${prefix}.${rest}`;
 }
 
 function checkNames(names: unknown): void {
   if (names === undefined) return;
-  if (names === null || typeof names !== "object") throw new BpttError("INVALID_ARGUMENT", `options.names must be an object { rnn?, head? }; got ${describe(names)}`);
-  for (const key of ["rnn", "head"] as const) {
+  if (names === null || typeof names !== "object") throw new BpttError("INVALID_ARGUMENT", `options.names must be an object { rnn?, head?, embedding? }; got ${describe(names)}`);
+  for (const key of ["rnn", "head", "embedding"] as const) {
     const value = (names as Record<string, unknown>)[key];
     if (value !== undefined && typeof value !== "string") throw new BpttError("INVALID_ARGUMENT", `options.names.${key} must be a string (a state_dict prefix, "" for none); got ${describe(value)}`);
   }
@@ -49,8 +49,10 @@ export interface LoadOptions {
    * by default "rnn" and "head" (bptt's own names), or else found in the file when that is
    * unambiguous (one module with weight_ih_l0, one other with weight and bias), e.g.
    * `{ rnn: "lstm", head: "fc" }` for `self.lstm = nn.LSTM(…)`, `self.fc = nn.Linear(…)`; "" for none.
+   * A model with `embeddingSize` reads its nn.Embedding under `embedding`, else the one module with a
+   * weight and no bias, preferring "embedding", "embed" and "encoder" when several have one.
    */
-  names?: { rnn?: string; head?: string };
+  names?: { rnn?: string; head?: string; embedding?: string };
   /**
    * The most parameters a file may describe (default 2^28, 1 GiB of float32): checked against the
    * configuration before a model is built, so a file cannot make the reader allocate more.
@@ -82,7 +84,7 @@ export function saveModel(model: RNN, options: SaveOptions = {}): Uint8Array {
   metadata.config = JSON.stringify(storedConfig(model));
   if (options.tokenizer !== undefined) metadata.vocabulary = JSON.stringify(checkTokenizer(model.config, options.tokenizer, invalid).toJSON());
   checkNames(options.names);
-  const names = { rnn: options.names?.rnn ?? "rnn", head: options.names?.head ?? "head" };
+  const names = { rnn: options.names?.rnn ?? "rnn", head: options.names?.head ?? "head", embedding: options.names?.embedding ?? "embedding" };
   const tensors = model.parameters().map(({ name, shape, data }) => ({ name: nameInFile(name, names), shape, data: data.slice() }));
   metadata[CRC_KEY] = partChecksums(metadata, tensors.map((t) => [t.name, t] as const));
   return encodeSafetensors(tensors, metadata);
@@ -98,6 +100,9 @@ export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModu
   if (all.cell !== "rnn") delete config.nonlinearity;
   if (all.forgetBias === null) delete config.forgetBias;
   if (all.bias) delete config.bias;
+  if (all.embeddingSize === 0) delete config.embeddingSize;
+  if (all.dropout === 0) delete config.dropout;
+  if (all.projSize === 0) delete config.projSize;
   return config as Omit<RNNOptions, "backend" | "wasmModule">;
 }
 
@@ -129,10 +134,10 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
     throw format("the file has no bptt configuration in __metadata__; pass options.config to describe the architecture");
   }
   const tokenizer = readVocabulary(meta, format);
-  const prefixes = modulePrefixes([...file.tensors.keys()], options.names);
   // the configuration against the file before anything is allocated: names, shapes, finiteness
   const { config: resolved, layout } = checkFileConfig({ ...config, backend }, file.tensors, maxParameters, options.config === undefined, format);
   if (tokenizer !== undefined) checkTokenizer(resolved, tokenizer, format);
+  const prefixes = modulePrefixes([...file.tensors.keys()], options.names, layout.embedding !== null);
   const inFile = (name: string) => nameInFile(name, prefixes);
   const names = new Set(layout.tensors.map((t) => inFile(t.name)));
   for (const name of file.tensors.keys()) {
@@ -160,7 +165,7 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
  * The state_dict prefixes of the recurrent module and the head: given, bptt's own ("rnn", "head"),
  * or the only candidates in the file — one prefix with weight_ih_l0, one other with weight and bias.
  */
-function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): ModuleNames {
+function modulePrefixes(fileNames: string[], given: LoadOptions["names"], embedded: boolean): ModuleNames {
   checkNames(given);
   const prefixOf = (name: string, suffix: string) => (name === suffix ? "" : name.endsWith(`.${suffix}`) ? name.slice(0, -suffix.length - 1) : null);
   const found = (suffix: string) => [...new Set(fileNames.map((n) => prefixOf(n, suffix)).filter((p): p is string => p !== null))];
@@ -172,7 +177,14 @@ function modulePrefixes(fileNames: string[], given: LoadOptions["names"]): Modul
   const rnn = given?.rnn ?? pick("recurrent layers (…weight_ih_l0)", found("weight_ih_l0"), "rnn");
   const heads = found("weight").filter((p) => p !== rnn && fileNames.includes(p === "" ? "bias" : `${p}.bias`));
   const head = given?.head ?? pick("linear head (…weight and …bias)", heads, "head");
-  return { rnn, head };
+  let embedding = given?.embedding ?? "embedding";
+  if (embedded && given?.embedding === undefined) {
+    // nn.Embedding: a weight without a bias; by name when several modules look like one
+    const tables = found("weight").filter((p) => p !== rnn && p !== head && !fileNames.includes(p === "" ? "bias" : `${p}.bias`));
+    const named = tables.filter((p) => ["embedding", "embed", "encoder"].includes(p));
+    embedding = pick("embedding (…weight without a bias)", named.length > 0 ? named : tables, "embedding");
+  }
+  return { rnn, head, embedding };
 }
 
 /**

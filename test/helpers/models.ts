@@ -35,7 +35,8 @@ export function randomBatch(model: RNN, spec: BatchSpec, seed: number): Batch {
       ? Array.from({ length: B * T }, () => rng.int(O))
       : Float32Array.from({ length: B * T * O }, () => rng.normal());
   }
-  if (spec.withH0) batch.h0 = Float32Array.from({ length: L * B * H }, () => 0.5 * rng.normal());
+  const R = model.config.projSize > 0 ? model.config.projSize : H; // h's width
+  if (spec.withH0) batch.h0 = Float32Array.from({ length: L * B * R }, () => 0.5 * rng.normal());
   return batch;
 }
 

@@ -5,9 +5,12 @@ import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
 import { packRowGroups } from "./matvec.js";
 import { clipByValue, copy, fill, scale, sumSquares } from "./vector.js";
 import { linearBackward, linearForward } from "./linear.js";
+import { embeddingBackward, embeddingForward } from "./embedding.js";
+import { dropoutBackward, dropoutForward } from "./dropout.js";
 import { crossEntropy, mse, softmax } from "./loss.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
+import { lstmProjBackward, lstmProjForward } from "./lstmp.js";
 import { gruBackward, gruForward } from "./gru.js";
 import { adagradStep, adamStep, adamwStep, rmspropStep, sgdStep } from "./optim.js";
 
@@ -60,6 +63,12 @@ export class JsBackend implements Backend {
   sumSquares(x: Ptr, n: number): number { return sumSquares(this.memory, x, n); }
   linearForward(Y: Ptr, X: Ptr, W: Ptr, b: Ptr, N: number, O: number, H: number): void { linearForward(this.memory, Y, X, W, b, N, O, H); }
   linearBackward(dX: Ptr, dW: Ptr, db: Ptr, dY: Ptr, X: Ptr, W: Ptr, N: number, O: number, H: number): void { linearBackward(this.memory, dX, dW, db, dY, X, W, N, O, H); }
+  embeddingForward(X: Ptr, tokens: Ptr, W: Ptr, N: number, E: number): void { embeddingForward(this.memory, X, tokens, W, N, E); }
+  embeddingBackward(dW: Ptr, dX: Ptr, tokens: Ptr, N: number, E: number): void { embeddingBackward(this.memory, dW, dX, tokens, N, E); }
+  dropoutForward(y: Ptr, mask: Ptr, x: Ptr, state: Ptr, n: number, threshold: number, scale: number): void {
+    dropoutForward(this.memory, y, mask, x, state, n, threshold, scale);
+  }
+  dropoutBackward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void { dropoutBackward(this.memory, dx, dy, mask, n); }
   crossEntropy(dlogits: Ptr, logits: Ptr, targets: Ptr, N: number, O: number): number { return crossEntropy(this.memory, dlogits, logits, targets, N, O); }
   mse(dy: Ptr, y: Ptr, targets: Ptr, mask: Ptr, N: number, O: number): number { return mse(this.memory, dy, y, targets, mask, N, O); }
   softmax(probs: Ptr, logits: Ptr, N: number, O: number, invTemperature: number): void { softmax(this.memory, probs, logits, N, O, invTemperature); }
@@ -80,6 +89,16 @@ export class JsBackend implements Backend {
     dgates: Ptr, dhs: Ptr, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
     Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, _WhhPacked: Ptr): void {
     lstmBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dc0, dhNorms, dgates, dhs, hs, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, T, B, I, H);
+  }
+  lstmProjForward(hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, Whr: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, P: number): void {
+    lstmProjForward(this.memory, hs, ms, cs, tanhCs, gates, x, tokens, h0, c0, Wih, Whh, Whr, bih, bhh, T, B, I, H, P);
+  }
+  lstmProjBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dWhr: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dc0: Ptr, dhNorms: Ptr,
+    dgates: Ptr, dhp: Ptr, dms: Ptr, dhs: Ptr, hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
+    Wih: Ptr, Whh: Ptr, Whr: Ptr, T: number, B: number, I: number, H: number, P: number): void {
+    lstmProjBackward(this.memory, dx, dWih, dWhh, dWhr, dbih, dbhh, dh0, dc0, dhNorms, dgates, dhp, dms, dhs, hs, ms, cs, tanhCs, gates, x, tokens, h0, c0,
+      Wih, Whh, Whr, T, B, I, H, P);
   }
   gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
     Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void {

@@ -8,9 +8,10 @@ export const kernelNames = [
   "matmulNT", "matmulNN", "matmulTN", "packRowGroups",
   "fill", "copy", "scale", "clipByValue", "sumSquares",
   "linearForward", "linearBackward",
+  "embeddingForward", "embeddingBackward", "dropoutForward", "dropoutBackward",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
-  "lstmForward", "lstmBackward",
+  "lstmForward", "lstmBackward", "lstmProjForward", "lstmProjBackward",
   "gruForward", "gruBackward",
   "sgdStep", "adagradStep", "rmspropStep", "adamStep", "adamwStep",
 ] as const satisfies readonly KernelName[];

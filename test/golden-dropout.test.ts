@@ -1,0 +1,126 @@
+/**
+ * `dropout` against PyTorch: every configuration of fixtures/dropout_golden.json (written by
+ * fixtures/make_dropout_fixtures.py), on every backend. PyTorch's own masks cannot be reproduced, so
+ * the reference is nn.RNN / nn.LSTM / nn.GRU(num_layers=L, dropout=p) as L single-layer modules with
+ * the masks applied between them by hand (the script checks that decomposition against the stacked
+ * module), fed the masks bptt's model draws from the dropout PRNG state the record gives. The model
+ * gets PyTorch's parameters and that state, runs forward({ training: true }) + backward, and must
+ * reproduce the loss, outputs, h_n (and c_n, unmasked), every gradient and those of h0 (and c0).
+ * Two configurations per cell also replay 3 SGD steps through the Trainer, each step drawing the
+ * next masks (training steps apply dropout).
+ *
+ * Tolerance: golden-cells.test.ts's: 1e-5·|torch| + 1e-6 for a pass, 3e-5 / 3e-6 for a trajectory.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { RNN, type Batch } from "../src/index.js";
+import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import type { GoldenPass } from "./helpers/golden.js";
+import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
+
+interface DropoutConfig extends GoldenPass {
+  cell: "rnn" | "lstm" | "gru";
+  input: "tokens" | "dense";
+  inputSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  outputSize: number;
+  numLayers: number;
+  dropout: number;
+  dropoutState: number[];
+  loss: "cross-entropy" | "mse";
+  trajectory?: SgdTrajectory;
+}
+
+const file = JSON.parse(readFileSync(new URL("./fixtures/dropout_golden.json", import.meta.url), "utf8")) as { torch: string; configs: DropoutConfig[] };
+const PASS = { rtol: 1e-5, atol: 1e-6 };
+const TRAJECTORY = { rtol: 3e-5, atol: 3e-6 };
+/** Worst |a − b| and share of the bound per backend and quantity (DROPOUT_ERRORS=<file> writes them). */
+const stats: Record<string, { maxAbs: number; maxRatio: number }> = {};
+
+function expectClose(key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol = PASS): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  let worst = 0, at = 0, maxAbs = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    const d = Number.isNaN(diff) ? Infinity : diff;
+    const ratio = d / (tol.rtol * Math.abs(expected[i]) + tol.atol);
+    if (ratio > worst) { worst = ratio; at = i; }
+    maxAbs = Math.max(maxAbs, d);
+  }
+  const s = (stats[key] ??= { maxAbs: 0, maxRatio: 0 });
+  s.maxAbs = Math.max(s.maxAbs, maxAbs);
+  s.maxRatio = Math.max(s.maxRatio, worst);
+  expect(worst, `${label}[${at}] is ${actual[at]}; PyTorch gives ${expected[at]}`).toBeLessThanOrEqual(1);
+}
+
+describe.each(backendKinds)(`PyTorch golden, dropout between layers (torch ${file.torch}), %s`, (kind) => {
+  it("covers at least 10 configurations per cell, with 2 and 3 layers, odd sizes, p from 0.1 to 0.7, and masks that drop", () => {
+    for (const cell of ["rnn", "lstm", "gru"]) {
+      const c = file.configs.filter((x) => x.cell === cell);
+      expect(c.length).toBeGreaterThanOrEqual(10);
+      expect(c.some((x) => x.numLayers === 2) && c.some((x) => x.numLayers === 3)).toBe(true);
+      expect(c.some((x) => x.hiddenSize % 4 !== 0)).toBe(true);
+      expect(new Set(c.map((x) => x.dropout)).size).toBeGreaterThanOrEqual(5);
+      expect(c.filter((x) => x.trajectory !== undefined).length).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  describe.each(file.configs.map((c) => [`${c.cell} ${c.name}`, c] as const))("%s", (_name, config) => {
+    const buildModel = () => {
+      const model = new RNN({
+        cell: config.cell, input: config.input, inputSize: config.inputSize, embeddingSize: config.embeddingSize,
+        hiddenSize: config.hiddenSize, outputSize: config.outputSize, numLayers: config.numLayers, dropout: config.dropout,
+        loss: config.loss, seed: 1, backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
+      });
+      expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
+      for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
+      model.setDropoutState(config.dropoutState);
+      return model;
+    };
+    const batch: Batch = {
+      batchSize: config.batchSize, seqLen: config.seqLen, inputs: config.inputs, targets: config.targets,
+      ...(config.mask === null ? {} : { mask: config.mask }),
+      ...(config.h0 === null ? {} : { h0: config.h0 }),
+      ...(config.c0 == null ? {} : { c0: config.c0 }),
+    };
+
+    it("a training forward and backward with the same masks match PyTorch", () => {
+      const model = buildModel();
+      try {
+        const r = model.forward(batch, { training: true });
+        model.zeroGrad();
+        model.backward();
+        const e = config.expected, key = `${kind} ${config.cell}`;
+        expectClose(key, "loss", [r.loss], [e.loss]);
+        expectClose(key, "outputs", model.outputs(), e.outputs);
+        expectClose(key, "finalState", model.finalState(), e.finalState);
+        for (const [name, grad] of Object.entries(e.gradients)) expectClose(key, `gradient of ${name}`, model.getGradient(name), grad);
+        expectClose(key, "initialStateGradient", model.initialStateGradient(), e.h0Gradient);
+        if (config.cell === "lstm") {
+          expectClose(key, "finalCellState", model.finalCellState(), e.finalCellState!);
+          expectClose(key, "initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+
+    const trajectory = config.trajectory;
+    if (trajectory !== undefined) {
+      it(`${trajectory.steps} SGD steps through the Trainer draw the next masks each step, as PyTorch was given them`, () => {
+        const model = buildModel();
+        try {
+          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => expectClose(`${kind} ${config.cell} trajectory`, label, actual, expected, TRAJECTORY));
+        } finally {
+          model.dispose();
+        }
+      });
+    }
+  });
+});
+
+afterAll(() => {
+  const out = process.env.DROPOUT_ERRORS;
+  if (out) writeFileSync(out, JSON.stringify(stats, null, 2) + "\n");
+});
