@@ -13,7 +13,7 @@ import { tasks } from "../src/backends/wasm/threaded.js";
 
 setFlagsFromString("--experimental-wasm-relaxed-simd");
 
-const V = 29, H = 66, T = 9, B = 16, STEPS = 5; // T·B·H² above the pool's threshold
+const V = 29, H = 90, T = 9, B = 16, STEPS = 5; // T·B·H² above the pool's threshold (2²⁰)
 
 function train(cell: "rnn" | "lstm" | "gru"): { losses: number[]; weights: Float32Array[] } {
   const model = new RNN({ cell, inputSize: V, hiddenSize: H, numLayers: 2, seed: 3 });

@@ -12,11 +12,13 @@ import { MAX_THREADS, decodeEmbedded } from "./loader.js";
 
 /**
  * The kernels that run on every thread of a call, each with the number of blocks a call splits into
- * (0 or 1: the caller's thread alone). A call must be worth waking the pool: about 2¹⁸
- * multiply–adds, or 2¹⁵ parameters for an optimizer step. Cell kernels split their batch in blocks
- * of 4 sequences (B ≥ 8 to gain). Arguments are read by position (src/backend.ts).
+ * (0 or 1: the caller's thread alone). A call must be worth waking the pool: about 2²⁰
+ * multiply–adds, or 2¹⁸ parameters for an optimizer step (at 2¹⁸ and 2¹⁵ the full bench of 2026-12-04
+ * lost with 2 threads at B = 1: W1 0.55×, W2 0.80×, where only these small calls were shared). Cell
+ * kernels split their batch in blocks of 4 sequences (B ≥ 8 to gain). Arguments are read by position
+ * (src/backend.ts).
  */
-const WORK = 1 << 18, PARAMETERS = 1 << 15;
+const WORK = 1 << 20, PARAMETERS = 1 << 18;
 /**
  * From this many hidden units a B = 1 tanh/ReLU recurrence shares each step's rows (three barriers per
  * step). Measured on 2 vCPUs (bench/thread-scaling.ts, W2 at other H, medians of 7 rounds): 2 threads ÷ 1
