@@ -4,12 +4,14 @@
 // units, learning rate) restart training at any time. window.__demo exposes the state to the test.
 import { CharTokenizer, RNN, Random, generate, init } from "/dist/index.js";
 import { loadModel } from "/dist/io.js";
+import { TokenStreams, evaluate } from "/dist/train.js";
 import { trainInWorker } from "/dist/worker-client.js";
+import { colour, runVanishingPanel } from "./vanishing.js";
 
 const $ = (id) => document.getElementById(id);
 const state = {
   step: 0, steps: 0, losses: [], samples: [], wasmTokensPerSecond: 0, jsTokensPerSecond: 0,
-  heatRows: 0, heatFirst: [], runs: 0, cell: "", done: false, error: null,
+  heatRows: 0, heatFirst: [], validation: [], runs: 0, cell: "", done: false, error: null, vanishing: { done: false },
 };
 window.__demo = state;
 
@@ -17,9 +19,11 @@ await init(); // compile the module asynchronously: the main thread samples name
 
 const names = await (await fetch("/names.json")).json();
 new Random(1).shuffle(names);
-const text = `\n${names.join("\n")}\n`;
-const tokenizer = CharTokenizer.fromText(text);
+const cut = Math.floor(0.9 * names.length); // the last 10 % are held out: the validation curve
+const text = `\n${names.slice(0, cut).join("\n")}\n`, heldOut = `\n${names.slice(cut).join("\n")}\n`;
+const tokenizer = CharTokenizer.fromText(text + heldOut);
 const data = tokenizer.encode(text);
+const validation = new TokenStreams(tokenizer.encode(heldOut), { batchSize: 8, seqLen: 24 });
 const boundary = tokenizer.encode("\n")[0];
 const T = 24;
 
@@ -59,6 +63,8 @@ function drawLoss(job) {
     if (i === 0) ctx.moveTo(xOf(i), yOf(ema)); else ctx.lineTo(xOf(i), yOf(ema));
   }
   ctx.stroke();
+  ctx.fillStyle = "#d88a3b";
+  for (const v of state.validation) { ctx.beginPath(); ctx.arc(xOf(v.step), yOf(v.loss), 2.5, 0, 2 * Math.PI); ctx.fill(); }
 }
 
 // ------------------------------------------------------------------ ‖∂E/∂h_t‖ with a loss at the last step only
@@ -83,12 +89,6 @@ function measureFading(model) {
   if (rows.length > maxRows) rows.splice(1, 1); // keep the untrained model's row on top
   state.heatRows = rows.length;
   if (rows.length === 1) state.heatFirst = norms;
-}
-function colour(v) { // 0 → dark blue, 1 → yellow
-  const stops = [[13, 8, 135], [126, 3, 168], [204, 71, 120], [248, 149, 64], [240, 249, 33]];
-  const x = Math.min(Math.max(v, 0), 1) * (stops.length - 1), i = Math.min(Math.floor(x), stops.length - 2), f = x - i;
-  const c = stops[i].map((a, k) => Math.round(a + (stops[i + 1][k] - a) * f));
-  return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 function drawHeat() {
   const ctx = heat.getContext("2d"), W = heat.width, H = heat.height;
@@ -129,6 +129,7 @@ function adoptSnapshot(bytes, step) {
   samplerStep = step;
   drawSamples();
   measureFading(sampler);
+  state.validation.push({ step, loss: evaluate(sampler, validation).meanLoss });
 }
 
 // ------------------------------------------------------------------ speed
@@ -152,7 +153,7 @@ async function start() {
     await current.finished;
   }
   const job = jobFromSettings(), controller = new AbortController();
-  Object.assign(state, { step: 0, steps: job.steps, losses: [], samples: [], wasmTokensPerSecond: 0, jsTokensPerSecond: 0, heatRows: 0, heatFirst: [], cell: job.model.cell, done: false, error: null });
+  Object.assign(state, { step: 0, steps: job.steps, losses: [], samples: [], wasmTokensPerSecond: 0, jsTokensPerSecond: 0, heatRows: 0, heatFirst: [], validation: [], cell: job.model.cell, done: false, error: null });
   state.runs++;
   rows.length = 0;
   const untrained = new RNN(job.model);
@@ -196,3 +197,4 @@ async function start() {
 $("start").addEventListener("click", () => void start());
 $("stop").addEventListener("click", () => current?.controller.abort());
 await start();
+runVanishingPanel(state.vanishing).catch((e) => { state.error = `vanishing-gradients panel: ${e?.message ?? e}`; });

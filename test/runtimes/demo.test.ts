@@ -3,12 +3,17 @@
  * loss chart, the heat-map, both speeds and the sampled names appear; the temperature slider
  * re-samples. The heat-map's first row, the untrained tanh RNN with a loss at the last step only,
  * fades by orders of magnitude from t = 24 to t = 1; the settings restart training with another
- * cell; at 390 px the page does not scroll sideways. Saves a screenshot to build/demo-screenshot.png.
+ * cell; at 390 px the page does not scroll sideways. A validation curve (held-out names) falls. The
+ * vanishing-gradients panel trains the adding problem (T = 40) with a tanh RNN and a GRU on the page:
+ * the GRU learns it, the RNN stays near the constant answer's loss, and the GRU's ‖∂E/∂h_1‖ ends far
+ * above the RNN's. Screenshots at desktop and phone width: build/demo-screenshot.png, build/demo-phone.png.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { expect, test } from "vitest";
 import { launchChromium, root } from "./helpers.js";
+
+interface Panel { first: number[]; last: number[]; rows: number; losses: number[] }
 
 interface DemoState {
   step: number;
@@ -18,6 +23,8 @@ interface DemoState {
   jsTokensPerSecond: number;
   heatRows: number;
   heatFirst: number[];
+  validation: { step: number; loss: number }[];
+  vanishing: { done: boolean; rnn?: Panel; gru?: Panel };
   runs: number;
   cell: string;
   error: string | null;
@@ -62,8 +69,21 @@ test("the demo page trains in a worker and shows the loss curve, speeds, samples
     await page.waitForFunction(() => document.getElementById("temperature-value")!.textContent === "0.30");
     expect(await page.locator("#samples li").count()).toBe(15);
     mkdirSync(join(root, "build"), { recursive: true });
-    await page.screenshot({ path: join(root, "build", "demo-screenshot.png") });
     console.log(`demo: step ${state.step}, loss ${head.toFixed(3)} → ${tail.toFixed(3)}, wasm ${Math.round(state.wasmTokensPerSecond)} tokens/s, js ${Math.round(state.jsTokensPerSecond)} tokens/s; samples: ${state.samples.join(", ")}`);
+    // the validation curve: held-out names scored at every snapshot, falling
+    expect(state.validation.length).toBeGreaterThanOrEqual(2);
+    expect(state.validation.at(-1)!.loss).toBeLessThan(state.validation[0].loss);
+    // the vanishing-gradients panel: wait for both trainings (1,000 steps each, on the page's thread)
+    await page.waitForFunction(() => (window as unknown as { __demo: DemoState }).__demo.vanishing.done, null, { timeout: 240_000, polling: 500 });
+    const panel = await page.evaluate(() => (window as unknown as { __demo: DemoState }).__demo.vanishing);
+    const recent = (p: Panel) => p.losses.slice(-100).reduce((a, b) => a + b) / 100;
+    const reach = (norms: number[]) => norms[0] / norms[39]; // ‖∂E/∂h_1‖ / ‖∂E/∂h_40‖
+    expect(panel.rnn!.losses).toHaveLength(1000);
+    expect(recent(panel.gru!), "the GRU learns the adding problem").toBeLessThan(0.05);
+    expect(recent(panel.rnn!), "the tanh RNN stays near 1/6").toBeGreaterThan(0.1);
+    expect(reach(panel.rnn!.first), "at initialisation the RNN's gradient vanishes").toBeLessThan(1e-3);
+    expect(reach(panel.gru!.last), "after training the GRU's gradient reaches back").toBeGreaterThan(1e3 * reach(panel.rnn!.last));
+    await page.screenshot({ path: join(root, "build", "demo-screenshot.png"), fullPage: true });
     // vanishing gradients at initialisation: ‖∂E/∂h_1‖ is orders of magnitude below ‖∂E/∂h_24‖ (hand check: 3.2 → 9.6e-6 for this setup)
     expect(state.heatFirst).toHaveLength(24);
     expect(state.heatFirst[0] / state.heatFirst[23], "‖∂E/∂h_1‖ / ‖∂E/∂h_24‖ of the untrained tanh RNN").toBeLessThan(1e-3);
@@ -94,6 +114,7 @@ test("the demo page trains in a worker and shows the loss curve, speeds, samples
       return n;
     });
     expect(overlaps, "overlapping sample names at 390 px").toBe(0);
+    await page.screenshot({ path: join(root, "build", "demo-phone.png"), fullPage: true });
   } finally {
     await browser.close();
     await server.close();
