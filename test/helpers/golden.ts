@@ -1,3 +1,5 @@
+import { expect } from "vitest";
+
 /** What every PyTorch golden record holds (test/fixtures/make_*_fixtures.py): the weights, one batch, PyTorch's results. */
 export interface GoldenPass {
   name: string;
@@ -24,4 +26,35 @@ export interface GoldenPass {
     h0Gradient: number[];
     c0Gradient?: number[];
   };
+}
+
+/** Elementwise tolerance against a float64 reference: |actual − expected| ≤ rtol·|expected| + atol. */
+export interface Tolerance { rtol: number; atol: number }
+/** One forward + backward pass in float32 against PyTorch in float64 (see test/golden-cells.test.ts for how it was set). */
+export const PASS: Tolerance = { rtol: 1e-5, atol: 1e-6 };
+/** Five SGD steps compound five passes' float32 differences. */
+export const TRAJECTORY: Tolerance = { rtol: 3e-5, atol: 3e-6 };
+
+/** The worst errors seen per key, for the suites that can write them out. */
+export type ErrorStats = Record<string, { maxAbs: number; maxRatio: number }>;
+
+/**
+ * Expects `actual` within `tol` of `expected`, element by element (NaN fails), naming the worst
+ * element; records the largest |difference| and share of the bound under `key` in `stats`.
+ */
+export function expectClose(stats: ErrorStats, key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>,
+  tol: Tolerance = PASS): void {
+  expect(actual.length, `${label}: length`).toBe(expected.length);
+  let worst = 0, at = 0, maxAbs = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const diff = Math.abs(actual[i] - expected[i]);
+    const d = Number.isNaN(diff) ? Infinity : diff;
+    const ratio = d / (tol.rtol * Math.abs(expected[i]) + tol.atol);
+    if (ratio > worst) { worst = ratio; at = i; }
+    maxAbs = Math.max(maxAbs, d);
+  }
+  const s = (stats[key] ??= { maxAbs: 0, maxRatio: 0 });
+  s.maxAbs = Math.max(s.maxAbs, maxAbs);
+  s.maxRatio = Math.max(s.maxRatio, worst);
+  expect(worst, `${label}[${at}] is ${actual[at]}; PyTorch gives ${expected[at]}`).toBeLessThanOrEqual(1);
 }
