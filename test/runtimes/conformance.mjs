@@ -77,6 +77,31 @@ function batchedRun(bptt) {
   return { losses, weights };
 }
 
+/** Losses of two runs as numbers, from their bit patterns: the largest relative difference. */
+function lossGap(a, b) {
+  const value = (hex) => {
+    const view = new DataView(new ArrayBuffer(8));
+    view.setUint32(0, parseInt(hex.slice(0, 8), 16));
+    view.setUint32(4, parseInt(hex.slice(8), 16));
+    return view.getFloat64(0);
+  };
+  return Math.max(...a.losses.map((x, i) => Math.abs(value(x) - value(b.losses[i])) / Math.abs(value(b.losses[i]))));
+}
+
+/**
+ * The relaxed-SIMD opt-in: the default build, then init({ relaxedSimd: true }) (used where the host
+ * validates relaxed SIMD, else the default build stays), then the same with 3 threads.
+ */
+export async function relaxedConformance(bptt) {
+  const plain = batchedRun(bptt);
+  await bptt.init({ relaxedSimd: true });
+  const used = bptt.relaxedSimdInUse();
+  const relaxed = batchedRun(bptt);
+  const threads = await bptt.init({ threads: 3 });
+  const relaxedThreaded = batchedRun(bptt);
+  return { used, threads, plain, relaxed, relaxedThreaded, gap: lossGap(relaxed, plain) };
+}
+
 /**
  * The threaded build against the single-threaded one in the same runtime: `single` before any pool,
  * `threaded` after init({ threads }) (which resolves to `threads`, the count in use: 1 where the host

@@ -104,6 +104,27 @@ describe("bit-identical to Node ESM", () => {
     }
   });
 
+  test("relaxed SIMD: Deno and Bun validate it and train within 1e-4 of the default build (Deno's V8 fuses, Bun's JavaScriptCore does not), bit-identically on 3 threads; Node 20 (no flag) keeps the default build", async () => {
+    const deno = requireBinary(join(root, "node_modules", ".bin", "deno"), "deno (npm deno)");
+    const bun = requireBinary(join(root, "node_modules", ".bin", "bun"), "bun (npm bun)");
+    type Run = { losses: string[]; weights: string[] };
+    // [host, command, arguments, validates relaxed SIMD, fuses relaxed_madd (the spec allows either)]
+    const hosts: [string, string, string[], boolean, boolean][] = [
+      ["node", process.execPath, ["relaxed.mjs"], false, false],
+      ["deno", deno, ["run", "--allow-read", "--allow-env", "relaxed.mjs"], true, true],
+      ["bun", bun, ["relaxed.mjs"], true, false],
+    ];
+    for (const [name, command, args, validates, fuses] of hosts) {
+      const r = JSON.parse((await run(command, args, dir)).trim()) as { used: boolean; threads: number; plain: Run; relaxed: Run; relaxedThreaded: Run; gap: number };
+      expect(r.used, `${name}: relaxedSimdInUse()`).toBe(validates);
+      expect(r.threads, `${name}: threads`).toBe(3);
+      expect(r.relaxedThreaded, `${name}: 3 threads = 1 thread`).toEqual(r.relaxed);
+      expect(r.gap, `${name}: losses of the relaxed build against the default's`).toBeLessThan(1e-4);
+      if (fuses) expect(r.relaxed.weights, `${name}: the fused build rounds differently`).not.toEqual(r.plain.weights);
+      else expect(r.relaxed, `${name}: the same bits as the default build`).toEqual(r.plain);
+    }
+  });
+
   test("threads: Chromium, a cross-origin-isolated page on 3 threads bit-identical to one; a page that is not isolated falls back to 1", async () => {
     const browser = await launchChromium();
     try {
