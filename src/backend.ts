@@ -76,6 +76,13 @@ export interface Kernels {
   /** dx[i] = dy[i]·mask[i] over n values (dx may alias dy). */
   dropoutBackward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
 
+  // ---- time steps between sequences (assembly/ops/steps.ts), for bidirectional layers; one thread ----
+  /**
+   * y[t,b,0:N] = x[s,b,0:N] with s = T−1−t when reverse = 1, else s = t; plus y[t,b,0:N] when accumulate = 1.
+   * y: (T,B,yStride);  x: (T,B,xStride), rows of yStride and xStride ≥ N floats;  the regions must not overlap.
+   */
+  copySteps(y: Ptr, x: Ptr, T: number, B: number, N: number, yStride: number, xStride: number, reverse: number, accumulate: number): void;
+
   // ---- losses (assembly/loss.ts) ----
   /**
    * Softmax cross-entropy summed over rows whose target is ≥ 0 (rows with a negative target are

@@ -31,6 +31,8 @@ export interface BatchShape {
   numLayers: number;
   /** LSTM with projections: h0 has projSize units per sequence (0: hiddenSize). */
   projSize?: number;
+  /** Two directions per layer: h0 and c0 hold 2·numLayers slices, layer-major then direction. */
+  bidirectional?: boolean;
 }
 
 /** Check every field of a batch against the model's shape; throws before anything is written. */
@@ -69,13 +71,16 @@ export function validateBatch(batch: Batch, shape: BatchShape, needTargets: bool
       if (mask[k] !== 0 && mask[k] !== 1) throw invalid(`batch.mask[${k}] is ${mask[k]}; expected 0 or 1`);
     }
   }
+  // bidirectional: (2·L, B, ·), layer-major then direction, as PyTorch's h_0 and c_0
+  const S = shape.bidirectional ? 2 * L : L, layers = shape.bidirectional ? `2 × numLayers × batchSize` : "numLayers × batchSize";
+  const slices = shape.bidirectional ? `2 × ${L} × ${B}` : `${L} × ${B}`;
   if (batch.h0 !== undefined) {
     const P = shape.projSize ?? 0, R = P > 0 ? P : H;
-    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, L * B * R, `numLayers × batchSize × ${P > 0 ? "projSize" : "hiddenSize"} = ${L} × ${B} × ${R}`));
+    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, S * B * R, `${layers} × ${P > 0 ? "projSize" : "hiddenSize"} = ${slices} × ${R}`));
   }
   if (batch.c0 !== undefined) {
     if (shape.cell !== "lstm") throw invalid(`batch.c0 is the LSTM cell state; this model's cell is "${shape.cell}", whose only state is h0: leave c0 out`);
-    checkFiniteArray("batch.c0", checkLength("batch.c0", batch.c0, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+    checkFiniteArray("batch.c0", checkLength("batch.c0", batch.c0, S * B * H, `${layers} × hiddenSize = ${slices} × ${H}`));
   }
 }
 
