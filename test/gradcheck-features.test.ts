@@ -5,6 +5,8 @@
  *     with repeated tokens, 1 and 2 layers;
  *   - projSize: nn.LSTM(proj_size) with 1 and 2 layers (weight_hr_l{k}, h0 of P units, c0 of H), and
  *     with an embedding and dropout together;
+ *   - bidirectional: every cell with 2 layers (the _reverse weights, h0 and c0 of 2·L slices), and with
+ *     projSize, an embedding and dropout;
  *   - dropout (p = 0.3, 0.6) in a training pass (`training: true`): every forward of the check
  *     draws the same masks, so the numeric derivative is of the same function the analytic one is.
  * Tolerance and floor: gradcheck-cells.test.ts's (|a − n| / max(|a| + |n|, floor) < 2e-2 per tensor,
@@ -33,6 +35,11 @@ for (const numLayers of [1, 2]) {
   cases.push([`projSize 3, lstm, ${numLayers} layer(s), dense`, { cell: "lstm", input: "dense", inputSize: 3, hiddenSize: 5, projSize: 3, outputSize: 2, numLayers, loss: "mse", seed: 6 }]);
 }
 cases.push(["projSize 2 + embedding + dropout 0.5, lstm, 3 layers", { cell: "lstm", input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 6, projSize: 2, numLayers: 3, dropout: 0.5, seed: 8 }]);
+for (const cell of ["rnn", "lstm", "gru"] as const) {
+  cases.push([`bidirectional, ${cell}, 2 layers, dense`, { cell, input: "dense", inputSize: 3, hiddenSize: 4, outputSize: 2, numLayers: 2, bidirectional: true, loss: "mse", seed: 9 }]);
+}
+cases.push(["bidirectional + projSize 2 + embedding, lstm, 2 layers", { cell: "lstm", input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 5, projSize: 2, numLayers: 2, bidirectional: true, seed: 10 }]);
+cases.push(["bidirectional + embedding + dropout 0.4, gru, 2 layers", { cell: "gru", input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 4, numLayers: 2, dropout: 0.4, bidirectional: true, seed: 12 }]);
 
 const measured: Record<string, Record<string, number>> = {};
 afterAll(() => {
@@ -42,7 +49,7 @@ afterAll(() => {
 function batchFor(model: RNN): Batch {
   const batch = randomBatch(model, { batchSize: 3, seqLen: 4, withH0: true }, 11);
   if (model.config.cell === "lstm") {
-    const { numLayers: L, hiddenSize: H } = model.config;
+    const { numLayers, hiddenSize: H } = model.config, L = model.config.bidirectional ? 2 * numLayers : numLayers;
     batch.c0 = Float32Array.from({ length: L * 3 * H }, (_, k) => 2 * Math.sin(k + 1) * (k % 2 === 0 ? 1 : -1) * 0.4 + 0.1);
   }
   return batch;
@@ -71,6 +78,7 @@ describe.each(backendKinds)("gradient check of embedding and dropout on %s", (ki
         expect(r.maxRelativeError, `${name}: ${r.name}, worst at ${JSON.stringify(r.worst)}`).toBeLessThan(TOLERANCE);
       }
       if (options.embeddingSize) expect(results[0].name).toBe("embedding.weight");
+      if (options.bidirectional) expect(results.filter((r) => r.name.endsWith("_reverse")).length).toBeGreaterThanOrEqual(4 * 2);
       (measured[kind] ??= {})[name] = Math.max(...results.map((r) => r.maxRelativeError));
     } finally {
       model.dispose();
