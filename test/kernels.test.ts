@@ -493,6 +493,23 @@ describe.each(["js", ...wasmKinds] as const)("%s: hand-derived oracles", (kind) 
     };
   }
 
+  test("copySteps by hand: strided halves, time-reversed, accumulated", () => {
+    const { b, put, read } = setup();
+    // x: (T=3, B=2, 2) with x[t,b] = [10t + b, 10t + b + 0.5]
+    const x = put(f32([0, 0.5, 1, 1.5, 10, 10.5, 11, 11.5, 20, 20.5, 21, 21.5]));
+    const y = put(f32(Array(3 * 2 * 5).fill(-1))); // rows of 5 floats: the copies land at columns 1..2
+    b.copySteps(y + 4, x, 3, 2, 2, 5, 2, 1, 0);
+    const reversed = read(y, 30);
+    for (let t = 0; t < 3; t++) {
+      for (let s = 0; s < 2; s++) expect(reversed.slice((t * 2 + s) * 5, (t * 2 + s + 1) * 5)).toEqual([-1, 10 * (2 - t) + s, 10 * (2 - t) + s + 0.5, -1, -1]);
+    }
+    // the first float of each row of x, forward in time, added to column 1
+    b.copySteps(y + 4, x, 3, 2, 1, 5, 2, 0, 1);
+    const summed = read(y, 30);
+    for (let t = 0; t < 3; t++) for (let s = 0; s < 2; s++) expect(summed[(t * 2 + s) * 5 + 1]).toBe(10 * (2 - t) + s + 10 * t + s);
+    expect(read(x, 12)).toEqual([0, 0.5, 1, 1.5, 10, 10.5, 11, 11.5, 20, 20.5, 21, 21.5]);
+  });
+
   test("2×2 matmuls by hand", () => {
     const { b, put, read } = setup();
     const A = put(f32([1, 2, 3, 4])), B = put(f32([5, 6, 7, 8])), C = put(f32([1, 1, 1, 1]));
