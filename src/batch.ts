@@ -17,6 +17,12 @@ export interface Batch {
   h0?: ArrayLike<number>;
   /** LSTM only: optional initial cell state, numLayers·B·H floats in PyTorch's (num_layers, B, H) layout; zeros when absent. */
   c0?: ArrayLike<number>;
+  /**
+   * Optional B integers in [1, seqLen]: sequence b has lengths[b] steps and its steps t ≥ lengths[b] are padding,
+   * as pack_padded_sequence(enforce_sorted=False): no loss, no state change (finalState() holds each sequence's
+   * state after its own last step; a bidirectional layer's reverse direction starts there), outputs 0.
+   */
+  lengths?: ArrayLike<number>;
 }
 
 export const IGNORE_INDEX = -100;
@@ -64,6 +70,13 @@ export function validateBatch(batch: Batch, shape: BatchShape, needTargets: bool
     }
   } else {
     checkFiniteArray("batch.targets", checkLength("batch.targets", batch.targets, B * T * O, `batchSize × seqLen × outputSize = ${B} × ${T} × ${O}`));
+  }
+  if (batch.lengths !== undefined) {
+    const lengths = checkLength("batch.lengths", batch.lengths, B, `batchSize = ${B}, one length per sequence`);
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
+      if (!Number.isInteger(n) || n < 1 || n > T) throw invalid(`batch.lengths[${b}] is ${describe(n)}; expected an integer in [1, seqLen] = [1, ${T}]`);
+    }
   }
   if (batch.mask !== undefined) {
     const mask = checkLength("batch.mask", batch.mask, B * T, `batchSize × seqLen = ${B} × ${T}`);

@@ -122,6 +122,8 @@ interface WindowPointers {
   /** (T,B,E) the embedding's output and its gradient; 0 without an embedding (−1 in the relative layout). */
   embedded: Ptr;
   dembedded: Ptr;
+  /** (B) int32 the batch's lengths, when it has them. */
+  lengths: Ptr;
   /** Per layer l < L−1 with dropout: (T,B,H) masks and the dropped outputs layer l+1 reads in training; else empty. */
   dropMasks: Ptr[];
   dropped: Ptr[];
@@ -203,7 +205,7 @@ export class RNN {
   #probsView: Float32Array | null = null;
   #probsViewOf: Float32Array | null = null;
   /** Shape of the last forward pass, or null when backward has nothing to work on. */
-  #last: { T: number; B: number; hasTargets: boolean; dropped: boolean } | null = null;
+  #last: { T: number; B: number; hasTargets: boolean; dropped: boolean; lengths: boolean } | null = null;
   #disposed = false;
 
   constructor(options: RNNOptions) {
@@ -380,6 +382,7 @@ export class RNN {
     const be = this.#backend;
     const dropped = training && c.dropout > 0 && L > 1;
     const table = this.layout.embedding === null ? 0 : this.#paramPtr(this.layout.embedding);
+    const lengths = batch.lengths === undefined ? 0 : w.lengths; // the copies reverse each sequence within its own length
     if (w.embedded !== 0) be.embeddingForward(w.embedded, w.inputs, table, rows, c.embeddingSize);
     if (w.embeddedReversed !== 0) be.embeddingForward(w.embeddedReversed, w.inputsReversed, table, rows, c.embeddingSize);
     for (let l = 0; l < L; l++) {
@@ -387,7 +390,7 @@ export class RNN {
       // dropout on layer l−1's outputs, as the input of layer l only (h_n and the recurrence keep them whole)
       if (l > 0 && dropped) be.dropoutForward(input, w.dropMasks[l - 1], this.#output(w, l - 1), this.#arena.block("dropoutState"), rows * D * R, this.#dropThreshold, this.#dropScale);
       // the reverse direction reads its input time-reversed (layer 0's was staged reversed)
-      if (l > 0 && D === 2) be.copySteps(w.reversed[l - 1], input, T, B, 2 * R, 2 * R, 2 * R, 1, 0);
+      if (l > 0 && D === 2) be.copySteps(w.reversed[l - 1], input, lengths, T, B, 2 * R, 2 * R, 2 * R, 1, 0);
       for (let d = 0; d < D; d++) {
         const k = l * D + d, args = this.#layerArgs[k];
         if (l > 0 && d === 0) args.x = input;
@@ -401,8 +404,8 @@ export class RNN {
       }
       if (D === 2) {
         // [forward h_t, reverse h_t] in forward time: the reverse direction's step s is time T−1−s
-        be.copySteps(w.outputs[l], w.cache[l * 2], T, B, R, 2 * R, R, 0, 0);
-        be.copySteps(w.outputs[l] + R * 4, w.cache[l * 2 + 1], T, B, R, 2 * R, R, 1, 0);
+        be.copySteps(w.outputs[l], w.cache[l * 2], lengths, T, B, R, 2 * R, R, 0, 0);
+        be.copySteps(w.outputs[l] + R * 4, w.cache[l * 2 + 1], lengths, T, B, R, 2 * R, R, 1, 0);
       }
     }
     be.linearForward(w.logits, this.#output(w, L - 1), this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, D * R);
@@ -414,7 +417,7 @@ export class RNN {
         ? be.crossEntropy(w.dlogits, w.logits, w.targets, rows, O)
         : be.mse(w.dlogits, w.logits, w.targets, w.mask, rows, O);
     }
-    this.#last = { T, B, hasTargets, dropped };
+    this.#last = { T, B, hasTargets, dropped, lengths: lengths !== 0 };
     return { loss, count, meanLoss: count > 0 ? loss / count : 0 };
   }
 
@@ -433,15 +436,15 @@ export class RNN {
     if (this.#last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
     if (!this.#last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
     const { T, B, dropped } = this.#last;
-    const w = this.#currentWindow(B), c = this.config, be = this.#backend;
+    const w = this.#currentWindow(B), c = this.config, be = this.#backend, lengths = this.#last.lengths ? w.lengths : 0;
     const H = c.hiddenSize, R = this.#R, D = this.#D, O = c.outputSize, L = c.numLayers, rows = T * B;
     be.linearBackward(this.#outputGradient(w, L - 1), this.#gradPtr(this.layout.headWeight), this.#gradPtr(this.layout.headBias), w.dlogits,
       this.#output(w, L - 1), this.#paramPtr(this.layout.headWeight), rows, O, D * R);
     for (let l = L - 1; l >= 0; l--) {
       if (D === 2) {
         // ∂E/∂[forward h_t, reverse h_t] split into the directions' ∂E/∂h, the reverse one in its own (reversed) time
-        be.copySteps(w.dcache[l * 2], w.doutputs[l], T, B, R, R, 2 * R, 0, 0);
-        be.copySteps(w.dcache[l * 2 + 1], w.doutputs[l] + R * 4, T, B, R, R, 2 * R, 1, 0);
+        be.copySteps(w.dcache[l * 2], w.doutputs[l], lengths, T, B, R, R, 2 * R, 0, 0);
+        be.copySteps(w.dcache[l * 2 + 1], w.doutputs[l] + R * 4, lengths, T, B, R, R, 2 * R, 1, 0);
       }
       for (let d = 0; d < D; d++) {
         const k = l * D + d;
@@ -449,7 +452,7 @@ export class RNN {
         this.#cell.backward(be, this.#layerArgs[k], T, B, this.layout.layers[k].inputSize, H);
       }
       // the reverse direction's input gradient, back in forward time, added to the forward direction's
-      if (l > 0 && D === 2) be.copySteps(w.doutputs[l - 1], w.dreversed[l - 1], T, B, 2 * R, 2 * R, 2 * R, 1, 1);
+      if (l > 0 && D === 2) be.copySteps(w.doutputs[l - 1], w.dreversed[l - 1], lengths, T, B, 2 * R, 2 * R, 2 * R, 1, 1);
       // ∂E/∂(dropped h) → ∂E/∂h of layer l−1, in place
       if (l > 0 && dropped) be.dropoutBackward(this.#outputGradient(w, l - 1), this.#outputGradient(w, l - 1), w.dropMasks[l - 1], rows * D * R);
     }
@@ -469,21 +472,31 @@ export class RNN {
 
   // ---------------------------------------------------------------- results of the last pass
 
-  /** (B, T, O) copy of the last forward's outputs: logits (cross-entropy) or predictions (mse), batch-first. */
+  /**
+   * (B, T, O) copy of the last forward's outputs: logits (cross-entropy) or predictions (mse), batch-first;
+   * 0 at the padding steps t ≥ lengths[b] of a batch with lengths.
+   */
   outputs(): Float32Array {
     const { T, B, w } = this.#lastWindow("outputs");
     const O = this.config.outputSize;
     const out = new Float32Array(B * T * O);
     const f = this.#arena.f32(), base = w.logits >>> 2;
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
+    for (let b = 0; b < B; b++) {
+      const length = this.#lengthOf(w, b, T);
+      for (let t = 0; t < length; t++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
     }
     return out;
+  }
+
+  /** The number of steps of sequence b in the last forward: its lengths[b], or T. */
+  #lengthOf(w: WindowPointers, b: number, T: number): number {
+    return this.#last!.lengths ? this.#arena.i32()[(w.lengths >>> 2) + b] : T;
   }
 
   /**
    * (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window ((L, B, P) with projSize);
    * bidirectional: (2·L, B, ·), layer-major then direction, the reverse direction's after its last step, time 0 (PyTorch's h_n).
+   * With batch.lengths, each sequence's state after its own last step lengths[b] − 1.
    */
   finalState(out?: Float32Array): Float32Array {
     return this.#finalStateOf(0, "finalState", out);
@@ -522,11 +535,13 @@ export class RNN {
     const result = out ?? new Float32Array(L * B * H);
     if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected ${this.#layersName} × batchSize × ${s === 0 ? this.#widthName : "hiddenSize"} = ${L * B * H}`);
     const f = this.#arena.f32();
-    // both directions end at their own step T − 1 (the reverse one's is time 0)
-    const at = this.#cell.stateOffset(s, T * B, hiddenSize) + (T - 1) * B * H;
+    // both directions end at their own step lengths[b] − 1 (T − 1 without lengths; the reverse one's is time 0)
+    const at = this.#cell.stateOffset(s, T * B, hiddenSize);
     for (let k = 0; k < L; k++) {
-      const from = (w.cache[k] >>> 2) + at;
-      result.set(f.subarray(from, from + B * H), k * B * H);
+      for (let b = 0; b < B; b++) {
+        const from = (w.cache[k] >>> 2) + at + ((this.#lengthOf(w, b, T) - 1) * B + b) * H;
+        result.set(f.subarray(from, from + H), (k * B + b) * H);
+      }
     }
     return result;
   }
@@ -846,7 +861,7 @@ export class RNN {
         inputs: take(inputFloats),
         targets: take(c.loss === "cross-entropy" ? rows : rows * O),
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
-        dhNorms: take(S * Tcap * Bcap),
+        dhNorms: take(S * Tcap * Bcap), lengths: take(Bcap),
         embedded: E > 0 ? take(rows * E) : -1, dembedded: E > 0 ? take(rows * E) : -1,
         dropMasks, dropped, outputs, doutputs, reversed, dreversed,
         inputsReversed: D === 2 ? take(inputFloats) : -1,
@@ -889,7 +904,7 @@ export class RNN {
     this.#window = {
       ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
       c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
-      targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
+      targets: add(w.targets), mask: add(w.mask), lengths: add(w.lengths), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
       embedded: w.embedded < 0 ? 0 : add(w.embedded), dembedded: w.dembedded < 0 ? 0 : add(w.dembedded),
       dropMasks: w.dropMasks.map(add), dropped: w.dropped.map(add),
       outputs: w.outputs.map(add), doutputs: w.doutputs.map(add), reversed: w.reversed.map(add), dreversed: w.dreversed.map(add),
@@ -955,10 +970,14 @@ export class RNN {
     const f = this.#arena.f32(), ids = this.#arena.i32();
     const I = c.inputSize, O = c.outputSize;
     const inputs = batch.inputs, targets = batch.targets, mask = batch.mask;
-    const rev = w.inputsReversed >>> 2; // bidirectional: the inputs time-reversed too, for layer 0's reverse direction
+    // bidirectional: the inputs time-reversed too, within each sequence's length, for layer 0's reverse
+    // direction (whose padding steps, after its end, read the padding in place); steps t ≥ length have no target
+    const rev = w.inputsReversed >>> 2, lengths = batch.lengths;
     for (let b = 0; b < B; b++) {
+      const length = lengths === undefined ? T : lengths[b];
+      if (lengths !== undefined) ids[(w.lengths >>> 2) + b] = length;
       for (let t = 0; t < T; t++) {
-        const src = b * T + t, row = t * B + b, mirror = (T - 1 - t) * B + b;
+        const src = b * T + t, row = t * B + b, mirror = (t < length ? length - 1 - t : t) * B + b;
         if (c.input === "tokens") {
           ids[(w.inputs >>> 2) + row] = inputs[src];
           if (rev !== 0) ids[rev + mirror] = inputs[src];
@@ -966,7 +985,7 @@ export class RNN {
           for (let i = 0; i < I; i++) f[(w.inputs >>> 2) + row * I + i] = inputs[src * I + i];
           if (rev !== 0) for (let i = 0; i < I; i++) f[rev + mirror * I + i] = inputs[src * I + i];
         }
-        const keep = mask === undefined || mask[src] === 1;
+        const keep = (mask === undefined || mask[src] === 1) && t < length;
         if (targets === undefined) continue;
         if (c.loss === "cross-entropy") {
           ids[(w.targets >>> 2) + row] = keep && targets[src] !== IGNORE_INDEX ? targets[src] : -1;
@@ -989,11 +1008,12 @@ export class RNN {
   }
 
   #countTargets(batch: Batch): number {
-    const { targets, mask } = batch;
+    const { targets, mask, lengths } = batch;
     const n = batch.batchSize * batch.seqLen;
     let count = 0;
     for (let k = 0; k < n; k++) {
       if (mask !== undefined && mask[k] !== 1) continue;
+      if (lengths !== undefined && k % batch.seqLen >= lengths[Math.floor(k / batch.seqLen)]) continue;
       if (this.config.loss === "cross-entropy" && targets![k] === IGNORE_INDEX) continue;
       count++;
     }

@@ -111,6 +111,9 @@ export class Trainer {
     validateBatch(batch, this.model.config, true);
     const W = checkPositiveInt("bpttSteps", options?.bpttSteps);
     const { batchSize: B, seqLen: N } = batch;
+    if (batch.lengths !== undefined && Array.from(batch.lengths).some((n) => n !== N)) {
+      throw invalid(`batch.lengths: trainSequence carries the state of full-length streams from window to window; every length must be seqLen = ${N} (train sequences of other lengths with step())`);
+    }
     const c = this.model.config;
     const inWidth = c.input === "tokens" ? 1 : c.inputSize;
     const outWidth = c.loss === "cross-entropy" ? 1 : c.outputSize;
