@@ -7,6 +7,8 @@
  *     with an embedding and dropout together;
  *   - bidirectional: every cell with 2 layers (the _reverse weights, h0 and c0 of 2·L slices), and with
  *     projSize, an embedding and dropout;
+ *   - lengths (variable-length batches), with one and two directions and projSize: the parameters and
+ *     h0/c0 of sequences that end early get gradient from their own steps only;
  *   - dropout (p = 0.3, 0.6) in a training pass (`training: true`): every forward of the check
  *     draws the same masks, so the numeric derivative is of the same function the analytic one is.
  * Tolerance and floor: gradcheck-cells.test.ts's (|a − n| / max(|a| + |n|, floor) < 2e-2 per tensor,
@@ -22,7 +24,8 @@ import { modelOn, randomBatch } from "./helpers/models.js";
 const EPSILON = 1e-2, TOLERANCE = 2e-2, U32 = 2 ** -24, FLOOR_FACTOR = 100;
 
 type Options = Omit<RNNOptions, "backend" | "wasmModule">;
-const cases: [string, Options][] = [];
+/** name, options, and batch.lengths (B = 3, T = 4) for a variable-length batch */
+const cases: [string, Options, number[]?][] = [];
 for (const cell of ["rnn", "lstm", "gru"] as const) {
   for (const numLayers of [1, 2]) {
     cases.push([`embedding, ${cell}, ${numLayers} layer(s)`, { cell, input: "tokens", inputSize: 4, embeddingSize: 3, hiddenSize: 5, outputSize: 3, numLayers, seed: 3 }]);
@@ -40,6 +43,9 @@ for (const cell of ["rnn", "lstm", "gru"] as const) {
 }
 cases.push(["bidirectional + projSize 2 + embedding, lstm, 2 layers", { cell: "lstm", input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 5, projSize: 2, numLayers: 2, bidirectional: true, seed: 10 }]);
 cases.push(["bidirectional + embedding + dropout 0.4, gru, 2 layers", { cell: "gru", input: "tokens", inputSize: 5, embeddingSize: 3, hiddenSize: 4, numLayers: 2, dropout: 0.4, bidirectional: true, seed: 12 }]);
+cases.push(["lengths [4, 1, 3], lstm, 2 layers, dense", { cell: "lstm", input: "dense", inputSize: 3, hiddenSize: 4, outputSize: 2, numLayers: 2, loss: "mse", seed: 13 }, [4, 1, 3]]);
+cases.push(["lengths [2, 4, 1] + bidirectional, rnn, 2 layers", { cell: "rnn", inputSize: 5, hiddenSize: 4, numLayers: 2, bidirectional: true, seed: 14 }, [2, 4, 1]]);
+cases.push(["lengths [3, 1, 4] + bidirectional + projSize 2, lstm, 2 layers", { cell: "lstm", inputSize: 5, hiddenSize: 5, projSize: 2, numLayers: 2, bidirectional: true, seed: 15 }, [3, 1, 4]]);
 
 const measured: Record<string, Record<string, number>> = {};
 afterAll(() => {
@@ -56,10 +62,11 @@ function batchFor(model: RNN): Batch {
 }
 
 describe.each(backendKinds)("gradient check of embedding and dropout on %s", (kind) => {
-  it.each(cases)("%s", (name, options) => {
+  it.each(cases)("%s", (name, options, lengths) => {
     const model = modelOn(kind, options);
     try {
       const batch = batchFor(model);
+      if (lengths !== undefined) batch.lengths = lengths;
       const training = (options.dropout ?? 0) > 0;
       if (training) {
         // the check is of a pass with dropout: the masks change the loss

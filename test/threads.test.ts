@@ -8,7 +8,8 @@
  * by the golden suites. The same holds with an embedding in front and dropout between three layers,
  * and for the LSTM projections (projSize 29) (their kernels run on one thread; the rest on the pool),
  * and for bidirectional layers of every cell (the time-step copies run on one thread, both directions'
- * cell kernels on the pool), at B = 30 and, for the LSTM (W_hh packed per direction), at B = 1.
+ * cell kernels on the pool), at B = 30 and, for the LSTM (W_hh packed per direction), at B = 1, and
+ * for a bidirectional GRU over a batch of variable lengths.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RNN, Trainer, init, shutdown } from "../src/index.js";
@@ -21,7 +22,7 @@ interface Run { losses: number[]; norms: number[]; stepNorms: number[]; weights:
 /** Embedding and dropout: the options of the feature runs. */
 const FEATURES = { embeddingSize: 19, dropout: 0.3, numLayers: 3 };
 
-function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false, bidirectional = false): Run {
+function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false, bidirectional = false, withLengths = false): Run {
   const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11, bidirectional, ...(features ? FEATURES : {}), ...(features && cell === "lstm" ? { projSize: 29 } : {}) });
   const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
   const losses: number[] = [], norms: number[] = [], stepNorms: number[] = [];
@@ -33,7 +34,8 @@ function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false, bid
       inputs.push(seed % V);
       targets.push((seed >> 8) % V);
     }
-    const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets });
+    const lengths = withLengths ? Array.from({ length: B }, (_, b) => 1 + ((5 * b + s) % T)) : undefined;
+    const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets, lengths });
     losses.push(r.loss);
     norms.push(r.gradNorm);
     stepNorms.push(...model.stepGradientNorms());
@@ -52,6 +54,7 @@ beforeAll(async () => {
   for (const cell of ["rnn", "lstm", "gru"] as const) for (const B of [1, 30]) single.set(`${cell} ${B}`, trainRun(cell, B));
   for (const cell of ["lstm", "gru"] as const) single.set(`${cell} features`, trainRun(cell, 30, true));
   for (const [cell, B] of BIDIRECTIONAL) single.set(`${cell} ${B} bidirectional`, trainRun(cell, B, false, true));
+  single.set("gru 30 bidirectional lengths", trainRun("gru", 30, false, true, true));
   expect(await init({ threads: 4 })).toBe(4);
 });
 
@@ -128,6 +131,19 @@ describe.each(BIDIRECTIONAL)("bidirectional %s, 2 layers: bit-identical at 1, 2 
       if (threads > 1 && B > 1) expect(threadedTasks(`${cell}Forward`), "the pool ran the forward kernels").toBeGreaterThan(before);
       expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
       expect(run.norms, `${threads} threads: gradient norms`).toEqual(reference.norms);
+      expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
+      run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
+    }
+  });
+});
+
+describe("bidirectional gru with variable lengths", () => {
+  it("B = 30: bit-identical at 1, 2 and 4 threads", async () => {
+    const reference = single.get("gru 30 bidirectional lengths")!;
+    for (const threads of [1, 2, 4]) {
+      expect(await init({ threads })).toBe(threads);
+      const run = trainRun("gru", 30, false, true, true);
+      expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
       expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
       run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
     }
