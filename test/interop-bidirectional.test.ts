@@ -121,6 +121,18 @@ describe("bidirectional: bad input", () => {
   });
 });
 
+describe("bidirectional: initialisation", () => {
+  it.each(["pytorch", "xavier", "orthogonal", "identity"] as const)("%s: both directions drawn (distinct draws where random), the head (O, 2H), finite outputs", (init) => {
+    const model = new RNN({ cell: "gru", inputSize: 5, hiddenSize: 4, numLayers: 2, bidirectional: true, init, backend: "js", seed: 3 });
+    expect(model.parameters().find((p) => p.name === "head.weight")!.shape).toEqual([5, 8]);
+    expect(model.parameters().find((p) => p.name === "rnn.weight_ih_l1_reverse")!.shape).toEqual([12, 8]);
+    expect(model.getParameter("rnn.weight_ih_l0_reverse")).not.toEqual(model.getParameter("rnn.weight_ih_l0"));
+    model.forward({ batchSize: 2, seqLen: 3, inputs: [0, 1, 2, 3, 4, 0] });
+    expect(model.outputs().every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
+});
+
 describe.each(["js", "wasm"] as const)("bidirectional: a checkpoint with carried state (2·L, B, ·) on %s", (backend) => {
   it("resumes bit-exact: 3 + 3 carried steps = 3, checkpoint, load, 3", () => {
     const options: RNNOptions = { cell: "lstm", inputSize: 6, hiddenSize: 7, projSize: 3, numLayers: 2, bidirectional: true, dropout: 0.2, backend, seed: 4 };
