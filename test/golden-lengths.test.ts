@@ -14,7 +14,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import type { GoldenPass } from "./helpers/golden.js";
+import { PASS, TRAJECTORY, expectClose, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
 import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
 
 interface LengthsConfig extends GoldenPass {
@@ -36,26 +36,9 @@ interface LengthsConfig extends GoldenPass {
 }
 
 const file = JSON.parse(readFileSync(new URL("./fixtures/lengths_golden.json", import.meta.url), "utf8")) as { torch: string; configs: LengthsConfig[] };
-const PASS = { rtol: 1e-5, atol: 1e-6 };
-const TRAJECTORY = { rtol: 3e-5, atol: 3e-6 };
 /** Worst |a − b| and share of the bound per backend (LENGTHS_ERRORS=<file> writes them). */
-const stats: Record<string, { maxAbs: number; maxRatio: number }> = {};
-
-function expectClose(key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol = PASS): void {
-  expect(actual.length, `${label}: length`).toBe(expected.length);
-  let worst = 0, at = 0, maxAbs = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    const d = Number.isNaN(diff) ? Infinity : diff;
-    const ratio = d / (tol.rtol * Math.abs(expected[i]) + tol.atol);
-    if (ratio > worst) { worst = ratio; at = i; }
-    maxAbs = Math.max(maxAbs, d);
-  }
-  const s = (stats[key] ??= { maxAbs: 0, maxRatio: 0 });
-  s.maxAbs = Math.max(s.maxAbs, maxAbs);
-  s.maxRatio = Math.max(s.maxRatio, worst);
-  expect(worst, `${label}[${at}] is ${actual[at]}; PyTorch gives ${expected[at]}`).toBeLessThanOrEqual(1);
-}
+const stats: ErrorStats = {};
+const close = (key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol = PASS) => expectClose(stats, key, label, actual, expected, tol);
 
 describe.each(backendKinds)(`PyTorch golden, pack_padded_sequence(enforce_sorted=False) (torch ${file.torch}), %s`, (kind) => {
   it("covers at least 10 configurations: every cell, both directions, 1–3 layers, odd sizes, projSize, an embedding, dropout, unsorted lengths", () => {
@@ -97,14 +80,14 @@ describe.each(backendKinds)(`PyTorch golden, pack_padded_sequence(enforce_sorted
         model.backward();
         const e = config.expected, key = kind;
         expect(r.count).toBe(e.count);
-        expectClose(key, "loss", [r.loss], [e.loss]);
-        expectClose(key, "outputs", model.outputs(), e.outputs);
-        expectClose(key, "finalState (D·L, B, R)", model.finalState(), e.finalState);
-        for (const [name, grad] of Object.entries(e.gradients)) expectClose(key, `gradient of ${name}`, model.getGradient(name), grad);
-        expectClose(key, "initialStateGradient", model.initialStateGradient(), e.h0Gradient);
+        close(key, "loss", [r.loss], [e.loss]);
+        close(key, "outputs", model.outputs(), e.outputs);
+        close(key, "finalState (D·L, B, R)", model.finalState(), e.finalState);
+        for (const [name, grad] of Object.entries(e.gradients)) close(key, `gradient of ${name}`, model.getGradient(name), grad);
+        close(key, "initialStateGradient", model.initialStateGradient(), e.h0Gradient);
         if (config.cell === "lstm") {
-          expectClose(key, "finalCellState (D·L, B, H)", model.finalCellState(), e.finalCellState!);
-          expectClose(key, "initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
+          close(key, "finalCellState (D·L, B, H)", model.finalCellState(), e.finalCellState!);
+          close(key, "initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
         }
       } finally {
         model.dispose();
@@ -116,7 +99,7 @@ describe.each(backendKinds)(`PyTorch golden, pack_padded_sequence(enforce_sorted
       it(`${trajectory.steps} SGD steps follow torch.optim.SGD`, () => {
         const model = buildModel();
         try {
-          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => expectClose(`${kind} trajectory`, label, actual, expected, TRAJECTORY));
+          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => close(`${kind} trajectory`, label, actual, expected, TRAJECTORY));
         } finally {
           model.dispose();
         }
