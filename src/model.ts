@@ -568,12 +568,15 @@ export class RNN {
     const f = this.#arena.f32();
     for (let l = 0; l < this.config.numLayers; l++) {
       // the kernels leave each sequence's ‖∂E/∂h_t‖² (threads own sequences): summed here, in order,
-      // over both directions when bidirectional (the reverse one's step T−1−t is time t)
+      // over both directions when bidirectional (the reverse one's step length − 1 − t is time t)
       for (let t = 0; t < T; t++) {
         let sum = 0;
         for (let d = 0; d < D; d++) {
-          const from = (w.dhNorms >>> 2) + (l * D + d) * w.T * w.B + (d === 0 ? t : T - 1 - t) * B;
-          for (let b = 0; b < B; b++) sum += f[from + b];
+          const from = (w.dhNorms >>> 2) + (l * D + d) * w.T * w.B;
+          for (let b = 0; b < B; b++) {
+            const length = this.#lengthOf(w, b, T), step = d === 0 || t >= length ? t : length - 1 - t;
+            sum += f[from + step * B + b];
+          }
         }
         out[l * T + t] = Math.sqrt(sum);
       }

@@ -1,7 +1,7 @@
 /**
  * Variable-length batches (`batch.lengths`) beyond the PyTorch golden suite (golden-lengths.test.ts):
- *   - each sequence of a padded batch gives what it gives alone, unpadded (loss, outputs, final states),
- *     for every cell, one and two directions, on every backend;
+ *   - each sequence of a padded batch gives what it gives alone, unpadded (loss, outputs, final states;
+ *     gradients and ‖∂E/∂h_t‖² add up over the sequences), for every cell, one and two directions, on every backend;
  *   - truncated BPTT over full-length streams: lengths all equal to seqLen change nothing, bit for bit,
  *     in trainSequence and in carried-state steps; shorter ones are refused there;
  *   - bad lengths throw a BpttError naming batch.lengths before anything changes.
@@ -52,10 +52,18 @@ describe.each(backendKinds)("lengths on %s", (kind) => {
       const batch: Batch = { ...randomBatch(model, { batchSize: B, seqLen: T, withH0: true }, 8), lengths };
       if (model.hasCellState) batch.c0 = Float32Array.from({ length: S * B * c.hiddenSize }, (_, k) => 0.5 * Math.sin(k));
       const whole = model.forward(batch);
+      model.zeroGrad();
+      model.backward();
       const outputs = model.outputs(), hN = model.finalState(), cN = model.hasCellState ? model.finalCellState() : null;
+      const gradients = model.gradients().map((g) => ({ name: g.name, data: g.data.slice() }));
+      const norms = model.stepGradientNorms(), squares = new Float64Array(c.numLayers * T);
+      model.zeroGrad(); // the sequences alone accumulate their gradients: their sum is the padded batch's
       let loss = 0, count = 0;
       for (let b = 0; b < B; b++) {
         const alone = model.forward(single(model, batch, b, lengths[b]));
+        model.backward();
+        const own = model.stepGradientNorms();
+        for (let l = 0; l < c.numLayers; l++) for (let t = 0; t < lengths[b]; t++) squares[l * T + t] += own[l * lengths[b] + t] ** 2;
         loss += alone.loss;
         count += alone.count;
         expectNear(outputs.subarray(b * T * O, (b * T + lengths[b]) * O), model.outputs(), `outputs of sequence ${b}`);
@@ -65,6 +73,8 @@ describe.each(backendKinds)("lengths on %s", (kind) => {
       }
       expect(whole.count).toBe(count);
       expectNear([whole.loss], [loss], "loss");
+      for (const g of gradients) expectNear(g.data, model.getGradient(g.name), `gradient of ${g.name}`);
+      expectNear(norms, Array.from(squares, Math.sqrt), "stepGradientNorms");
     } finally {
       model.dispose();
     }
