@@ -11,6 +11,7 @@ export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
 export { embeddingForward, embeddingBackward } from "./ops/embedding";
 export { dropoutForward, dropoutBackward } from "./ops/dropout";
+export { copySteps } from "./ops/steps";
 export { crossEntropy, mse, softmax } from "./loss";
 export { rnnForward, rnnBackward } from "./cells/rnn";
 export { lstmForward, lstmBackward } from "./cells/lstm";

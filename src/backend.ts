@@ -76,6 +76,15 @@ export interface Kernels {
   /** dx[i] = dy[i]·mask[i] over n values (dx may alias dy). */
   dropoutBackward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void;
 
+  // ---- time steps between sequences (assembly/ops/steps.ts), for bidirectional layers and variable lengths; one thread ----
+  /**
+   * For t < len_b:  y[t,b,0:N] = x[s,b,0:N] with s = len_b−1−t when reverse = 1, else s = t;  plus y[t,b,0:N] when accumulate = 1.
+   * For t ≥ len_b (padding):  y[t,b,0:N] = 0 when accumulate = 0, else unchanged.
+   * y: (T,B,yStride);  x: (T,B,xStride), rows of yStride and xStride ≥ N floats;  lengths: (B) int32 in [1,T], or 0 for len_b = T;
+   * the regions must not overlap.
+   */
+  copySteps(y: Ptr, x: Ptr, lengths: Ptr, T: number, B: number, N: number, yStride: number, xStride: number, reverse: number, accumulate: number): void;
+
   // ---- losses (assembly/loss.ts) ----
   /**
    * Softmax cross-entropy summed over rows whose target is ≥ 0 (rows with a negative target are

@@ -17,6 +17,12 @@ export interface Batch {
   h0?: ArrayLike<number>;
   /** LSTM only: optional initial cell state, numLayers·B·H floats in PyTorch's (num_layers, B, H) layout; zeros when absent. */
   c0?: ArrayLike<number>;
+  /**
+   * Optional B integers in [1, seqLen]: sequence b has lengths[b] steps and its steps t ≥ lengths[b] are padding,
+   * as pack_padded_sequence(enforce_sorted=False): no loss, no state change (finalState() holds each sequence's
+   * state after its own last step; a bidirectional layer's reverse direction starts there), outputs 0.
+   */
+  lengths?: ArrayLike<number>;
 }
 
 export const IGNORE_INDEX = -100;
@@ -31,6 +37,8 @@ export interface BatchShape {
   numLayers: number;
   /** LSTM with projections: h0 has projSize units per sequence (0: hiddenSize). */
   projSize?: number;
+  /** Two directions per layer: h0 and c0 hold 2·numLayers slices, layer-major then direction. */
+  bidirectional?: boolean;
 }
 
 /** Check every field of a batch against the model's shape; throws before anything is written. */
@@ -63,19 +71,29 @@ export function validateBatch(batch: Batch, shape: BatchShape, needTargets: bool
   } else {
     checkFiniteArray("batch.targets", checkLength("batch.targets", batch.targets, B * T * O, `batchSize × seqLen × outputSize = ${B} × ${T} × ${O}`));
   }
+  if (batch.lengths !== undefined) {
+    const lengths = checkLength("batch.lengths", batch.lengths, B, `batchSize = ${B}, one length per sequence`);
+    for (let b = 0; b < B; b++) {
+      const n = lengths[b];
+      if (!Number.isInteger(n) || n < 1 || n > T) throw invalid(`batch.lengths[${b}] is ${describe(n)}; expected an integer in [1, seqLen] = [1, ${T}]`);
+    }
+  }
   if (batch.mask !== undefined) {
     const mask = checkLength("batch.mask", batch.mask, B * T, `batchSize × seqLen = ${B} × ${T}`);
     for (let k = 0; k < mask.length; k++) {
       if (mask[k] !== 0 && mask[k] !== 1) throw invalid(`batch.mask[${k}] is ${mask[k]}; expected 0 or 1`);
     }
   }
+  // bidirectional: (2·L, B, ·), layer-major then direction, as PyTorch's h_0 and c_0
+  const S = shape.bidirectional ? 2 * L : L, layers = shape.bidirectional ? `2 × numLayers × batchSize` : "numLayers × batchSize";
+  const slices = shape.bidirectional ? `2 × ${L} × ${B}` : `${L} × ${B}`;
   if (batch.h0 !== undefined) {
     const P = shape.projSize ?? 0, R = P > 0 ? P : H;
-    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, L * B * R, `numLayers × batchSize × ${P > 0 ? "projSize" : "hiddenSize"} = ${L} × ${B} × ${R}`));
+    checkFiniteArray("batch.h0", checkLength("batch.h0", batch.h0, S * B * R, `${layers} × ${P > 0 ? "projSize" : "hiddenSize"} = ${slices} × ${R}`));
   }
   if (batch.c0 !== undefined) {
     if (shape.cell !== "lstm") throw invalid(`batch.c0 is the LSTM cell state; this model's cell is "${shape.cell}", whose only state is h0: leave c0 out`);
-    checkFiniteArray("batch.c0", checkLength("batch.c0", batch.c0, L * B * H, `numLayers × batchSize × hiddenSize = ${L} × ${B} × ${H}`));
+    checkFiniteArray("batch.c0", checkLength("batch.c0", batch.c0, S * B * H, `${layers} × hiddenSize = ${slices} × ${H}`));
   }
 }
 

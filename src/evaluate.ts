@@ -26,7 +26,8 @@ export interface EvaluateResult {
 export function evaluate(model: RNN, data: Batch | BatchSource | readonly Batch[]): EvaluateResult {
   if (model === null || typeof model !== "object" || typeof model.forward !== "function") throw invalid(`model must be an RNN; got ${describe(model)}`);
   const source = batchSource(data);
-  const { numLayers: L, hiddenSize: H, projSize: P } = model.config;
+  const { hiddenSize: H, projSize: P } = model.config;
+  const L = model.config.numLayers * (model.config.bidirectional ? 2 : 1); // state slices: layer-major then direction
   const R = P > 0 ? P : H; // h's width (c has H)
   let state: Float32Array | null = null, cellState: Float32Array | null = null;
   let loss = 0, count = 0;

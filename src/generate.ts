@@ -1,4 +1,4 @@
-import { checkFinite, checkPositiveInt, checkSeed, describe, invalid } from "./errors.js";
+import { BpttError, checkFinite, checkPositiveInt, checkSeed, describe, invalid } from "./errors.js";
 import type { RNN } from "./model.js";
 import { Random } from "./random.js";
 
@@ -30,6 +30,9 @@ export interface GenerateOptions {
 export function generate(model: RNN, options: GenerateOptions): number[] {
   if (model.config.input !== "tokens" || model.config.loss !== "cross-entropy") {
     throw invalid("generate() needs a token-input, cross-entropy model");
+  }
+  if (model.config.bidirectional) {
+    throw new BpttError("INVALID_STATE", "generate() samples one token at a time, but this model is bidirectional: its reverse direction reads each sequence from its end; sample from a unidirectional model");
   }
   const V = model.config.outputSize;
   const prompt = Array.from(options.prompt ?? []);

@@ -52,24 +52,26 @@ export interface SizeOptions {
   embeddingSize?: number;
   /** P: LSTM projections (0 or absent: none); h then has P units. */
   projSize?: number;
+  /** Two directions per layer, each with its own tensors; layer k > 0 and the head read 2H (or 2P). */
+  bidirectional?: boolean;
 }
 
 /** Floats of the parameter block (each tensor padded to 4 floats) in closed form: no layout is built. */
 export function parameterSpan(s: SizeOptions): number {
   const { gates: G, inputSize: V, hiddenSize: H, numLayers: L, outputSize: O, bias } = s;
-  const E = s.embeddingSize ?? 0, I = E > 0 ? E : V, P = s.projSize ?? 0, R = P > 0 ? P : H;
+  const E = s.embeddingSize ?? 0, I = E > 0 ? E : V, P = s.projSize ?? 0, R = P > 0 ? P : H, D = s.bidirectional ? 2 : 1;
   const biases = (bias ? 2 * align4(G * H) : 0) + align4(P * H);
   const first = align4(G * H * I) + align4(G * H * R) + biases;
-  const upper = align4(G * H * R) * 2 + biases;
-  return align4(V * E) + first + (L - 1) * upper + align4(O * R) + align4(O);
+  const upper = align4(G * H * D * R) + align4(G * H * R) + biases;
+  return align4(V * E) + D * first + (L - 1) * D * upper + align4(O * D * R) + align4(O);
 }
 
 /** Parameters of a configuration (no padding), in float64. */
 export function parameterCountOf(s: SizeOptions): number {
   const { gates: G, inputSize: V, hiddenSize: H, numLayers: L, outputSize: O, bias } = s;
-  const E = s.embeddingSize ?? 0, I = E > 0 ? E : V, P = s.projSize ?? 0, R = P > 0 ? P : H;
+  const E = s.embeddingSize ?? 0, I = E > 0 ? E : V, P = s.projSize ?? 0, R = P > 0 ? P : H, D = s.bidirectional ? 2 : 1;
   const biases = (bias ? 2 * G * H : 0) + P * H;
-  return V * E + G * H * I + G * H * R + biases + (L - 1) * (2 * G * H * R + biases) + O * R + O;
+  return V * E + D * (G * H * I + G * H * R + biases) + (L - 1) * D * (G * H * D * R + G * H * R + biases) + O * D * R + O;
 }
 
 /**

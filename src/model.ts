@@ -43,6 +43,14 @@ export interface RNNOptions {
    * as PyTorch requires; 0 (default): no projection.
    */
   projSize?: number;
+  /**
+   * true: every layer runs a second, reverse direction over the sequence (nn.RNN/LSTM/GRU(bidirectional=True)),
+   * with its own tensors named with the suffix _reverse; layer k > 0 and the head read the concatenated
+   * [forward, reverse] outputs (2H, or 2P with projSize), and h0/c0/finalState() are (2·L, B, ·), layer-major
+   * then direction. The reverse direction needs the whole sequence: streaming `step` and `generate` refuse
+   * such a model. Default false.
+   */
+  bidirectional?: boolean;
   /** O: classes (cross-entropy) or regression outputs (mse). Defaults to inputSize. */
   outputSize?: number;
   numLayers?: number;
@@ -114,9 +122,24 @@ interface WindowPointers {
   /** (T,B,E) the embedding's output and its gradient; 0 without an embedding (−1 in the relative layout). */
   embedded: Ptr;
   dembedded: Ptr;
+  /** (B) int32 the batch's lengths, when it has them. */
+  lengths: Ptr;
   /** Per layer l < L−1 with dropout: (T,B,H) masks and the dropped outputs layer l+1 reads in training; else empty. */
   dropMasks: Ptr[];
   dropped: Ptr[];
+  /**
+   * Bidirectional only (else empty or 0, −1 in the relative layout): per layer, the concatenated (T,B,2R)
+   * output [forward h_t, reverse h_t] and its gradient; per layer l ≥ 1 (at l − 1), the time-reversed copy
+   * (T,B,2R) of its input the reverse direction reads, and the reverse direction's input gradient;
+   * for layer 0, the time-reversed inputs and their embedding and its gradient.
+   */
+  outputs: Ptr[];
+  doutputs: Ptr[];
+  reversed: Ptr[];
+  dreversed: Ptr[];
+  inputsReversed: Ptr;
+  embeddedReversed: Ptr;
+  dembeddedReversed: Ptr;
   bytes: number;
 }
 
@@ -140,6 +163,11 @@ function cellOf(c: RNNConfig): CellSpec {
   return c.projSize > 0 ? lstmProjCell(c.projSize) : cells[c.cell];
 }
 
+/** The parameter layout of a normalised configuration. */
+function layoutOf(c: RNNConfig, cell: CellSpec): ParameterLayout {
+  return parameterLayout(cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias, c.embeddingSize, c.projSize, c.bidirectional);
+}
+
 /** Mixed into the seed for the dropout PRNG, so that its draws differ from the initialisation's. */
 const DROPOUT_SEED = 0x6a09e667;
 
@@ -158,6 +186,8 @@ export class RNN {
   readonly #act: number;
   /** R: the width of h — projSize for an LSTM with projections, else hiddenSize (c always has hiddenSize). */
   readonly #R: number;
+  /** D: directions per layer (2 when bidirectional); state tensors hold L·D slices, layer-major then direction. */
+  readonly #D: number;
   /** Dropout: an element is kept when the top 24 bits of its draw are ≥ round(p·2²⁴); kept values are scaled by 1/(1 − p). */
   readonly #dropThreshold: number;
   readonly #dropScale: number;
@@ -175,7 +205,7 @@ export class RNN {
   #probsView: Float32Array | null = null;
   #probsViewOf: Float32Array | null = null;
   /** Shape of the last forward pass, or null when backward has nothing to work on. */
-  #last: { T: number; B: number; hasTargets: boolean; dropped: boolean } | null = null;
+  #last: { T: number; B: number; hasTargets: boolean; dropped: boolean; lengths: boolean } | null = null;
   #disposed = false;
 
   constructor(options: RNNOptions) {
@@ -183,6 +213,7 @@ export class RNN {
     const c = this.config;
     this.#cell = cellOf(c);
     this.#R = c.projSize > 0 ? c.projSize : c.hiddenSize;
+    this.#D = c.bidirectional ? 2 : 1;
     this.#act = c.nonlinearity === "relu" ? Activation.Relu : Activation.Tanh;
     this.#dropThreshold = Math.round(c.dropout * 2 ** 24);
     this.#dropScale = 1 / (1 - c.dropout);
@@ -191,7 +222,7 @@ export class RNN {
     const biasBytes = align16(this.#cell.gates * c.hiddenSize * 4);
     // every size in float64, checked before the layout (one object per tensor) or any memory exists
     checkModelSize({ ...c, gates: this.#cell.gates }, c.backend, c.bias ? 0 : 3 * biasBytes);
-    this.layout = parameterLayout(this.#cell, c.inputSize, c.hiddenSize, c.numLayers, c.outputSize, c.bias, c.embeddingSize, c.projSize);
+    this.layout = layoutOf(c, this.#cell);
     this.#backend = createBackend(c.backend, options.wasmModule);
     this.#arena = new Arena(this.#backend, memoryLimit(c.backend), limitText(c.backend));
     try {
@@ -262,7 +293,7 @@ export class RNN {
     }
     const bound = 1 / Math.sqrt(H);
     if (scheme === "pytorch") uniformFill(view(this.layout.headWeight), rng, bound);
-    else xavierFill(view(this.layout.headWeight), rng, R, this.config.outputSize);
+    else xavierFill(view(this.layout.headWeight), rng, this.#D * R, this.config.outputSize);
     if (scheme === "pytorch") uniformFill(view(this.layout.headBias), rng, bound);
     else view(this.layout.headBias).fill(0);
   }
@@ -347,27 +378,37 @@ export class RNN {
     const { batchSize: B, seqLen: T } = batch;
     const w = this.#ensureWindow(T, B);
     this.#stage(batch, w, h0, c0);
-    const H = c.hiddenSize, R = this.#R, O = c.outputSize, L = c.numLayers, rows = T * B;
+    const H = c.hiddenSize, R = this.#R, D = this.#D, O = c.outputSize, L = c.numLayers, rows = T * B;
     const be = this.#backend;
     const dropped = training && c.dropout > 0 && L > 1;
-    if (w.embedded !== 0) be.embeddingForward(w.embedded, w.inputs, this.#paramPtr(this.layout.embedding!), rows, c.embeddingSize);
+    const table = this.layout.embedding === null ? 0 : this.#paramPtr(this.layout.embedding);
+    const lengths = batch.lengths === undefined ? 0 : w.lengths; // the copies reverse each sequence within its own length
+    if (w.embedded !== 0) be.embeddingForward(w.embedded, w.inputs, table, rows, c.embeddingSize);
+    if (w.embeddedReversed !== 0) be.embeddingForward(w.embeddedReversed, w.inputsReversed, table, rows, c.embeddingSize);
     for (let l = 0; l < L; l++) {
-      const args = this.#layerArgs[l];
-      if (l > 0) {
-        // dropout on layer l−1's outputs, as the input of layer l only (h_n and the recurrence keep them whole)
-        args.x = dropped ? w.dropped[l - 1] : w.cache[l - 1];
-        if (dropped) be.dropoutForward(w.dropped[l - 1], w.dropMasks[l - 1], w.cache[l - 1], this.#arena.block("dropoutState"), rows * R, this.#dropThreshold, this.#dropScale);
+      const input = l > 0 ? (dropped ? w.dropped[l - 1] : this.#output(w, l - 1)) : 0;
+      // dropout on layer l−1's outputs, as the input of layer l only (h_n and the recurrence keep them whole)
+      if (l > 0 && dropped) be.dropoutForward(input, w.dropMasks[l - 1], this.#output(w, l - 1), this.#arena.block("dropoutState"), rows * D * R, this.#dropThreshold, this.#dropScale);
+      // the reverse direction reads its input time-reversed (layer 0's was staged reversed)
+      if (l > 0 && D === 2) be.copySteps(w.reversed[l - 1], input, lengths, T, B, 2 * R, 2 * R, 2 * R, 1, 0);
+      for (let d = 0; d < D; d++) {
+        const k = l * D + d, args = this.#layerArgs[k];
+        if (l > 0 && d === 0) args.x = input;
+        // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
+        // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
+        // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
+        if (!be.readsPackedWeights) args.WhhPacked = 0;
+        else if (B === 1) args.WhhPacked = this.#packWhh(k);
+        else args.WhhPacked = B >= 4 && this.#cell.kind === "rnn" ? this.#whhBlock(k) : 0;
+        this.#cell.forward(be, args, T, B, this.layout.layers[k].inputSize, H);
       }
-      // B = 1: W_hh packed once per window for its T matrix–vector products, read again by backward()
-      // (one pass over W_hh against 2T; also from L3: W2, H = 512, 1.08–1.11×).
-      // B ≥ 4, vanilla cell: the same block is the kernels' scratch for W_hh packed once per call.
-      if (!be.readsPackedWeights) args.WhhPacked = 0;
-      else if (B === 1) args.WhhPacked = this.#packWhh(l);
-      else args.WhhPacked = B >= 4 && this.#cell.kind === "rnn" ? this.#whhBlock(l) : 0;
-      this.#cell.forward(be, args, T, B, this.layout.layers[l].inputSize, H);
+      if (D === 2) {
+        // [forward h_t, reverse h_t] in forward time: the reverse direction's step s is time T−1−s
+        be.copySteps(w.outputs[l], w.cache[l * 2], lengths, T, B, R, 2 * R, R, 0, 0);
+        be.copySteps(w.outputs[l] + R * 4, w.cache[l * 2 + 1], lengths, T, B, R, 2 * R, R, 1, 0);
+      }
     }
-    const top = w.cache[L - 1];
-    be.linearForward(w.logits, top, this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, R);
+    be.linearForward(w.logits, this.#output(w, L - 1), this.#paramPtr(this.layout.headWeight), this.#paramPtr(this.layout.headBias), rows, O, D * R);
     let loss = 0, count = 0;
     const hasTargets = batch.targets !== undefined;
     if (hasTargets) {
@@ -376,7 +417,7 @@ export class RNN {
         ? be.crossEntropy(w.dlogits, w.logits, w.targets, rows, O)
         : be.mse(w.dlogits, w.logits, w.targets, w.mask, rows, O);
     }
-    this.#last = { T, B, hasTargets, dropped };
+    this.#last = { T, B, hasTargets, dropped, lengths: lengths !== 0 };
     return { loss, count, meanLoss: count > 0 ? loss / count : 0 };
   }
 
@@ -395,39 +436,73 @@ export class RNN {
     if (this.#last === null) throw new BpttError("INVALID_STATE", "backward() needs a forward() first");
     if (!this.#last.hasTargets) throw new BpttError("INVALID_STATE", "backward() needs a forward() with targets; the last forward() had none");
     const { T, B, dropped } = this.#last;
-    const w = this.#currentWindow(B), c = this.config, be = this.#backend;
-    const H = c.hiddenSize, R = this.#R, O = c.outputSize, L = c.numLayers, rows = T * B;
-    be.linearBackward(w.dcache[L - 1], this.#gradPtr(this.layout.headWeight), this.#gradPtr(this.layout.headBias), w.dlogits, w.cache[L - 1],
-      this.#paramPtr(this.layout.headWeight), rows, O, R);
+    const w = this.#currentWindow(B), c = this.config, be = this.#backend, lengths = this.#last.lengths ? w.lengths : 0;
+    const H = c.hiddenSize, R = this.#R, D = this.#D, O = c.outputSize, L = c.numLayers, rows = T * B;
+    be.linearBackward(this.#outputGradient(w, L - 1), this.#gradPtr(this.layout.headWeight), this.#gradPtr(this.layout.headBias), w.dlogits,
+      this.#output(w, L - 1), this.#paramPtr(this.layout.headWeight), rows, O, D * R);
     for (let l = L - 1; l >= 0; l--) {
-      if (l > 0) this.#layerArgs[l].x = dropped ? w.dropped[l - 1] : w.cache[l - 1];
-      this.#cell.backward(be, this.#layerArgs[l], T, B, this.layout.layers[l].inputSize, H);
+      if (D === 2) {
+        // ∂E/∂[forward h_t, reverse h_t] split into the directions' ∂E/∂h, the reverse one in its own (reversed) time
+        be.copySteps(w.dcache[l * 2], w.doutputs[l], lengths, T, B, R, R, 2 * R, 0, 0);
+        be.copySteps(w.dcache[l * 2 + 1], w.doutputs[l] + R * 4, lengths, T, B, R, R, 2 * R, 1, 0);
+      }
+      for (let d = 0; d < D; d++) {
+        const k = l * D + d;
+        if (l > 0 && d === 0) this.#layerArgs[k].x = dropped ? w.dropped[l - 1] : this.#output(w, l - 1);
+        this.#cell.backward(be, this.#layerArgs[k], T, B, this.layout.layers[k].inputSize, H);
+      }
+      // the reverse direction's input gradient, back in forward time, added to the forward direction's
+      if (l > 0 && D === 2) be.copySteps(w.doutputs[l - 1], w.dreversed[l - 1], lengths, T, B, 2 * R, 2 * R, 2 * R, 1, 1);
       // ∂E/∂(dropped h) → ∂E/∂h of layer l−1, in place
-      if (l > 0 && dropped) be.dropoutBackward(w.dcache[l - 1], w.dcache[l - 1], w.dropMasks[l - 1], rows * R);
+      if (l > 0 && dropped) be.dropoutBackward(this.#outputGradient(w, l - 1), this.#outputGradient(w, l - 1), w.dropMasks[l - 1], rows * D * R);
     }
     if (w.embedded !== 0) be.embeddingBackward(this.#gradPtr(this.layout.embedding!), w.dembedded, w.inputs, rows, c.embeddingSize);
+    if (w.embeddedReversed !== 0) be.embeddingBackward(this.#gradPtr(this.layout.embedding!), w.dembeddedReversed, w.inputsReversed, rows, c.embeddingSize);
+  }
+
+  /** Layer l's output, what layer l + 1 and the head read: h_t (T,B,R), or [forward, reverse] (T,B,2R) when bidirectional. */
+  #output(w: WindowPointers, l: number): Ptr {
+    return this.#D === 2 ? w.outputs[l] : w.cache[l];
+  }
+
+  /** ∂E/∂ layer l's output, written by layer l + 1 or the head (shaped as #output). */
+  #outputGradient(w: WindowPointers, l: number): Ptr {
+    return this.#D === 2 ? w.doutputs[l] : w.dcache[l];
   }
 
   // ---------------------------------------------------------------- results of the last pass
 
-  /** (B, T, O) copy of the last forward's outputs: logits (cross-entropy) or predictions (mse), batch-first. */
+  /**
+   * (B, T, O) copy of the last forward's outputs: logits (cross-entropy) or predictions (mse), batch-first;
+   * 0 at the padding steps t ≥ lengths[b] of a batch with lengths.
+   */
   outputs(): Float32Array {
     const { T, B, w } = this.#lastWindow("outputs");
     const O = this.config.outputSize;
     const out = new Float32Array(B * T * O);
     const f = this.#arena.f32(), base = w.logits >>> 2;
-    for (let t = 0; t < T; t++) {
-      for (let b = 0; b < B; b++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
+    for (let b = 0; b < B; b++) {
+      const length = this.#lengthOf(w, b, T);
+      for (let t = 0; t < length; t++) out.set(f.subarray(base + (t * B + b) * O, base + (t * B + b + 1) * O), (b * T + t) * O);
     }
     return out;
   }
 
-  /** (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window ((L, B, P) with projSize). */
+  /** The number of steps of sequence b in the last forward: its lengths[b], or T. */
+  #lengthOf(w: WindowPointers, b: number, T: number): number {
+    return this.#last!.lengths ? this.#arena.i32()[(w.lengths >>> 2) + b] : T;
+  }
+
+  /**
+   * (L, B, H) copy of the hidden state h_T after the last step of the last forward, to carry into the next window ((L, B, P) with projSize);
+   * bidirectional: (2·L, B, ·), layer-major then direction, the reverse direction's after its last step, time 0 (PyTorch's h_n).
+   * With batch.lengths, each sequence's state after its own last step lengths[b] − 1.
+   */
   finalState(out?: Float32Array): Float32Array {
     return this.#finalStateOf(0, "finalState", out);
   }
 
-  /** LSTM: (L, B, H) copy of the cell state c_T after the last step of the last forward (PyTorch's c_n). */
+  /** LSTM: (L, B, H) copy of the cell state c_T after the last step of the last forward (PyTorch's c_n; (2·L, B, H) when bidirectional). */
   finalCellState(out?: Float32Array): Float32Array {
     this.#requireCellState("finalCellState");
     return this.#finalStateOf(1, "finalCellState", out);
@@ -436,7 +511,7 @@ export class RNN {
   /** (L, B, H) copy of ∂E/∂h0 from the last backward ((L, B, P) with projSize). */
   initialStateGradient(): Float32Array {
     const { B, w } = this.#lastWindow("initialStateGradient");
-    const n = this.config.numLayers * B * this.#R;
+    const n = this.config.numLayers * this.#D * B * this.#R;
     return this.#arena.f32().slice(w.dh0 >>> 2, (w.dh0 >>> 2) + n);
   }
 
@@ -444,7 +519,7 @@ export class RNN {
   initialCellStateGradient(): Float32Array {
     this.#requireCellState("initialCellStateGradient");
     const { B, w } = this.#lastWindow("initialCellStateGradient");
-    const n = this.config.numLayers * B * this.config.hiddenSize;
+    const n = this.config.numLayers * this.#D * B * this.config.hiddenSize;
     return this.#arena.f32().slice(w.dc0 >>> 2, (w.dc0 >>> 2) + n);
   }
 
@@ -455,17 +530,25 @@ export class RNN {
 
   #finalStateOf(s: number, what: string, out?: Float32Array): Float32Array {
     const { T, B, w } = this.#lastWindow(what);
-    const { hiddenSize, numLayers: L } = this.config;
-    const H = s === 0 ? this.#R : hiddenSize;
+    const { hiddenSize } = this.config;
+    const H = s === 0 ? this.#R : hiddenSize, L = this.config.numLayers * this.#D;
     const result = out ?? new Float32Array(L * B * H);
-    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected numLayers × batchSize × ${s === 0 ? this.#widthName : "hiddenSize"} = ${L * B * H}`);
+    if (result.length !== L * B * H) throw invalid(`out has length ${result.length}; expected ${this.#layersName} × batchSize × ${s === 0 ? this.#widthName : "hiddenSize"} = ${L * B * H}`);
     const f = this.#arena.f32();
-    const at = this.#cell.stateOffset(s, T * B, hiddenSize) + (T - 1) * B * H;
-    for (let l = 0; l < L; l++) {
-      const from = (w.cache[l] >>> 2) + at;
-      result.set(f.subarray(from, from + B * H), l * B * H);
+    // both directions end at their own step lengths[b] − 1 (T − 1 without lengths; the reverse one's is time 0)
+    const at = this.#cell.stateOffset(s, T * B, hiddenSize);
+    for (let k = 0; k < L; k++) {
+      for (let b = 0; b < B; b++) {
+        const from = (w.cache[k] >>> 2) + at + ((this.#lengthOf(w, b, T) - 1) * B + b) * H;
+        result.set(f.subarray(from, from + H), (k * B + b) * H);
+      }
     }
     return result;
+  }
+
+  /** The name of the state tensors' first dimension in messages: "numLayers", or "2 × numLayers" when bidirectional. */
+  get #layersName(): string {
+    return this.#D === 2 ? "2 × numLayers" : "numLayers";
   }
 
   /** The name of h's width in messages: "projSize" with projections, else "hiddenSize". */
@@ -481,14 +564,20 @@ export class RNN {
   /** (L, T) copy of ‖∂E/∂h_t‖₂ (over the batch) per layer and step, from the last backward. */
   stepGradientNorms(): Float32Array {
     const { T, B, w } = this.#lastWindow("stepGradientNorms");
-    const out = new Float32Array(this.config.numLayers * T);
+    const out = new Float32Array(this.config.numLayers * T), D = this.#D;
     const f = this.#arena.f32();
     for (let l = 0; l < this.config.numLayers; l++) {
-      // the kernels leave each sequence's ‖∂E/∂h_t‖² (threads own sequences): summed here, in order
-      const from = (w.dhNorms >>> 2) + l * w.T * w.B;
+      // the kernels leave each sequence's ‖∂E/∂h_t‖² (threads own sequences): summed here, in order,
+      // over both directions when bidirectional (the reverse one's step length − 1 − t is time t)
       for (let t = 0; t < T; t++) {
         let sum = 0;
-        for (let b = 0; b < B; b++) sum += f[from + t * B + b];
+        for (let d = 0; d < D; d++) {
+          const from = (w.dhNorms >>> 2) + (l * D + d) * w.T * w.B;
+          for (let b = 0; b < B; b++) {
+            const length = this.#lengthOf(w, b, T), step = d === 0 || t >= length ? t : length - 1 - t;
+            sum += f[from + step * B + b];
+          }
+        }
         out[l * T + t] = Math.sqrt(sum);
       }
     }
@@ -503,6 +592,7 @@ export class RNN {
    */
   resetState(batchSize = 1, state?: ArrayLike<number>, cellState?: ArrayLike<number>): void {
     this.#assertLive();
+    this.#refuseBidirectional("resetState");
     const B = checkPositiveInt("batchSize", batchSize);
     const { numLayers: L, hiddenSize: H } = this.config, R = this.#R;
     if (state !== undefined) checkFiniteArray("state", checkLength("state", state, L * B * R, `numLayers × batchSize × ${this.#widthName} = ${L} × ${B} × ${R}`));
@@ -633,18 +723,18 @@ export class RNN {
    * W_hh (G·H, H) of layer l copied into its packRowGroups layout (block "packedWhh", defined on first
    * use) for the B = 1 matrix–vector products of the vanilla and LSTM kernels; 0 for the GRU.
    */
-  #packWhh(l: number): Ptr {
+  #packWhh(k: number): Ptr {
     if (this.#cell.kind === "gru" || this.config.projSize > 0) return 0;
-    const H = this.config.hiddenSize, ptr = this.#whhBlock(l);
-    this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[l].weightHh), this.#cell.gates * H, H);
+    const H = this.config.hiddenSize, ptr = this.#whhBlock(k);
+    this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[k].weightHh), this.#cell.gates * H, H);
     return ptr;
   }
 
-  /** Layer l's part of block "packedWhh" (packedFloats(G·H, H) floats per layer, defined on first use). */
-  #whhBlock(l: number): Ptr {
+  /** Layer direction k's part of block "packedWhh" (packedFloats(G·H, H) floats per layer direction, defined on first use). */
+  #whhBlock(k: number): Ptr {
     const H = this.config.hiddenSize, bytes = packedFloats(this.#cell.gates * H, H) * 4;
-    if (!this.#arena.has("packedWhh")) this.#arena.define("packedWhh", this.config.numLayers * bytes);
-    return this.#arena.block("packedWhh") + l * bytes;
+    if (!this.#arena.has("packedWhh")) this.#arena.define("packedWhh", this.layout.layers.length * bytes);
+    return this.#arena.block("packedWhh") + k * bytes;
   }
 
   /** @internal The backend and arena, for the trainer's kernels over the parameter blocks. */
@@ -695,25 +785,43 @@ export class RNN {
     return { bih: zeros, bhh: zeros, dbih: zeros + size, dbhh: zeros + 2 * size };
   }
 
-  #layerPointers(w: WindowPointers, l: number, B: number): LayerPointers {
-    const c = this.config, slots = this.layout.layers[l];
+  /** The kernel arguments of layer direction k = l·D + d (d = 1: the reverse direction, over time-reversed copies). */
+  #layerPointers(w: WindowPointers, k: number, B: number): LayerPointers {
+    const c = this.config, slots = this.layout.layers[k], l = Math.floor(k / this.#D), reverse = k % this.#D === 1;
     const first = l === 0, embedded = w.embedded !== 0;
+    const inputs = reverse ? w.inputsReversed : w.inputs;
+    let x: Ptr, dx: Ptr;
+    if (!first) {
+      x = reverse ? w.reversed[l - 1] : this.#output(w, l - 1);
+      dx = reverse ? w.dreversed[l - 1] : this.#outputGradient(w, l - 1);
+    } else if (embedded) {
+      x = reverse ? w.embeddedReversed : w.embedded;
+      dx = reverse ? w.dembeddedReversed : w.dembedded;
+    } else {
+      x = c.input === "dense" ? inputs : 0;
+      dx = 0;
+    }
     return {
-      cache: w.cache[l], dcache: w.dcache[l],
-      x: first ? (embedded ? w.embedded : c.input === "dense" ? w.inputs : 0) : w.cache[l - 1],
-      tokens: first && c.input === "tokens" && !embedded ? w.inputs : 0,
-      dx: first ? (embedded ? w.dembedded : 0) : w.dcache[l - 1],
-      h0: w.h0 + l * B * this.#R * 4,
-      dh0: w.dh0 + l * B * this.#R * 4,
-      c0: w.c0 === 0 ? 0 : w.c0 + l * B * c.hiddenSize * 4,
-      dc0: w.dc0 === 0 ? 0 : w.dc0 + l * B * c.hiddenSize * 4,
-      dhNorms: w.dhNorms + l * w.T * w.B * 4,
+      cache: w.cache[k], dcache: w.dcache[k], x, dx,
+      tokens: first && c.input === "tokens" && !embedded ? inputs : 0,
+      h0: w.h0 + k * B * this.#R * 4,
+      dh0: w.dh0 + k * B * this.#R * 4,
+      c0: w.c0 === 0 ? 0 : w.c0 + k * B * c.hiddenSize * 4,
+      dc0: w.dc0 === 0 ? 0 : w.dc0 + k * B * c.hiddenSize * 4,
+      dhNorms: w.dhNorms + k * w.T * w.B * 4,
       Wih: this.#paramPtr(slots.weightIh), Whh: this.#paramPtr(slots.weightHh), WhhPacked: 0,
       dWih: this.#gradPtr(slots.weightIh), dWhh: this.#gradPtr(slots.weightHh),
       Whr: slots.weightHr === null ? 0 : this.#paramPtr(slots.weightHr), dWhr: slots.weightHr === null ? 0 : this.#gradPtr(slots.weightHr),
       ...this.#biasPointers(slots),
       act: this.#act,
     };
+  }
+
+  /** Streaming runs one step at a time forward; a reverse direction needs the whole sequence first. */
+  #refuseBidirectional(what: string): void {
+    if (this.#D === 2) {
+      throw new BpttError("INVALID_STATE", `${what}() streams one step at a time, but this model is bidirectional: its reverse direction reads each sequence from its end, so step() and generate() cannot run it; use forward() over whole sequences`);
+    }
   }
 
   #lastWindow(what: string): { T: number; B: number; w: WindowPointers } {
@@ -724,6 +832,7 @@ export class RNN {
 
   #requireStream(what: string): StreamPointers {
     this.#assertLive();
+    this.#refuseBidirectional(what);
     const stream = this.#currentStream();
     if (stream === null) throw new BpttError("INVALID_STATE", `${what}() needs resetState(batchSize) first`);
     return stream;
@@ -739,28 +848,43 @@ export class RNN {
     if (cur === null || T * B > cur.rows || T > cur.T || B > cur.B) {
       const rows = Math.max(T * B, cur?.rows ?? 0), Tcap = Math.max(T, cur?.T ?? 0), Bcap = Math.max(B, cur?.B ?? 0);
       const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize, E = c.embeddingSize;
+      const D = this.#D, S = L * D, width = D * this.#R; // S layer directions; width: what the next layer reads
       const take = bump();
       const cache: Ptr[] = [], dcache: Ptr[] = [], dropMasks: Ptr[] = [], dropped: Ptr[] = [];
-      for (let l = 0; l < L; l++) {
+      const outputs: Ptr[] = [], doutputs: Ptr[] = [], reversed: Ptr[] = [], dreversed: Ptr[] = [];
+      for (let k = 0; k < S; k++) {
         cache.push(take(this.#cell.cacheFloats(rows, H)));
         dcache.push(take(this.#cell.dcacheFloats(rows, H)));
       }
-      const lstm = this.#cell.states === 2;
+      const lstm = this.#cell.states === 2, inputFloats = c.input === "tokens" ? rows : rows * c.inputSize;
       const layout: WindowPointers = {
         rows, T: Tcap, B: Bcap, cache, dcache,
-        h0: take(L * Bcap * this.#R), dh0: take(L * Bcap * this.#R),
-        c0: lstm ? take(L * Bcap * H) : -1, dc0: lstm ? take(L * Bcap * H) : -1,
-        inputs: take(c.input === "tokens" ? rows : rows * c.inputSize),
+        h0: take(S * Bcap * this.#R), dh0: take(S * Bcap * this.#R),
+        c0: lstm ? take(S * Bcap * H) : -1, dc0: lstm ? take(S * Bcap * H) : -1,
+        inputs: take(inputFloats),
         targets: take(c.loss === "cross-entropy" ? rows : rows * O),
         mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
-        dhNorms: take(L * Tcap * Bcap),
+        dhNorms: take(S * Tcap * Bcap), lengths: take(Bcap),
         embedded: E > 0 ? take(rows * E) : -1, dembedded: E > 0 ? take(rows * E) : -1,
-        dropMasks, dropped, bytes: 0,
+        dropMasks, dropped, outputs, doutputs, reversed, dreversed,
+        inputsReversed: D === 2 ? take(inputFloats) : -1,
+        embeddedReversed: D === 2 && E > 0 ? take(rows * E) : -1, dembeddedReversed: D === 2 && E > 0 ? take(rows * E) : -1,
+        bytes: 0,
       };
       if (c.dropout > 0) {
         for (let l = 0; l + 1 < L; l++) {
-          dropMasks.push(take(rows * this.#R));
-          dropped.push(take(rows * this.#R));
+          dropMasks.push(take(rows * width));
+          dropped.push(take(rows * width));
+        }
+      }
+      if (D === 2) {
+        for (let l = 0; l < L; l++) {
+          outputs.push(take(rows * width));
+          doutputs.push(take(rows * width));
+          if (l + 1 < L) {
+            reversed.push(take(rows * width));
+            dreversed.push(take(rows * width));
+          }
         }
       }
       layout.bytes = take(0);
@@ -783,14 +907,17 @@ export class RNN {
     this.#window = {
       ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
       c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
-      targets: add(w.targets), mask: add(w.mask), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
+      targets: add(w.targets), mask: add(w.mask), lengths: add(w.lengths), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
       embedded: w.embedded < 0 ? 0 : add(w.embedded), dembedded: w.dembedded < 0 ? 0 : add(w.dembedded),
       dropMasks: w.dropMasks.map(add), dropped: w.dropped.map(add),
+      outputs: w.outputs.map(add), doutputs: w.doutputs.map(add), reversed: w.reversed.map(add), dreversed: w.dreversed.map(add),
+      inputsReversed: w.inputsReversed < 0 ? 0 : add(w.inputsReversed),
+      embeddedReversed: w.embeddedReversed < 0 ? 0 : add(w.embeddedReversed), dembeddedReversed: w.dembeddedReversed < 0 ? 0 : add(w.dembeddedReversed),
     };
     this.#windowAt = base;
     this.#windowB = B;
     this.#layerArgs = [];
-    for (let l = 0; l < this.config.numLayers; l++) this.#layerArgs.push(this.#layerPointers(this.#window, l, B));
+    for (let k = 0; k < this.layout.layers.length; k++) this.#layerArgs.push(this.#layerPointers(this.#window, k, B));
     return this.#window;
   }
 
@@ -846,12 +973,22 @@ export class RNN {
     const f = this.#arena.f32(), ids = this.#arena.i32();
     const I = c.inputSize, O = c.outputSize;
     const inputs = batch.inputs, targets = batch.targets, mask = batch.mask;
+    // bidirectional: the inputs time-reversed too, within each sequence's length, for layer 0's reverse
+    // direction (whose padding steps, after its end, read the padding in place); steps t ≥ length have no target
+    const rev = w.inputsReversed >>> 2, lengths = batch.lengths;
     for (let b = 0; b < B; b++) {
+      const length = lengths === undefined ? T : lengths[b];
+      if (lengths !== undefined) ids[(w.lengths >>> 2) + b] = length;
       for (let t = 0; t < T; t++) {
-        const src = b * T + t, row = t * B + b;
-        if (c.input === "tokens") ids[(w.inputs >>> 2) + row] = inputs[src];
-        else for (let i = 0; i < I; i++) f[(w.inputs >>> 2) + row * I + i] = inputs[src * I + i];
-        const keep = mask === undefined || mask[src] === 1;
+        const src = b * T + t, row = t * B + b, mirror = (t < length ? length - 1 - t : t) * B + b;
+        if (c.input === "tokens") {
+          ids[(w.inputs >>> 2) + row] = inputs[src];
+          if (rev !== 0) ids[rev + mirror] = inputs[src];
+        } else {
+          for (let i = 0; i < I; i++) f[(w.inputs >>> 2) + row * I + i] = inputs[src * I + i];
+          if (rev !== 0) for (let i = 0; i < I; i++) f[rev + mirror * I + i] = inputs[src * I + i];
+        }
+        const keep = (mask === undefined || mask[src] === 1) && t < length;
         if (targets === undefined) continue;
         if (c.loss === "cross-entropy") {
           ids[(w.targets >>> 2) + row] = keep && targets[src] !== IGNORE_INDEX ? targets[src] : -1;
@@ -862,7 +999,7 @@ export class RNN {
       }
     }
     const R = this.#R;
-    for (let l = 0; l < L; l++) {
+    for (let l = 0; l < L * this.#D; l++) {
       const dst = (w.h0 >>> 2) + l * B * R;
       if (h0 === undefined) f.fill(0, dst, dst + B * R);
       else for (let k = 0; k < B * R; k++) f[dst + k] = h0[l * B * R + k];
@@ -874,11 +1011,12 @@ export class RNN {
   }
 
   #countTargets(batch: Batch): number {
-    const { targets, mask } = batch;
+    const { targets, mask, lengths } = batch;
     const n = batch.batchSize * batch.seqLen;
     let count = 0;
     for (let k = 0; k < n; k++) {
       if (mask !== undefined && mask[k] !== 1) continue;
+      if (lengths !== undefined && k % batch.seqLen >= lengths[Math.floor(k / batch.seqLen)]) continue;
       if (this.config.loss === "cross-entropy" && targets![k] === IGNORE_INDEX) continue;
       count++;
     }
@@ -905,7 +1043,7 @@ export function resolveOptions(options: RNNOptions): { config: RNNConfig; layout
   const config = normalise(options);
   const cell = cellOf(config);
   checkModelSize({ ...config, gates: cell.gates }, config.backend, config.bias ? 0 : 3 * align16(cell.gates * config.hiddenSize * 4));
-  return { config, layout: parameterLayout(cell, config.inputSize, config.hiddenSize, config.numLayers, config.outputSize, config.bias, config.embeddingSize, config.projSize) };
+  return { config, layout: layoutOf(config, cell) };
 }
 
 function normalise(o: RNNOptions): RNNConfig {
@@ -930,6 +1068,7 @@ function normalise(o: RNNOptions): RNNConfig {
   const dropout = o.dropout === undefined ? 0 : o.dropout;
   if (typeof dropout !== "number" || !(dropout >= 0 && dropout < 1)) throw invalid(`dropout must be a number in [0, 1); got ${describe(dropout)}`);
   const projSize = o.projSize === undefined ? 0 : checkNonNegativeInt("projSize", o.projSize);
+  if (o.bidirectional !== undefined && typeof o.bidirectional !== "boolean") throw invalid(`bidirectional must be true or false; got ${describe(o.bidirectional)}`);
   const hiddenSize = checkPositiveInt("hiddenSize", o.hiddenSize);
   const init = checkOneOf("init", o.init ?? "pytorch", initSchemes);
   if (projSize > 0) {
@@ -946,6 +1085,7 @@ function normalise(o: RNNOptions): RNNConfig {
     embeddingSize,
     dropout,
     projSize,
+    bidirectional: o.bidirectional ?? false,
     hiddenSize,
     outputSize: checkPositiveInt("outputSize", o.outputSize ?? inputSize),
     numLayers: checkPositiveInt("numLayers", o.numLayers ?? 1),

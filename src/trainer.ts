@@ -111,13 +111,17 @@ export class Trainer {
     validateBatch(batch, this.model.config, true);
     const W = checkPositiveInt("bpttSteps", options?.bpttSteps);
     const { batchSize: B, seqLen: N } = batch;
+    if (batch.lengths !== undefined && Array.from(batch.lengths).some((n) => n !== N)) {
+      throw invalid(`batch.lengths: trainSequence carries the state of full-length streams from window to window; every length must be seqLen = ${N} (train sequences of other lengths with step())`);
+    }
     const c = this.model.config;
     const inWidth = c.input === "tokens" ? 1 : c.inputSize;
     const outWidth = c.loss === "cross-entropy" ? 1 : c.outputSize;
     const inputs = new Float64Array(B * W * inWidth), targets = new Float64Array(B * W * outWidth);
     const mask = batch.mask === undefined ? undefined : new Float64Array(B * W);
     this.#carried = batch.h0 === undefined ? null : Float32Array.from(batch.h0);
-    const stateSize = c.numLayers * B * (c.projSize > 0 ? c.projSize : c.hiddenSize), cellSize = c.numLayers * B * c.hiddenSize;
+    const S = c.numLayers * (c.bidirectional ? 2 : 1); // state slices: layer-major then direction
+    const stateSize = S * B * (c.projSize > 0 ? c.projSize : c.hiddenSize), cellSize = S * B * c.hiddenSize;
     this.#carriedCell = this.model.hasCellState ? (batch.c0 === undefined ? new Float32Array(cellSize) : Float32Array.from(batch.c0)) : null;
     this.#carriedBatchSize = B;
     const results: StepResult[] = [];
@@ -159,7 +163,7 @@ export class Trainer {
     const learningRate = options.learningRate ?? (o.schedule ? o.schedule(stepIndex, o.learningRate) : o.learningRate);
     if (options.learningRate === undefined) checkFinite(`schedule(${stepIndex}) result (learning rate)`, learningRate, 0, Infinity, true);
     else checkFinite("options.learningRate", learningRate, 0);
-    const L = model.config.numLayers, H = model.config.hiddenSize, R = model.config.projSize > 0 ? model.config.projSize : H;
+    const L = model.config.numLayers * (model.config.bidirectional ? 2 : 1), H = model.config.hiddenSize, R = model.config.projSize > 0 ? model.config.projSize : H;
     // validated once above; the carried state is the trainer's own (finite, L·B·H floats)
     const fwd = model.forwardValidated(batch, h0, c0, true);
     if (!Number.isFinite(fwd.loss)) throw new NonFiniteError(stepIndex, "loss", `the loss is ${fwd.loss}`);

@@ -5,7 +5,7 @@
  * padded batch's loss is the sum of its examples' losses, each run alone.
  */
 import { describe, expect, test } from "vitest";
-import { IGNORE_INDEX } from "../src/index.js";
+import { IGNORE_INDEX, RNN } from "../src/index.js";
 import { ExampleBatches, TokenStreams, everyStepExample, lastStepExample, nextTokenExample, type Example } from "../src/train.js";
 import { backendKinds } from "./helpers/backends.js";
 import { expectError } from "./helpers/errors.js";
@@ -98,6 +98,21 @@ describe("ExampleBatches", () => {
     expect([b1.batchSize, b1.seqLen]).toEqual([1, 2]);
     expect([Array.from(b1.inputs), Array.from(b1.targets!), Array.from(b1.mask!)]).toEqual([[7, 8], [8, 9], [1, 1]]);
     expect(new ExampleBatches(three, { batchSize: 2, dropLast: true }).batchesPerEpoch).toBe(1);
+  });
+
+  test("lengths: true gives each batch its examples' lengths; a bidirectional model then reads each padded row as the example alone", () => {
+    const batches = new ExampleBatches(three, { batchSize: 2, shuffle: false, lengths: true });
+    expect(Array.from(batches.batch(0, 0).lengths!)).toEqual([3, 1]);
+    expect(Array.from(batches.batch(1, 0).lengths!)).toEqual([2]);
+    expect(new ExampleBatches(three, { batchSize: 2, shuffle: false }).batch(0, 0).lengths).toBeUndefined();
+    expectError(() => new ExampleBatches(three, { batchSize: 2, lengths: 1 as unknown as boolean }), "INVALID_ARGUMENT", "options.lengths must be a boolean; got 1");
+    const model = new RNN({ cell: "gru", inputSize: 10, hiddenSize: 4, bidirectional: true, backend: "js", seed: 2 });
+    const padded = model.forward(batches.batch(0, 0)).loss;
+    const alone = model.forward(new ExampleBatches([three[1]], { batchSize: 1 }).batch(0, 0)).loss + model.forward(new ExampleBatches([three[0]], { batchSize: 1 }).batch(0, 0)).loss;
+    expect(Math.abs(padded - alone)).toBeLessThan(1e-5 * alone);
+    const unpacked = model.forward(new ExampleBatches(three, { batchSize: 2, shuffle: false }).batch(0, 0)).loss;
+    expect(Math.abs(unpacked - alone)).toBeGreaterThan(1e-3); // without lengths the reverse direction starts in the padding
+    model.dispose();
   });
 
   test("dense many-to-one examples keep their features and masks", () => {

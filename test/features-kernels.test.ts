@@ -4,7 +4,9 @@
 //   embeddingForward / embeddingBackward (a gather and an in-order scatter-add: exact, bit for bit),
 //   dropoutForward (the same xoshiro128** draws: masks, outputs and PRNG state bit for bit) and
 //   dropoutBackward (a product: exact), lstmProjForward / lstmProjBackward (cells-kernels.test.ts's
-//   tolerances for the LSTM: 2e-6 forward, 1e-5 backward; backward from the reference's saved activations).
+//   tolerances for the LSTM: 2e-6 forward, 1e-5 backward; backward from the reference's saved activations),
+//   copySteps (row copies, reversed within lengths or whole, into and out of strided halves: exact; accumulated:
+//   one f32 add per element, exact too).
 import { describe, test } from "vitest";
 import { Random } from "../src/random.js";
 import type { BackendKind } from "./helpers/backends.js";
@@ -75,6 +77,20 @@ describe.each(wasmKinds)("%s: the layer-feature kernels agree with the js refere
       const dx = dense ? p.put("dx", uniform(rng, rows * I), TOL.backward) : 0;
       p.run((b) => b.lstmProjBackward(dx, dWih, dWhh, dWhr, dbih, dbhh, dh0, dc0, norms, dgates, dhp, dms, dhs, hs, ms, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, Whr, T, B, I, H, P));
       p.check(`lstmProjBackward ${label} norms=${withNorms}`);
+    }
+  });
+
+  test("copySteps: forward and reversed, with and without lengths, strided, copied and accumulated, bit for bit", () => {
+    const rng = new Random(24), p = new BackendPair(kind);
+    for (let trial = 0; trial < 40; trial++) {
+      p.reset();
+      const T = 1 + rng.int(6), B = pick(rng, [1, 2, 3, 5]), N = pick(rng, SIZES), mis = () => 4 * rng.int(4);
+      const yStride = N + rng.int(3) * N, xStride = N + rng.int(3) * N;
+      const lengths = rng.next() < 0.5 ? 0 : p.put("lengths", Int32Array.from({ length: B }, () => 1 + rng.int(T)));
+      const x = p.put("x", uniform(rng, T * B * xStride), 0, mis()), y = p.put("y", uniform(rng, T * B * yStride), 0, mis());
+      const reverse = rng.int(2), accumulate = rng.int(2);
+      p.run((b) => b.copySteps(y, x, lengths, T, B, N, yStride, xStride, reverse, accumulate));
+      p.check(`copySteps T=${T} B=${B} N=${N} strides ${yStride}/${xStride} lengths=${lengths !== 0} reverse=${reverse} accumulate=${accumulate}`);
     }
   });
 });

@@ -108,6 +108,20 @@ describe("model sizes are computed in float64 and checked before anything is all
     }
   });
 
+  it("the closed-form span and count equal the layout's when bidirectional, for every cell, with an embedding and projections", () => {
+    for (const [I, E, H, P, L, O] of [[5, 3, 7, 0, 2, 2], [13, 9, 6, 5, 3, 9], [3, 0, 17, 1, 1, 5], [4, 1, 2, 1, 2, 1], [6, 0, 5, 0, 3, 3]]) {
+      for (const cell of P > 0 ? [lstmProjCell(P)] : [rnnCell, lstmCell, gruCell]) {
+        for (const bias of [true, false]) {
+          const layout = parameterLayout(cell, I, H, L, O, bias, E, P, true);
+          const sizes = { gates: cell.gates, inputSize: I, hiddenSize: H, numLayers: L, outputSize: O, bias, embeddingSize: E, projSize: P, bidirectional: true };
+          expect(layout.tensors.filter((t) => t.name.endsWith("_reverse"))).toHaveLength(L * ((bias ? 4 : 2) + (P > 0 ? 1 : 0)));
+          expect(parameterSpan(sizes)).toBe(layout.span);
+          expect(parameterCountOf(sizes)).toBe(layout.tensors.reduce((n, t) => n + t.size, 0));
+        }
+      }
+    }
+  });
+
   it("bptt train --hidden 1e9 names --hidden and the bytes, not a wrapped reserve size", () => {
     const { error } = refusal(() => train(["--hidden", "1e9", "--steps", "1"], () => {}));
     expect(error.message).toMatch(/hidden/);

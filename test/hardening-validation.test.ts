@@ -83,14 +83,14 @@ describe("generate validates stopToken and seed", () => {
 describe("unknown RNN options are refused at run time", () => {
   it.each(["proj_size", "hidden_size", "batchFirst"])("%s", (key) => {
     const options = { inputSize: 3, hiddenSize: 2, backend: "js", [key]: 0.2 } as unknown as RNNOptions;
-    expectError(() => new RNN(options), "INVALID_ARGUMENT", new RegExp(`^unknown RNN option "${key}"; the options are cell, bias, forgetBias, input, inputSize, embeddingSize, dropout, projSize, hiddenSize, outputSize, numLayers, nonlinearity, loss, init, seed, backend, wasmModule$`));
+    expectError(() => new RNN(options), "INVALID_ARGUMENT", new RegExp(`^unknown RNN option "${key}"; the options are cell, bias, forgetBias, input, inputSize, embeddingSize, dropout, projSize, bidirectional, hiddenSize, outputSize, numLayers, nonlinearity, loss, init, seed, backend, wasmModule$`));
   });
 
   it("every documented option is accepted", () => {
     const model = new RNN({
       cell: "lstm", input: "tokens", inputSize: 3, hiddenSize: 2, outputSize: 3, numLayers: 1, bias: true, forgetBias: 1,
       loss: "cross-entropy", init: "xavier", seed: 1, backend: "js", wasmModule: undefined, nonlinearity: undefined,
-      embeddingSize: 2, dropout: 0.1, projSize: 1,
+      embeddingSize: 2, dropout: 0.1, projSize: 1, bidirectional: true,
     });
     expect(model.parameterCount).toBeGreaterThan(0);
     model.dispose();

@@ -493,6 +493,31 @@ describe.each(["js", ...wasmKinds] as const)("%s: hand-derived oracles", (kind) 
     };
   }
 
+  test("copySteps by hand: strided halves, time-reversed, accumulated, within lengths", () => {
+    const { b, put, read } = setup();
+    // x: (T=3, B=2, 2) with x[t,b] = [10t + b, 10t + b + 0.5]
+    const x = put(f32([0, 0.5, 1, 1.5, 10, 10.5, 11, 11.5, 20, 20.5, 21, 21.5]));
+    const y = put(f32(Array(3 * 2 * 5).fill(-1))); // rows of 5 floats: the copies land at columns 1..2
+    b.copySteps(y + 4, x, 0, 3, 2, 2, 5, 2, 1, 0);
+    const reversed = read(y, 30);
+    for (let t = 0; t < 3; t++) {
+      for (let s = 0; s < 2; s++) expect(reversed.slice((t * 2 + s) * 5, (t * 2 + s + 1) * 5)).toEqual([-1, 10 * (2 - t) + s, 10 * (2 - t) + s + 0.5, -1, -1]);
+    }
+    // the first float of each row of x, forward in time, added to column 1
+    b.copySteps(y + 4, x, 0, 3, 2, 1, 5, 2, 0, 1);
+    const summed = read(y, 30);
+    for (let t = 0; t < 3; t++) for (let s = 0; s < 2; s++) expect(summed[(t * 2 + s) * 5 + 1]).toBe(10 * (2 - t) + s + 10 * t + s);
+    expect(read(x, 12)).toEqual([0, 0.5, 1, 1.5, 10, 10.5, 11, 11.5, 20, 20.5, 21, 21.5]);
+    // lengths 2 and 3: sequence 0 reversed within its 2 steps, its padding step zeroed; sequence 1 whole
+    const lengths = put(Int32Array.from([2, 3])), z = put(f32(Array(12).fill(-1)));
+    b.copySteps(z, x, lengths, 3, 2, 2, 2, 2, 1, 0);
+    expect(read(z, 12)).toEqual([10, 10.5, 21, 21.5, 0, 0.5, 11, 11.5, 0, 0, 1, 1.5]);
+    // accumulating leaves the padding as it was: z[t,0] += x[1−t,0] for t < 2 only
+    new Float32Array(b.buffer, z, 12).set(f32(Array(12).fill(-1)));
+    b.copySteps(z, x, lengths, 3, 2, 2, 2, 2, 1, 1);
+    expect(read(z, 12)).toEqual([9, 9.5, 20, 20.5, -1, -0.5, 10, 10.5, -1, -1, 0, 0.5]);
+  });
+
   test("2×2 matmuls by hand", () => {
     const { b, put, read } = setup();
     const A = put(f32([1, 2, 3, 4])), B = put(f32([5, 6, 7, 8])), C = put(f32([1, 1, 1, 1]));

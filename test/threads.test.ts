@@ -6,7 +6,10 @@
  * every weight after N steps are equal bit for bit at 1, 2, 3 and 4 threads, and equal to the
  * single-threaded build's. The oracle is the single-threaded build, itself checked against PyTorch
  * by the golden suites. The same holds with an embedding in front and dropout between three layers,
- * and for the LSTM projections (projSize 29) (their kernels run on one thread; the rest on the pool).
+ * and for the LSTM projections (projSize 29) (their kernels run on one thread; the rest on the pool),
+ * and for bidirectional layers of every cell (the time-step copies run on one thread, both directions'
+ * cell kernels on the pool), at B = 30 and, for the LSTM (W_hh packed per direction), at B = 1, and
+ * for a bidirectional GRU over a batch of variable lengths.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RNN, Trainer, init, shutdown } from "../src/index.js";
@@ -19,8 +22,8 @@ interface Run { losses: number[]; norms: number[]; stepNorms: number[]; weights:
 /** Embedding and dropout: the options of the feature runs. */
 const FEATURES = { embeddingSize: 19, dropout: 0.3, numLayers: 3 };
 
-function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false): Run {
-  const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11, ...(features ? FEATURES : {}), ...(features && cell === "lstm" ? { projSize: 29 } : {}) });
+function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false, bidirectional = false, withLengths = false): Run {
+  const model = new RNN({ cell, inputSize: V, hiddenSize: H, outputSize: V, numLayers: 2, seed: 11, bidirectional, ...(features ? FEATURES : {}), ...(features && cell === "lstm" ? { projSize: 29 } : {}) });
   const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01, clipNorm: 1 });
   const losses: number[] = [], norms: number[] = [], stepNorms: number[] = [];
   let seed = 5;
@@ -31,7 +34,8 @@ function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false): Ru
       inputs.push(seed % V);
       targets.push((seed >> 8) % V);
     }
-    const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets });
+    const lengths = withLengths ? Array.from({ length: B }, (_, b) => 1 + ((5 * b + s) % T)) : undefined;
+    const r = trainer.step({ batchSize: B, seqLen: T, inputs, targets, lengths });
     losses.push(r.loss);
     norms.push(r.gradNorm);
     stepNorms.push(...model.stepGradientNorms());
@@ -42,12 +46,15 @@ function trainRun(cell: "rnn" | "lstm" | "gru", B: number, features = false): Ru
 }
 
 let single: Map<string, Run>;
+const BIDIRECTIONAL = [["rnn", 30], ["lstm", 30], ["gru", 30], ["lstm", 1]] as const;
 
 beforeAll(async () => {
   await shutdown();
   single = new Map();
   for (const cell of ["rnn", "lstm", "gru"] as const) for (const B of [1, 30]) single.set(`${cell} ${B}`, trainRun(cell, B));
   for (const cell of ["lstm", "gru"] as const) single.set(`${cell} features`, trainRun(cell, 30, true));
+  for (const [cell, B] of BIDIRECTIONAL) single.set(`${cell} ${B} bidirectional`, trainRun(cell, B, false, true));
+  single.set("gru 30 bidirectional lengths", trainRun("gru", 30, false, true, true));
   expect(await init({ threads: 4 })).toBe(4);
 });
 
@@ -107,6 +114,35 @@ describe.each(["lstm", "gru"] as const)("%s with an embedding and dropout betwee
     for (const threads of [1, 2, 4]) {
       expect(await init({ threads })).toBe(threads);
       const run = trainRun(cell, 30, true);
+      expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
+      expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
+      run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
+    }
+  });
+});
+
+describe.each(BIDIRECTIONAL)("bidirectional %s, 2 layers: bit-identical at 1, 2 and 4 threads", (cell, B) => {
+  it(`B = ${B}`, async () => {
+    const reference = single.get(`${cell} ${B} bidirectional`)!;
+    for (const threads of [1, 2, 4]) {
+      expect(await init({ threads })).toBe(threads);
+      const before = threadedTasks(`${cell}Forward`);
+      const run = trainRun(cell, B, false, true);
+      if (threads > 1 && B > 1) expect(threadedTasks(`${cell}Forward`), "the pool ran the forward kernels").toBeGreaterThan(before);
+      expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
+      expect(run.norms, `${threads} threads: gradient norms`).toEqual(reference.norms);
+      expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
+      run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));
+    }
+  });
+});
+
+describe("bidirectional gru with variable lengths", () => {
+  it("B = 30: bit-identical at 1, 2 and 4 threads", async () => {
+    const reference = single.get("gru 30 bidirectional lengths")!;
+    for (const threads of [1, 2, 4]) {
+      expect(await init({ threads })).toBe(threads);
+      const run = trainRun("gru", 30, false, true, true);
       expect(run.losses, `${threads} threads: losses`).toEqual(reference.losses);
       expect(run.stepNorms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(reference.stepNorms);
       run.weights.forEach((w, i) => expect(w, `${threads} threads: tensor ${i}`).toEqual(reference.weights[i]));

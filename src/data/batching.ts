@@ -8,6 +8,8 @@
  * Every batch carries a mask (the example's own mask, 0 on padding), so padding adds nothing to the
  * loss of either kind: cross-entropy skips −100 and masked steps, MSE skips masked steps. Rows are
  * padded on the right, so a many-to-one target at a row's last real step sees only that row's inputs.
+ * With `lengths: true` every batch also carries the examples' lengths (pack_padded_sequence): padding
+ * then changes no state either, and a bidirectional model's reverse direction starts at each example's end.
  */
 import { IGNORE_INDEX, type Batch } from "../batch.js";
 import { checkPositiveInt, describe, invalid } from "../errors.js";
@@ -24,6 +26,12 @@ export interface ExampleBatchOptions {
   seed?: number;
   /** Leave out the last batch of an epoch when it has fewer than B examples (default false: it is a smaller batch). */
   dropLast?: boolean;
+  /**
+   * Give every batch `lengths`, the examples' own numbers of steps (default false): the padding is then
+   * packed as pack_padded_sequence packs it — no state change, final states at each example's own end,
+   * and a bidirectional model's reverse direction starting there. Without it the padding only has no target.
+   */
+  lengths?: boolean;
 }
 
 export class ExampleBatches implements BatchSource {
@@ -42,14 +50,16 @@ export class ExampleBatches implements BatchSource {
   readonly #inputs: Float64Array;
   readonly #targets: Float64Array;
   readonly #mask: Uint8Array;
+  /** The examples' lengths per batch row, when options.lengths asks for them; else null. */
+  readonly #lengths: Int32Array | null;
 
   constructor(examples: readonly Example[], options: ExampleBatchOptions) {
     if (!Array.isArray(examples) || examples.length === 0) throw invalid(`examples must be a non-empty array of { inputs, targets, mask?, steps? }; got ${describe(examples)}`);
-    if (options === null || typeof options !== "object") throw invalid(`options must be an object { batchSize, shuffle?, seed?, dropLast? }; got ${describe(options)}`);
+    if (options === null || typeof options !== "object") throw invalid(`options must be an object { batchSize, shuffle?, seed?, dropLast?, lengths? }; got ${describe(options)}`);
     const B = checkPositiveInt("options.batchSize", options.batchSize);
     const seed = options.seed ?? 0;
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw invalid(`options.seed must be an integer in [0, 2^32); got ${describe(seed)}`);
-    for (const key of ["shuffle", "dropLast"] as const) {
+    for (const key of ["shuffle", "dropLast", "lengths"] as const) {
       if (options[key] !== undefined && typeof options[key] !== "boolean") throw invalid(`options.${key} must be a boolean; got ${describe(options[key])}`);
     }
     let inputWidth = 0, targetWidth = 0, longest = 0;
@@ -80,6 +90,7 @@ export class ExampleBatches implements BatchSource {
     this.#inputs = new Float64Array(B * longest * inputWidth);
     this.#targets = new Float64Array(B * longest * targetWidth);
     this.#mask = new Uint8Array(B * longest);
+    this.#lengths = options.lengths === true ? new Int32Array(B) : null;
   }
 
   /** Batch k of epoch `epoch`: rows padded to the longest example of the batch. Shares its arrays with every other batch. */
@@ -100,8 +111,11 @@ export class ExampleBatches implements BatchSource {
       for (let j = 0; j < e.steps * I; j++) inputs[b * T * I + j] = e.inputs[j];
       for (let j = 0; j < e.steps * O; j++) targets[b * T * O + j] = e.targets[j];
       for (let t = 0; t < e.steps; t++) mask[b * T + t] = e.mask === undefined ? 1 : e.mask[t];
+      if (this.#lengths !== null) this.#lengths[b] = e.steps;
     }
-    return { batchSize: B, seqLen: T, inputs, targets, mask };
+    const batch: Batch = { batchSize: B, seqLen: T, inputs, targets, mask };
+    if (this.#lengths !== null) batch.lengths = this.#lengths.subarray(0, B);
+    return batch;
   }
 
   /** The order of the examples in an epoch: a Fisher–Yates shuffle seeded by (seed, epoch), or as given. */

@@ -106,7 +106,7 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
   }
   const carried = trainer.carriedState();
   if (carried !== null) {
-    const { numLayers: L, hiddenSize: H, projSize: P } = model.config;
+    const { hiddenSize: H, projSize: P } = model.config, L = model.config.numLayers * (model.config.bidirectional ? 2 : 1);
     tensors.push({ name: CARRY, shape: [L, carried.batchSize, P > 0 ? P : H], data: carried.state });
     if (carried.cellState !== null) tensors.push({ name: CARRY_CELL, shape: [L, carried.batchSize, H], data: carried.cellState });
   }
@@ -174,11 +174,11 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   for (const t of layout.tensors) expected.set(t.name, t.shape);
   for (const state of states) for (const t of layout.tensors) expected.set(`optim.${state}.${t.name}`, t.shape);
   const carry = file.tensors.get(CARRY);
-  const { numLayers: L, hiddenSize: H, projSize: P } = resolved;
-  const R = P > 0 ? P : H;
+  const { hiddenSize: H, projSize: P } = resolved;
+  const R = P > 0 ? P : H, L = resolved.numLayers * (resolved.bidirectional ? 2 : 1); // state slices: layer-major then direction
   if (carry !== undefined) {
     if (carry.shape.length !== 3 || carry.shape[0] !== L || carry.shape[2] !== R || carry.shape[1] < 1) {
-      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [numLayers, batchSize, ${P > 0 ? "projSize" : "hiddenSize"}] = [${L}, B ≥ 1, ${R}]`);
+      throw format(`tensor "${CARRY}" has shape [${carry.shape.join(", ")}]; expected [${resolved.bidirectional ? "2 × numLayers" : "numLayers"}, batchSize, ${P > 0 ? "projSize" : "hiddenSize"}] = [${L}, B ≥ 1, ${R}]`);
     }
     expected.set(CARRY, carry.shape);
     if (resolved.cell === "lstm") expected.set(CARRY_CELL, [L, carry.shape[1], H]);

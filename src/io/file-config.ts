@@ -43,7 +43,7 @@ export function checkFileConfig(
     if (numLayers > tensors.size) throw fail(`numLayers is ${numLayers} but the file holds only ${tensors.size} tensors (each layer has at least 2)`);
     const embeddingSize = typeof o.embeddingSize === "number" && o.embeddingSize > 0 ? o.embeddingSize : 0;
     const projSize = typeof o.projSize === "number" && o.projSize > 0 ? o.projSize : 0;
-    const count = parameterCountOf({ gates, inputSize, hiddenSize, numLayers, outputSize, bias: o.bias !== false, embeddingSize, projSize });
+    const count = parameterCountOf({ gates, inputSize, hiddenSize, numLayers, outputSize, bias: o.bias !== false, embeddingSize, projSize, bidirectional: o.bidirectional === true });
     if (count > maxParameters) throw fail(`the configuration describes a model of ${count.toLocaleString("en-US")} parameters, more than options.maxParameters (${maxParameters.toLocaleString("en-US")})`);
   }
   try {

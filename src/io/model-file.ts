@@ -103,6 +103,7 @@ export function storedConfig(model: RNN): Omit<RNNOptions, "backend" | "wasmModu
   if (all.embeddingSize === 0) delete config.embeddingSize;
   if (all.dropout === 0) delete config.dropout;
   if (all.projSize === 0) delete config.projSize;
+  if (!all.bidirectional) delete config.bidirectional;
   return config as Omit<RNNOptions, "backend" | "wasmModule">;
 }
 
@@ -141,6 +142,7 @@ export function loadModel(bytes: Uint8Array, options: LoadOptions = {}): LoadedM
   const inFile = (name: string) => nameInFile(name, prefixes);
   const names = new Set(layout.tensors.map((t) => inFile(t.name)));
   for (const name of file.tensors.keys()) {
+    if (!names.has(name) && name.endsWith("_reverse") && layout.directions === 1) throw format(`unexpected tensor ${JSON.stringify(name)}: the file holds a bidirectional model; pass bidirectional: true in options.config`);
     if (!names.has(name)) throw format(`unexpected tensor ${JSON.stringify(name)}; the model's tensors are ${[...names].join(", ")}`);
   }
   for (const slot of layout.tensors) {

@@ -15,7 +15,7 @@ export function modelOn(kind: Kind, options: Omit<RNNOptions, "backend" | "wasmM
 export interface BatchSpec {
   batchSize: number;
   seqLen: number;
-  /** Draw an initial state (normal × 0.5) of numLayers·B·H floats. */
+  /** Draw an initial state (normal × 0.5) of numLayers·B·H floats (2·numLayers·B·H when bidirectional). */
   withH0?: boolean;
   /** Leave the targets out. */
   noTargets?: boolean;
@@ -36,7 +36,8 @@ export function randomBatch(model: RNN, spec: BatchSpec, seed: number): Batch {
       : Float32Array.from({ length: B * T * O }, () => rng.normal());
   }
   const R = model.config.projSize > 0 ? model.config.projSize : H; // h's width
-  if (spec.withH0) batch.h0 = Float32Array.from({ length: L * B * R }, () => 0.5 * rng.normal());
+  const S = model.config.bidirectional ? 2 * L : L; // state slices, layer-major then direction
+  if (spec.withH0) batch.h0 = Float32Array.from({ length: S * B * R }, () => 0.5 * rng.normal());
   return batch;
 }
 

@@ -7,6 +7,7 @@ import { clipByValue, copy, fill, scale, sumSquares } from "./vector.js";
 import { linearBackward, linearForward } from "./linear.js";
 import { embeddingBackward, embeddingForward } from "./embedding.js";
 import { dropoutBackward, dropoutForward } from "./dropout.js";
+import { copySteps } from "./steps.js";
 import { crossEntropy, mse, softmax } from "./loss.js";
 import { rnnBackward, rnnForward } from "./rnn.js";
 import { lstmBackward, lstmForward } from "./lstm.js";
@@ -69,6 +70,9 @@ export class JsBackend implements Backend {
     dropoutForward(this.memory, y, mask, x, state, n, threshold, scale);
   }
   dropoutBackward(dx: Ptr, dy: Ptr, mask: Ptr, n: number): void { dropoutBackward(this.memory, dx, dy, mask, n); }
+  copySteps(y: Ptr, x: Ptr, lengths: Ptr, T: number, B: number, N: number, yStride: number, xStride: number, reverse: number, accumulate: number): void {
+    copySteps(this.memory, y, x, lengths, T, B, N, yStride, xStride, reverse, accumulate);
+  }
   crossEntropy(dlogits: Ptr, logits: Ptr, targets: Ptr, N: number, O: number): number { return crossEntropy(this.memory, dlogits, logits, targets, N, O); }
   mse(dy: Ptr, y: Ptr, targets: Ptr, mask: Ptr, N: number, O: number): number { return mse(this.memory, dy, y, targets, mask, N, O); }
   softmax(probs: Ptr, logits: Ptr, N: number, O: number, invTemperature: number): void { softmax(this.memory, probs, logits, N, O, invTemperature); }

@@ -8,7 +8,7 @@ export const kernelNames = [
   "matmulNT", "matmulNN", "matmulTN", "packRowGroups",
   "fill", "copy", "scale", "clipByValue", "sumSquares",
   "linearForward", "linearBackward",
-  "embeddingForward", "embeddingBackward", "dropoutForward", "dropoutBackward",
+  "embeddingForward", "embeddingBackward", "dropoutForward", "dropoutBackward", "copySteps",
   "crossEntropy", "mse", "softmax",
   "rnnForward", "rnnBackward",
   "lstmForward", "lstmBackward", "lstmProjForward", "lstmProjBackward",

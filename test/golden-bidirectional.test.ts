@@ -1,0 +1,113 @@
+/**
+ * `bidirectional: true` against PyTorch: every configuration of fixtures/bidirectional_golden.json
+ * (written by fixtures/make_bidirectional_fixtures.py from nn.RNN/LSTM/GRU(bidirectional=True) +
+ * nn.Linear(2·R, O) in float64), on every backend: the three cells, 1–3 layers, odd sizes, with
+ * projSize (bidirectional + projSize), an embedding in front (bidirectional + embedding) and dropout
+ * between the layers. The model gets PyTorch's parameters (each layer's tensors, then the _reverse
+ * ones, as in the state_dict), runs forward + backward on the recorded batch from h0 (2·L, B, R) and
+ * c0 (2·L, B, H), and must reproduce the loss, outputs, h_n, c_n and every gradient, those of the
+ * _reverse weights, h0 and c0 included; two configurations also replay 5 steps of torch.optim.SGD
+ * (momentum 0.9, clip_grad_norm_ 1.0).
+ *
+ * Tolerance: golden-cells.test.ts's: 1e-5·|torch| + 1e-6 for a pass, 3e-5 / 3e-6 for a trajectory.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { RNN, type Batch } from "../src/index.js";
+import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import { PASS, TRAJECTORY, expectClose, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
+import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
+
+interface BidirectionalConfig extends GoldenPass {
+  cell: "rnn" | "lstm" | "gru";
+  nonlinearity: "tanh" | "relu";
+  input: "tokens" | "dense";
+  inputSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  projSize: number;
+  outputSize: number;
+  numLayers: number;
+  dropout: number;
+  dropoutState: number[] | null;
+  loss: "cross-entropy" | "mse";
+  trajectory?: SgdTrajectory;
+}
+
+const file = JSON.parse(readFileSync(new URL("./fixtures/bidirectional_golden.json", import.meta.url), "utf8")) as { torch: string; configs: BidirectionalConfig[] };
+/** Worst |a − b| and share of the bound per backend (BIDIRECTIONAL_ERRORS=<file> writes them). */
+const stats: ErrorStats = {};
+const close = (key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol = PASS) => expectClose(stats, key, label, actual, expected, tol);
+
+describe.each(backendKinds)(`PyTorch golden, bidirectional=True (torch ${file.torch}), %s`, (kind) => {
+  it("covers at least 10 configurations: every cell, 1–3 layers, odd sizes, projSize, an embedding, dropout", () => {
+    const c = file.configs;
+    expect(c.length).toBeGreaterThanOrEqual(10);
+    for (const cell of ["rnn", "lstm", "gru"]) expect(c.some((x) => x.cell === cell)).toBe(true);
+    expect(c.some((x) => x.numLayers === 2) && c.some((x) => x.numLayers === 3)).toBe(true);
+    expect(c.some((x) => x.hiddenSize % 4 !== 0 && x.inputSize % 4 !== 0)).toBe(true);
+    expect(c.filter((x) => x.projSize > 0).length).toBeGreaterThanOrEqual(3);
+    expect(c.filter((x) => x.embeddingSize > 0).length).toBeGreaterThanOrEqual(3);
+    expect(c.some((x) => x.dropout > 0)).toBe(true);
+  });
+
+  describe.each(file.configs.map((c) => [c.name, c] as const))("%s", (_name, config) => {
+    const buildModel = () => {
+      const model = new RNN({
+        cell: config.cell, input: config.input, inputSize: config.inputSize, embeddingSize: config.embeddingSize, hiddenSize: config.hiddenSize,
+        projSize: config.projSize, outputSize: config.outputSize, numLayers: config.numLayers, dropout: config.dropout, loss: config.loss,
+        ...(config.cell === "rnn" ? { nonlinearity: config.nonlinearity } : {}),
+        bidirectional: true, seed: 1, backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
+      });
+      expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
+      for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
+      if (config.dropoutState !== null) model.setDropoutState(config.dropoutState);
+      return model;
+    };
+    const batch: Batch = {
+      batchSize: config.batchSize, seqLen: config.seqLen, inputs: config.inputs, targets: config.targets,
+      ...(config.mask === null ? {} : { mask: config.mask }),
+      ...(config.h0 === null ? {} : { h0: config.h0 }),
+      ...(config.c0 == null ? {} : { c0: config.c0 }),
+    };
+
+    it("forward and backward match PyTorch, _reverse weights included", () => {
+      const model = buildModel();
+      try {
+        const r = model.forward(batch, { training: config.dropout > 0 });
+        model.zeroGrad();
+        model.backward();
+        const e = config.expected, key = kind;
+        expect(Object.keys(e.gradients).some((name) => name.endsWith("_reverse"))).toBe(true);
+        close(key, "loss", [r.loss], [e.loss]);
+        close(key, "outputs", model.outputs(), e.outputs);
+        close(key, "finalState (2·L, B, R)", model.finalState(), e.finalState);
+        for (const [name, grad] of Object.entries(e.gradients)) close(key, `gradient of ${name}`, model.getGradient(name), grad);
+        close(key, "initialStateGradient", model.initialStateGradient(), e.h0Gradient);
+        if (config.cell === "lstm") {
+          close(key, "finalCellState (2·L, B, H)", model.finalCellState(), e.finalCellState!);
+          close(key, "initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+
+    const trajectory = config.trajectory;
+    if (trajectory !== undefined) {
+      it(`${trajectory.steps} SGD steps follow torch.optim.SGD`, () => {
+        const model = buildModel();
+        try {
+          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => close(`${kind} trajectory`, label, actual, expected, TRAJECTORY));
+        } finally {
+          model.dispose();
+        }
+      });
+    }
+  });
+});
+
+afterAll(() => {
+  const out = process.env.BIDIRECTIONAL_ERRORS;
+  if (out) writeFileSync(out, JSON.stringify(stats, null, 2) + "\n");
+});

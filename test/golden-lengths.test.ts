@@ -1,0 +1,114 @@
+/**
+ * `batch.lengths` against PyTorch: every configuration of fixtures/lengths_golden.json (written by
+ * fixtures/make_lengths_fixtures.py from pack_padded_sequence(enforce_sorted=False) → nn.RNN/LSTM/GRU →
+ * pad_packed_sequence → nn.Linear in float64), on every backend: the three cells, unidirectional and
+ * bidirectional (bidirectional + lengths: the reverse direction starts at each sequence's own end),
+ * 1–3 layers, odd sizes, B = 1, with projSize, an embedding and dropout. The batches carry real targets
+ * at their padding steps, which the lengths must exclude. The model must reproduce the loss and its
+ * count, the outputs (0 at padding), h_n and c_n at each sequence's own last step, and every gradient,
+ * those of h0 and c0 included; one configuration also replays 5 steps of torch.optim.SGD.
+ *
+ * Tolerance: golden-cells.test.ts's: 1e-5·|torch| + 1e-6 for a pass, 3e-5 / 3e-6 for a trajectory.
+ */
+import { readFileSync, writeFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { RNN, type Batch } from "../src/index.js";
+import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import { PASS, TRAJECTORY, expectClose, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
+import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
+
+interface LengthsConfig extends GoldenPass {
+  bidirectional: boolean;
+  lengths: number[];
+  cell: "rnn" | "lstm" | "gru";
+  nonlinearity: "tanh" | "relu";
+  input: "tokens" | "dense";
+  inputSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  projSize: number;
+  outputSize: number;
+  numLayers: number;
+  dropout: number;
+  dropoutState: number[] | null;
+  loss: "cross-entropy" | "mse";
+  trajectory?: SgdTrajectory;
+}
+
+const file = JSON.parse(readFileSync(new URL("./fixtures/lengths_golden.json", import.meta.url), "utf8")) as { torch: string; configs: LengthsConfig[] };
+/** Worst |a − b| and share of the bound per backend (LENGTHS_ERRORS=<file> writes them). */
+const stats: ErrorStats = {};
+const close = (key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol = PASS) => expectClose(stats, key, label, actual, expected, tol);
+
+describe.each(backendKinds)(`PyTorch golden, pack_padded_sequence(enforce_sorted=False) (torch ${file.torch}), %s`, (kind) => {
+  it("covers at least 10 configurations: every cell, both directions, 1–3 layers, odd sizes, projSize, an embedding, dropout, unsorted lengths", () => {
+    const c = file.configs;
+    expect(c.length).toBeGreaterThanOrEqual(10);
+    for (const cell of ["rnn", "lstm", "gru"]) expect(c.some((x) => x.cell === cell && x.bidirectional) && c.some((x) => x.cell === cell && !x.bidirectional)).toBe(true);
+    expect(c.some((x) => x.numLayers === 2) && c.some((x) => x.numLayers === 3)).toBe(true);
+    expect(c.some((x) => x.hiddenSize % 4 !== 0 && x.inputSize % 4 !== 0)).toBe(true);
+    expect(c.some((x) => x.projSize > 0 && x.bidirectional) && c.some((x) => x.embeddingSize > 0 && x.bidirectional) && c.some((x) => x.dropout > 0)).toBe(true);
+    expect(c.filter((x) => x.lengths.some((n) => n < x.seqLen)).length).toBe(c.length);
+    expect(c.some((x) => x.lengths.some((n, b) => b > 0 && n > x.lengths[b - 1]))).toBe(true); // not sorted
+  });
+
+  describe.each(file.configs.map((c) => [c.name, c] as const))("%s", (_name, config) => {
+    const buildModel = () => {
+      const model = new RNN({
+        cell: config.cell, input: config.input, inputSize: config.inputSize, embeddingSize: config.embeddingSize, hiddenSize: config.hiddenSize,
+        projSize: config.projSize, outputSize: config.outputSize, numLayers: config.numLayers, dropout: config.dropout, loss: config.loss,
+        ...(config.cell === "rnn" ? { nonlinearity: config.nonlinearity } : {}),
+        bidirectional: config.bidirectional, seed: 1, backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
+      });
+      expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
+      for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
+      if (config.dropoutState !== null) model.setDropoutState(config.dropoutState);
+      return model;
+    };
+    const batch: Batch = {
+      batchSize: config.batchSize, seqLen: config.seqLen, inputs: config.inputs, targets: config.targets, lengths: config.lengths,
+      ...(config.mask === null ? {} : { mask: config.mask }),
+      ...(config.h0 === null ? {} : { h0: config.h0 }),
+      ...(config.c0 == null ? {} : { c0: config.c0 }),
+    };
+
+    it("forward and backward match PyTorch", () => {
+      const model = buildModel();
+      try {
+        const r = model.forward(batch, { training: config.dropout > 0 });
+        model.zeroGrad();
+        model.backward();
+        const e = config.expected, key = kind;
+        expect(r.count).toBe(e.count);
+        close(key, "loss", [r.loss], [e.loss]);
+        close(key, "outputs", model.outputs(), e.outputs);
+        close(key, "finalState (D·L, B, R)", model.finalState(), e.finalState);
+        for (const [name, grad] of Object.entries(e.gradients)) close(key, `gradient of ${name}`, model.getGradient(name), grad);
+        close(key, "initialStateGradient", model.initialStateGradient(), e.h0Gradient);
+        if (config.cell === "lstm") {
+          close(key, "finalCellState (D·L, B, H)", model.finalCellState(), e.finalCellState!);
+          close(key, "initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
+        }
+      } finally {
+        model.dispose();
+      }
+    });
+
+    const trajectory = config.trajectory;
+    if (trajectory !== undefined) {
+      it(`${trajectory.steps} SGD steps follow torch.optim.SGD`, () => {
+        const model = buildModel();
+        try {
+          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => close(`${kind} trajectory`, label, actual, expected, TRAJECTORY));
+        } finally {
+          model.dispose();
+        }
+      });
+    }
+  });
+});
+
+afterAll(() => {
+  const out = process.env.LENGTHS_ERRORS;
+  if (out) writeFileSync(out, JSON.stringify(stats, null, 2) + "\n");
+});
