@@ -3,9 +3,9 @@
  * entry is dist/index.js and the shared chunks it imports statically (scripts/entry-files.mjs): what a
  * browser downloads for `import "bptt"`.
  *   - the .wasm ≤ 32 KB;
- *   - the minified JS of the main entry, the embedded Wasm's string literal excluded, ≤ 52 KB;
+ *   - the minified JS of the main entry, the embedded Wasm's string literal excluded, ≤ 55 KB;
  *   - the whole main entry gzipped (level 9, each file on its own, as a server sends them; the Wasm
- *     included) ≤ 31 KB.
+ *     included) ≤ 32 KB.
  * The budget was 40 KB and 25 KB (issue 5) until three additions in session 3, measured 43,081 B and
  * 26,346 B: init({ threads }) and shutdown() (the threaded build itself is bptt/threads, imported only
  * when threads are asked for), the float64 size checks and the checks of a file's configuration
@@ -19,7 +19,8 @@
  * 160,399 B minified, 45,161 B gzipped, measured with esbuild --bundle --minify on 2026-12-04).
  * Issue 12 (PyTorch's embedding, dropout and LSTM projections: three kernel pairs, their layout, file
  * and checkpoint support, option checks) raised them to 52 KB and 31 KB: 49,652 B and 29,748 B measured,
- * the rest kept for bidirectional layers and variable lengths.
+ * the rest kept for bidirectional layers and variable lengths. Those came to 53,484 B and 31,204 B
+ * (the copySteps kernel's calls, the doubled state layout, lengths' checks and gathers): 55 KB and 32 KB.
  * KB = 1,000 bytes, the stricter reading. The figures are printed on every run.
  */
 import { readFileSync } from "node:fs";
@@ -30,9 +31,9 @@ import { entryFiles } from "../../scripts/entry-files.mjs";
 import { consumerDir, embeddedWasm } from "./helpers.js";
 
 const KB = 1000;
-const budget = { wasm: 32 * KB, js: 52 * KB, gzip: 31 * KB };
+const budget = { wasm: 32 * KB, js: 55 * KB, gzip: 32 * KB };
 
-test("size: .wasm ≤ 32 KB; main entry JS without the Wasm ≤ 52 KB; whole main entry gzipped ≤ 31 KB", () => {
+test("size: .wasm ≤ 32 KB; main entry JS without the Wasm ≤ 55 KB; whole main entry gzipped ≤ 32 KB", () => {
   const dist = join(consumerDir(), "node_modules", "bptt", "dist");
   const wasm = readFileSync(join(dist, "bptt.wasm"));
   const files = entryFiles(dist, "index.js").map((name) => ({ name, text: readFileSync(join(dist, name), "utf8") }));
