@@ -48,7 +48,7 @@ export function bpttContender(w: TrainingWorkload | GenerationWorkload, backend:
 
 /** Whether bench/handwritten.ts trains this workload: the vanilla tanh RNN. */
 export function handwrittenFits(w: TrainingWorkload | GenerationWorkload): w is TrainingWorkload {
-  return w.kind === "train" && (w.cell ?? "rnn") === "rnn";
+  return w.kind === "train" && (w.cell ?? "rnn") === "rnn" && !w.bidirectional && !w.embedding;
 }
 
 export function handContender(w: TrainingWorkload): Contender {

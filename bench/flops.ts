@@ -34,8 +34,10 @@
  *   training = 3 · 2·(G·H·H + V·H) = 6·H·(G·H + V)
  *   W4 LSTM V=65 H=128: 6·128·(512 + 65) = 443,136 vs ≈ 436,000 (+1.6 %)
  */
-export function trainingFlopsPerToken(V: number, H: number, gates = 1): number {
-  return 6 * H * (gates * H + V);
+export function trainingFlopsPerToken(V: number, H: number, gates = 1, directions = 1, embedding = 0): number {
+  // D directions: D times the recurrent products, and a head that reads D·H; an embedding of width E
+  // makes the input side products too: x W_ihᵀ, dW_ih, dx = δ W_ih, each 2·E·G·H per direction
+  return 6 * directions * H * (gates * H + V) + 6 * directions * embedding * gates * H;
 }
 
 export function generationFlopsPerToken(V: number, H: number): number {

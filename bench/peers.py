@@ -53,9 +53,16 @@ def i32(text):
 
 
 def shapes(w):
+    """Every parameter's shape by its state_dict name, in bptt's order (an embedding first, then each direction's four)."""
     G = 4 if w.get("cell") == "lstm" else 1
-    V, H = w["V"], w["H"]
-    return {NAMES[0]: (G * H, V), NAMES[1]: (G * H, H), NAMES[2]: (G * H,), NAMES[3]: (G * H,), NAMES[4]: (V, H), NAMES[5]: (V,)}
+    V, H, E = w["V"], w["H"], w.get("embedding", 0)
+    D = 2 if w.get("bidirectional") else 1
+    out = {"embedding.weight": (V, E)} if E else {}
+    for suffix in ["", "_reverse"][:D]:
+        out.update({f"rnn.weight_ih_l0{suffix}": (G * H, E or V), f"rnn.weight_hh_l0{suffix}": (G * H, H),
+                    f"rnn.bias_ih_l0{suffix}": (G * H,), f"rnn.bias_hh_l0{suffix}": (G * H,)})
+    out.update({"head.weight": (V, D * H), "head.bias": (V,)})
+    return out
 
 
 def loaded_libraries():
@@ -318,35 +325,39 @@ class NumpyGenerator:
 
 class TorchTrainer:
     """
-    nn.RNN(tanh) or nn.LSTM with an nn.Linear head, as a PyTorch user writes a char-level LM: one-hot
-    input (built once per batch, before timing), F.cross_entropy, torch.optim.SGD or Adam, and
-    clip_grad_norm_ when the workload clips.
+    nn.RNN(tanh) or nn.LSTM (bidirectional where the workload says) with an nn.Linear head, as a
+    PyTorch user writes a char-level LM: one-hot input (built once per batch, before timing) or an
+    nn.Embedding, F.cross_entropy, torch.optim.SGD or Adam, and clip_grad_norm_ when the workload clips.
     """
 
     def __init__(self, w, weights, batches):
         self.w = w
-        V, H, T, B = w["V"], w["H"], w["T"], w["B"]
+        V, H, T, B, E = w["V"], w["H"], w["T"], w["B"], w.get("embedding", 0)
+        D = 2 if w.get("bidirectional") else 1
         cls = torch.nn.LSTM if w.get("cell") == "lstm" else torch.nn.RNN
         kwargs = {} if w.get("cell") == "lstm" else {"nonlinearity": "tanh"}
-        self.rnn = cls(V, H, **kwargs)
-        self.head = torch.nn.Linear(H, V)
+        self.embedding = torch.nn.Embedding(V, E) if E else None
+        self.rnn = cls(E or V, H, bidirectional=D == 2, **kwargs)
+        self.head = torch.nn.Linear(D * H, V)
         self.initial = weights
         self.batches = []
         for b in batches:
             ids = torch.from_numpy(b["inputs"].reshape(B, T).T.copy()).long()
             tgt = torch.from_numpy(b["targets"].reshape(B, T).T.reshape(-1).copy()).long()
-            self.batches.append((F.one_hot(ids, V).float(), tgt))
+            self.batches.append((ids if E else F.one_hot(ids, V).float(), tgt))
         self.reset()
         self.n = 0
 
     def parameters(self):
-        return list(self.rnn.parameters()) + list(self.head.parameters())
+        front = list(self.embedding.parameters()) if self.embedding is not None else []
+        return front + list(self.rnn.parameters()) + list(self.head.parameters())
 
     def reset(self):
+        modules = {"embedding": self.embedding, "rnn": self.rnn, "head": self.head}
         with torch.no_grad():
-            for name in NAMES:
-                module, key = (self.rnn, name[4:]) if name.startswith("rnn.") else (self.head, name[5:])
-                getattr(module, key).copy_(torch.from_numpy(self.initial[name]))
+            for name, value in self.initial.items():
+                module, key = name.split(".", 1)
+                getattr(modules[module], key).copy_(torch.from_numpy(value))
         w = self.w
         if w["optimizer"] == "sgd":
             self.opt = torch.optim.SGD(self.parameters(), lr=w["learningRate"])
@@ -355,7 +366,7 @@ class TorchTrainer:
 
     def loss_of(self, k):
         x, tgt = self.batches[k]
-        out, _ = self.rnn(x)
+        out, _ = self.rnn(self.embedding(x) if self.embedding is not None else x)
         logits = self.head(out).reshape(-1, self.w["V"])
         return F.cross_entropy(logits, tgt, reduction="sum")
 

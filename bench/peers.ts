@@ -96,7 +96,7 @@ function base64(a: Float32Array | Int32Array): string {
 function workloadMessage(w: TrainingWorkload | GenerationWorkload): Record<string, unknown> {
   if (w.kind === "generate") return { kind: "generate", V: w.V, H: w.H, length: w.length };
   const s = trainerSettings(w);
-  return { kind: "train", cell: w.cell ?? "rnn", V: w.V, H: w.H, T: w.T, B: w.B, optimizer: s.optimizer, learningRate: s.learningRate, clipNorm: s.clipNorm ?? null, reduction: s.reduction };
+  return { kind: "train", cell: w.cell ?? "rnn", bidirectional: w.bidirectional ?? false, embedding: w.embedding ?? 0, V: w.V, H: w.H, T: w.T, B: w.B, optimizer: s.optimizer, learningRate: s.learningRate, clipNorm: s.clipNorm ?? null, reduction: s.reduction };
 }
 
 /** A peer contender on one workload, set up with `model`'s weights. */

@@ -261,6 +261,10 @@ for (const w of workloads) {
       notes[peer] = peers === null ? "skipped" : "not installed";
       continue;
     }
+    if (peer === "numpy" && w.kind === "train" && (w.bidirectional || w.embedding)) {
+      notes[peer] = "unidirectional, one-hot only";
+      continue;
+    }
     const c = await checkedPeer(peers, peer, w);
     peerSetups.push(c);
     for (const n of peer === "torch" ? torchThreads : [1]) contenders.push(pythonContender(peer, c, n, w));
@@ -318,8 +322,8 @@ for (const w of workloads) {
       row.notes[b] = `unavailable: ${tfSetup.unavailable[b]}`;
       continue;
     }
-    if (w.kind === "train" && gatesOf(w) !== 1) {
-      row.notes[b] = "not compared (bench/tfjs.ts builds a SimpleRNN)";
+    if (w.kind === "train" && (gatesOf(w) !== 1 || w.bidirectional || w.embedding)) {
+      row.notes[b] = "not compared (bench/tfjs.ts builds a unidirectional SimpleRNN on one-hot input)";
       continue;
     }
     if (w.kind === "train" && (trainerSettings(w).optimizer !== "sgd" || trainerSettings(w).clipNorm !== undefined)) {

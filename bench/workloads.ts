@@ -3,7 +3,9 @@
  * (uniform in [0, V) from a fixed seed), trained by full BPTT, or sampled from. W1–W4: the loss
  * summed over time and batch, plain SGD (learning rate 0.01). W6 and W7 are the char-LM setup
  * of issue 9 (V 83, H 256, T 64, B 32): the mean loss, gradients clipped to global norm 1, Adam
- * at 2e-3 — the same random tokens, since the data does not change the work.
+ * at 2e-3 — the same random tokens, since the data does not change the work. W3b is W3 with a
+ * bidirectional layer (issue 12: each direction should run as fast as a unidirectional layer), and
+ * W6e is W6 with an nn.Embedding of 64 in front of the LSTM.
  */
 import { RNN, Random, Trainer, generate, type Batch } from "../src/index.js";
 // the pure-TS backend is a subpath of its own: importing it makes backend "js" available
@@ -17,6 +19,10 @@ export interface TrainingWorkload {
   id: string;
   /** The recurrent cell; "rnn" (vanilla tanh) unless given. */
   cell?: "rnn" | "lstm";
+  /** A bidirectional layer (the head reads 2H). */
+  bidirectional?: boolean;
+  /** An nn.Embedding of this width in front of the layer (else one-hot input). */
+  embedding?: number;
   V: number;
   H: number;
   T: number;
@@ -50,9 +56,11 @@ export const workloads: Workload[] = [
   { kind: "train", id: "W1", V: 65, H: 128, T: 25, B: 1 },
   { kind: "train", id: "W2", V: 65, H: 512, T: 25, B: 1 },
   { kind: "train", id: "W3", V: 65, H: 256, T: 32, B: 32 },
+  { kind: "train", id: "W3b", V: 65, H: 256, T: 32, B: 32, bidirectional: true },
   { kind: "train", id: "W4", cell: "lstm", V: 65, H: 128, T: 25, B: 1 },
   { kind: "generate", id: "W5", V: 65, H: 256, length: 500 },
   { kind: "train", id: "W6", cell: "lstm", V: 83, H: 256, T: 64, B: 32, optimizer: "adam", learningRate: 2e-3, clipNorm: 1, reduction: "mean" },
+  { kind: "train", id: "W6e", cell: "lstm", V: 83, H: 256, T: 64, B: 32, embedding: 64, optimizer: "adam", learningRate: 2e-3, clipNorm: 1, reduction: "mean" },
   { kind: "train", id: "W7", V: 83, H: 256, T: 64, B: 32, optimizer: "adam", learningRate: 2e-3, clipNorm: 1, reduction: "mean" },
 ];
 
@@ -85,11 +93,12 @@ export function describeWorkload(w: Workload): string {
   if (w.kind === "generate") return `generate, V=${w.V} H=${w.H}`;
   const s = trainerSettings(w);
   const extra = s.optimizer === "sgd" && s.clipNorm === undefined ? "" : `, ${s.optimizer === "adam" ? "Adam" : "SGD"}${s.clipNorm !== undefined ? `, clip ${s.clipNorm}` : ""}`;
-  return `train${w.cell === "lstm" ? " LSTM" : ""}, V=${w.V} H=${w.H} T=${w.T} B=${w.B}${extra}`;
+  const layer = `${w.bidirectional ? " bidirectional" : ""}${w.embedding ? `, embedding ${w.embedding}` : ""}`;
+  return `train${w.cell === "lstm" ? " LSTM" : ""}${layer}, V=${w.V} H=${w.H} T=${w.T} B=${w.B}${extra}`;
 }
 
 export function flopsPerToken(w: TrainingWorkload | GenerationWorkload): number {
-  return w.kind === "train" ? trainingFlopsPerToken(w.V, w.H, gatesOf(w)) : generationFlopsPerToken(w.V, w.H);
+  return w.kind === "train" ? trainingFlopsPerToken(w.V, w.H, gatesOf(w), w.bidirectional ? 2 : 1, w.embedding ?? 0) : generationFlopsPerToken(w.V, w.H);
 }
 
 export function tokensPerCall(w: TrainingWorkload | GenerationWorkload): number {
@@ -101,9 +110,10 @@ export function gatesOf(w: { cell?: "rnn" | "lstm" }): number {
   return w.cell === "lstm" ? 4 : 1;
 }
 
-export function makeModel(w: { V: number; H: number; cell?: "rnn" | "lstm" }, backend: Backend): RNN {
-  if (w.cell === "lstm") return new RNN({ cell: "lstm", inputSize: w.V, hiddenSize: w.H, loss: "cross-entropy", seed: MODEL_SEED, backend });
-  return new RNN({ inputSize: w.V, hiddenSize: w.H, nonlinearity: "tanh", loss: "cross-entropy", seed: MODEL_SEED, backend });
+export function makeModel(w: { V: number; H: number; cell?: "rnn" | "lstm"; bidirectional?: boolean; embedding?: number }, backend: Backend): RNN {
+  const layer = { bidirectional: w.bidirectional ?? false, ...(w.embedding ? { embeddingSize: w.embedding } : {}) };
+  if (w.cell === "lstm") return new RNN({ cell: "lstm", inputSize: w.V, hiddenSize: w.H, loss: "cross-entropy", seed: MODEL_SEED, backend, ...layer });
+  return new RNN({ inputSize: w.V, hiddenSize: w.H, nonlinearity: "tanh", loss: "cross-entropy", seed: MODEL_SEED, backend, ...layer });
 }
 
 /** Next-token batches of random ids: targets are the inputs shifted by one, from one random stream. */

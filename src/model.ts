@@ -12,6 +12,7 @@ import { identityFill, initSchemes, orthogonalFill, uniformFill, xavierFill, typ
 import { align16, checkModelSize, limitText, memoryLimit } from "./limits.js";
 import { parameterLayout, type LayerSlots, type ParameterLayout, type TensorSlot } from "./layout.js";
 import { Random } from "./random.js";
+import { planStream, planWindow, streamAt, windowAt, type StreamPointers, type WindowPointers } from "./memory-plan.js";
 
 export interface RNNOptions {
   /**
@@ -100,61 +101,6 @@ export interface NamedTensor {
 export interface ForwardOptions {
   /** Apply dropout (when the model has it), drawing fresh masks from the model's PRNG, as a training step does. Default false. */
   training?: boolean;
-}
-
-interface WindowPointers {
-  rows: number;
-  T: number;
-  B: number;
-  cache: Ptr[];
-  dcache: Ptr[];
-  h0: Ptr;
-  dh0: Ptr;
-  /** (L,B,H) initial cell state and its gradient (LSTM); 0 for other cells (−1 in the relative layout). */
-  c0: Ptr;
-  dc0: Ptr;
-  inputs: Ptr;
-  targets: Ptr;
-  mask: Ptr;
-  logits: Ptr;
-  dlogits: Ptr;
-  dhNorms: Ptr;
-  /** (T,B,E) the embedding's output and its gradient; 0 without an embedding (−1 in the relative layout). */
-  embedded: Ptr;
-  dembedded: Ptr;
-  /** (B) int32 the batch's lengths, when it has them. */
-  lengths: Ptr;
-  /** Per layer l < L−1 with dropout: (T,B,H) masks and the dropped outputs layer l+1 reads in training; else empty. */
-  dropMasks: Ptr[];
-  dropped: Ptr[];
-  /**
-   * Bidirectional only (else empty or 0, −1 in the relative layout): per layer, the concatenated (T,B,2R)
-   * output [forward h_t, reverse h_t] and its gradient; per layer l ≥ 1 (at l − 1), the time-reversed copy
-   * (T,B,2R) of its input the reverse direction reads, and the reverse direction's input gradient;
-   * for layer 0, the time-reversed inputs and their embedding and its gradient.
-   */
-  outputs: Ptr[];
-  doutputs: Ptr[];
-  reversed: Ptr[];
-  dreversed: Ptr[];
-  inputsReversed: Ptr;
-  embeddedReversed: Ptr;
-  dembeddedReversed: Ptr;
-  bytes: number;
-}
-
-interface StreamPointers {
-  B: number;
-  state: Ptr;
-  /** (L,B,H) cell state of the streams (LSTM); 0 for other cells (−1 in the relative layout). */
-  cellState: Ptr;
-  cache: Ptr[];
-  inputs: Ptr;
-  /** (B,E) the embedded tokens; 0 without an embedding (−1 in the relative layout). */
-  embedded: Ptr;
-  logits: Ptr;
-  probs: Ptr;
-  bytes: number;
 }
 
 const cells: Record<RNNConfig["cell"], CellSpec> = { rnn: rnnCell, lstm: lstmCell, gru: gruCell };
@@ -846,48 +792,7 @@ export class RNN {
   #ensureWindow(T: number, B: number): WindowPointers {
     const cur = this.#windowLayout;
     if (cur === null || T * B > cur.rows || T > cur.T || B > cur.B) {
-      const rows = Math.max(T * B, cur?.rows ?? 0), Tcap = Math.max(T, cur?.T ?? 0), Bcap = Math.max(B, cur?.B ?? 0);
-      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize, E = c.embeddingSize;
-      const D = this.#D, S = L * D, width = D * this.#R; // S layer directions; width: what the next layer reads
-      const take = bump();
-      const cache: Ptr[] = [], dcache: Ptr[] = [], dropMasks: Ptr[] = [], dropped: Ptr[] = [];
-      const outputs: Ptr[] = [], doutputs: Ptr[] = [], reversed: Ptr[] = [], dreversed: Ptr[] = [];
-      for (let k = 0; k < S; k++) {
-        cache.push(take(this.#cell.cacheFloats(rows, H)));
-        dcache.push(take(this.#cell.dcacheFloats(rows, H)));
-      }
-      const lstm = this.#cell.states === 2, inputFloats = c.input === "tokens" ? rows : rows * c.inputSize;
-      const layout: WindowPointers = {
-        rows, T: Tcap, B: Bcap, cache, dcache,
-        h0: take(S * Bcap * this.#R), dh0: take(S * Bcap * this.#R),
-        c0: lstm ? take(S * Bcap * H) : -1, dc0: lstm ? take(S * Bcap * H) : -1,
-        inputs: take(inputFloats),
-        targets: take(c.loss === "cross-entropy" ? rows : rows * O),
-        mask: take(rows), logits: take(rows * O), dlogits: take(rows * O),
-        dhNorms: take(S * Tcap * Bcap), lengths: take(Bcap),
-        embedded: E > 0 ? take(rows * E) : -1, dembedded: E > 0 ? take(rows * E) : -1,
-        dropMasks, dropped, outputs, doutputs, reversed, dreversed,
-        inputsReversed: D === 2 ? take(inputFloats) : -1,
-        embeddedReversed: D === 2 && E > 0 ? take(rows * E) : -1, dembeddedReversed: D === 2 && E > 0 ? take(rows * E) : -1,
-        bytes: 0,
-      };
-      if (c.dropout > 0) {
-        for (let l = 0; l + 1 < L; l++) {
-          dropMasks.push(take(rows * width));
-          dropped.push(take(rows * width));
-        }
-      }
-      if (D === 2) {
-        for (let l = 0; l < L; l++) {
-          outputs.push(take(rows * width));
-          doutputs.push(take(rows * width));
-          if (l + 1 < L) {
-            reversed.push(take(rows * width));
-            dreversed.push(take(rows * width));
-          }
-        }
-      }
-      layout.bytes = take(0);
+      const layout = planWindow(this.config, this.#cell, this.#D, this.#R, T, B, cur);
       const room = this.#arena.endWith("window", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `a window of batchSize × seqLen = ${B} × ${T}`);
       this.#arena.define("window", layout.bytes);
@@ -902,18 +807,7 @@ export class RNN {
   #currentWindow(B: number): WindowPointers {
     const base = this.#arena.block("window");
     if (base === this.#windowAt && B === this.#windowB && this.#window !== null) return this.#window;
-    const w = this.#windowLayout!;
-    const add = (p: Ptr) => base + p;
-    this.#window = {
-      ...w, cache: w.cache.map(add), dcache: w.dcache.map(add), h0: add(w.h0), dh0: add(w.dh0),
-      c0: w.c0 < 0 ? 0 : add(w.c0), dc0: w.dc0 < 0 ? 0 : add(w.dc0), inputs: add(w.inputs),
-      targets: add(w.targets), mask: add(w.mask), lengths: add(w.lengths), logits: add(w.logits), dlogits: add(w.dlogits), dhNorms: add(w.dhNorms),
-      embedded: w.embedded < 0 ? 0 : add(w.embedded), dembedded: w.dembedded < 0 ? 0 : add(w.dembedded),
-      dropMasks: w.dropMasks.map(add), dropped: w.dropped.map(add),
-      outputs: w.outputs.map(add), doutputs: w.doutputs.map(add), reversed: w.reversed.map(add), dreversed: w.dreversed.map(add),
-      inputsReversed: w.inputsReversed < 0 ? 0 : add(w.inputsReversed),
-      embeddedReversed: w.embeddedReversed < 0 ? 0 : add(w.embeddedReversed), dembeddedReversed: w.dembeddedReversed < 0 ? 0 : add(w.dembeddedReversed),
-    };
+    this.#window = windowAt(this.#windowLayout!, base);
     this.#windowAt = base;
     this.#windowB = B;
     this.#layerArgs = [];
@@ -923,15 +817,7 @@ export class RNN {
 
   #ensureStream(B: number): StreamPointers {
     if (this.#streamLayout === null || this.#streamLayout.B !== B) {
-      const c = this.config, H = c.hiddenSize, L = c.numLayers, O = c.outputSize;
-      const take = bump();
-      const state = take(L * B * this.#R);
-      const cellState = this.#cell.states === 2 ? take(L * B * H) : -1;
-      const cache: Ptr[] = [];
-      for (let l = 0; l < L; l++) cache.push(take(this.#cell.cacheFloats(B, H)));
-      const inputs = take(c.input === "tokens" ? B : B * c.inputSize), logits = take(B * O), probs = take(B * O);
-      const embedded = c.embeddingSize > 0 ? take(B * c.embeddingSize) : -1;
-      const layout = { B, state, cellState, cache, inputs, embedded, logits, probs, bytes: take(0) };
+      const layout = planStream(this.config, this.#cell, this.#R, B);
       const room = this.#arena.endWith("stream", layout.bytes) - this.#arena.end();
       this.#arena.checkRoom(room, `batchSize ${B} streams`);
       this.#arena.define("stream", layout.bytes);
@@ -946,8 +832,7 @@ export class RNN {
     if (s === null) return null;
     const base = this.#arena.block("stream");
     if (base === this.#streamAt && this.#stream !== null) return this.#stream;
-    this.#stream = { ...s, state: base + s.state, cellState: s.cellState < 0 ? 0 : base + s.cellState, cache: s.cache.map((p) => base + p), inputs: base + s.inputs,
-      embedded: s.embedded < 0 ? 0 : base + s.embedded, logits: base + s.logits, probs: base + s.probs };
+    this.#stream = streamAt(s, base);
     this.#streamAt = base;
     const c = this.config, H = c.hiddenSize, R = this.#R;
     this.#streamArgs = [];
@@ -1024,15 +909,6 @@ export class RNN {
   }
 }
 
-/** A bump allocator over byte offsets from 0, 16-byte aligned; take(0) reads the total. */
-function bump(): (floats: number) => number {
-  let at = 0;
-  return (floats) => {
-    const p = at;
-    at += align16(floats * 4);
-    return p;
-  };
-}
 
 /**
  * The options checked and completed (defaults filled in) without building anything, and the

@@ -9,8 +9,10 @@ import { threadWorkerSource } from "./thread-worker.js";
  * the kernel each thread computes its own share (assembly/ops/threads.ts), so results do not depend
  * on the number of threads. Layout of the control words: src/backends/wasm/thread-worker.ts.
  */
-const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, ARGS_F64 = 8;
+const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, PAGES = 9, ARGS_F64 = 8;
 const MAX_ARGS = 32;
+/** After the arguments: the first thread's error message, when a kernel threw on a worker (UTF-16, at most REASON_CHARS). */
+const REASON_BYTE = 8 * (ARGS_F64 + MAX_ARGS), REASON_CHARS = 160;
 /** Iterations of a spin before a blocking wait, where the thread may block. */
 const SPINS = 4000;
 /**
@@ -86,6 +88,8 @@ export class ThreadPool {
   /** Attach messages sent so far (every worker acknowledges each). */
   #attached = 0;
   #nextId = 1;
+  /** Each attached backend's memory: a task says its size, so that threads see a growth the caller made. */
+  readonly #memories = new Map<number, WebAssembly.Memory>();
   #closed = false;
   /** Calls that ran on more than one thread, per kernel index (for tests that must know the pool was used). */
   readonly tasks: number[] = [];
@@ -100,7 +104,7 @@ export class ThreadPool {
 
   /** Starts `threads − 1` workers (threads ≥ 2). */
   static async start(threads: number, kernelNames: readonly string[]): Promise<ThreadPool> {
-    const control = new SharedArrayBuffer(8 * (ARGS_F64 + MAX_ARGS));
+    const control = new SharedArrayBuffer(REASON_BYTE + 2 * REASON_CHARS); // a multiple of 8: the arguments are float64
     const workers = await Promise.all(Array.from({ length: threads - 1 }, startWorker));
     await Promise.all(workers.map((w, index) => {
       const ready = firstMessage(w);
@@ -113,12 +117,14 @@ export class ThreadPool {
   /** Makes every worker instantiate `module` on `memory`; returns the backend's id for `run`. */
   attach(module: WebAssembly.Module, memory: WebAssembly.Memory): number {
     const id = this.#nextId++;
+    this.#memories.set(id, memory);
     for (const w of this.#workers) w.postMessage({ type: "attach", id, module, memory });
     this.#attached += this.#workers.length;
     return id;
   }
 
   detach(id: number): void {
+    this.#memories.delete(id);
     if (this.#closed) return;
     for (const w of this.#workers) w.postMessage({ type: "detach", id });
   }
@@ -165,6 +171,7 @@ export class ThreadPool {
     const generation = this.#begin();
     for (let i = 0; i < args.length; i++) this.#args[ARGS_F64 + i] = args[i];
     c[BACKEND] = id;
+    c[PAGES] = this.#memories.get(id)!.buffer.byteLength >>> 16;
     c[KERNEL] = kernel;
     c[COUNT] = threads;
     c[ARGC] = args.length;
@@ -190,7 +197,11 @@ export class ThreadPool {
         else if (now > sleepAfter) Atomics.wait(c, DONE, done, 10);
       }
     }
-    if (c[FAILED] !== 0) throw new BpttError("WASM_ABORT", "a kernel failed on a worker thread");
+    if (c[FAILED] !== 0) {
+      const chars = new Uint16Array(c.buffer, REASON_BYTE, REASON_CHARS);
+      const end = chars.indexOf(0);
+      throw new BpttError("WASM_ABORT", `a kernel failed on a worker thread: ${String.fromCharCode(...chars.subarray(0, end < 0 ? REASON_CHARS : end))}`);
+    }
     return result;
   }
 

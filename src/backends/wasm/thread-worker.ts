@@ -8,6 +8,10 @@
  *   COUNT       threads taking part (the caller is 0)     ARGC      number of arguments
  *   ACKS        instances made (one per attach message)   FAILED    set when a thread's kernel threw
  *   TASK        the generation whose words these are, −1 while the caller writes them
+ *   PAGES       the backend's memory size when the task was posted: a thread whose instance knows a
+ *               smaller one calls memory.grow(0), which makes it see the caller's growth (V8 shows
+ *               another thread's growth to an instance lazily)
+ * and after the arguments (from REASON_BYTE) the message of the first kernel that threw, in UTF-16.
  *
  * The caller waits only for the threads taking part, so one that does not may still be reading the
  * words of a task when the caller writes the next one's. A thread therefore copies the words, checks
@@ -20,7 +24,8 @@
  * cores are virtual: 0.7 ms per wake on a 2-vCPU KVM guest, as long as a 256×256×256 product.
  */
 export function threadWorkerMain(listen: (handler: (message: any) => void) => void, post: (message: unknown) => void): void {
-  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, ARGS_F64 = 8;
+  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, PAGES = 9, ARGS_F64 = 8;
+  const REASON_BYTE = 8 * (ARGS_F64 + 32), REASON_CHARS = 160; // as in pool.ts
   const SPIN_MS = 5, HOT_MS = 20;
   let control: Int32Array;
   let args: Float64Array;
@@ -29,7 +34,7 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
   const instances = new Map<number, any>();
 
   const argv: number[] = [];
-  let kernel = 0, count = 0, backend = 0;
+  let kernel = 0, count = 0, backend = 0, pages = 0;
 
   /** Copies the words of task `generation`; false when they were (being) overwritten by a later task's. */
   function readTask(generation: number): boolean {
@@ -37,6 +42,7 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
     kernel = control[KERNEL];
     count = control[COUNT];
     backend = control[BACKEND];
+    pages = control[PAGES];
     argv.length = 0;
     for (let i = 0, n = control[ARGC]; i < n; i++) argv.push(args[ARGS_F64 + i]);
     Atomics.add(control, DONE, 0); // a full fence: the reads above happen before the check below
@@ -47,11 +53,15 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
     const thread = index + 1;
     if (thread >= count) return;
     try {
-      const kernels = instances.get(backend);
+      const { kernels, memory } = instances.get(backend);
+      if (memory.buffer.byteLength >>> 16 < pages) memory.grow(0);
       kernels.setThread(thread, count, 1);
       kernels[names[kernel]](...argv);
-    } catch {
-      Atomics.store(control, FAILED, 1);
+    } catch (e) {
+      if (Atomics.compareExchange(control, FAILED, 0, 1) === 0) { // the first failure tells why
+        const text = String((e as { message?: unknown })?.message ?? e), chars = new Uint16Array(control.buffer, REASON_BYTE, REASON_CHARS);
+        for (let i = 0; i < REASON_CHARS; i++) chars[i] = i < text.length ? text.charCodeAt(i) : 0;
+      }
     }
     Atomics.add(control, DONE, 1);
     Atomics.notify(control, DONE);
@@ -97,7 +107,7 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
       post("ready"); // a browser starts a worker only while the page's thread is free: the pool waits for this
     } else if (m.type === "attach") {
       const instance = new WebAssembly.Instance(m.module, { env: { memory: m.memory, abort() { throw new Error("abort"); } } });
-      instances.set(m.id, instance.exports);
+      instances.set(m.id, { kernels: instance.exports, memory: m.memory });
       Atomics.add(control, ACKS, 1);
       Atomics.notify(control, ACKS);
     } else if (m.type === "detach") {
