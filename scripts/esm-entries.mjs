@@ -16,7 +16,7 @@ import { dirname, join, relative, resolve } from "node:path";
 
 const SRC = "src";
 /** Entries other files import by their built name (the worker imports the main entry, bptt/io and bptt/js; the main entry bptt/threads and bptt/relaxed, dynamically). */
-const ENTRY_FILES = { "src/index.ts": "./index.js", "src/core.ts": "./core.js", "src/io.ts": "./io-lib.js", "src/js.ts": "./js.js", "src/threads.ts": "./threads.js", "src/relaxed.ts": "./relaxed.js" };
+const ENTRY_FILES = { "src/index.ts": "./index.js", "src/core.ts": "./core.js", "src/io.ts": "./io-lib.js", "src/js.ts": "./js.js", "src/threads.ts": "./threads.js", "src/relaxed.ts": "./relaxed.js", "src/train.ts": "./train.js" };
 
 /** "src/backends/wasm/loader.ts" → "backends/wasm/loader": the key of a core module in `__modules`. */
 const moduleKey = (file) => relative(SRC, file).replace(/\.ts$/, "");

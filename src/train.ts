@@ -5,6 +5,10 @@
  * windows), learning-rate schedule presets, and the data helpers: token streams, padded and shuffled
  * example batches, and the targets of next-token, many-to-one and every-step tasks.
  */
+import { fit } from "./fit.js";
+import { provideFitLoop } from "./trainer.js";
+
+provideFitLoop(fit); // trainer.fit(data, options) is this fit
 export { fit, type FitOptions, type FitStep, type FitEvaluation, type FitHistory, type StopReason } from "./fit.js";
 export { evaluate, type EvaluateResult } from "./evaluate.js";
 export {

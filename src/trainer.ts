@@ -1,5 +1,7 @@
 import { validateBatch, type Batch } from "./batch.js";
-import { NonFiniteError, checkFinite, checkKeys, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
+import { BpttError, NonFiniteError, checkFinite, checkKeys, checkOneOf, checkPositiveInt, describe, invalid } from "./errors.js";
+import type { BatchSource } from "./data/source.js";
+import type { FitHistory, FitOptions } from "./fit.js";
 import type { RNN } from "./model.js";
 import { initOptimizerState, optimizerOptionNames, optimizerStep, resolveOptimizer, type OptimizerOptions, type OptimizerSettings } from "./optimizers.js";
 
@@ -62,6 +64,20 @@ export type TrainerSettings = OptimizerSettings & {
   clipNorm?: number;
   schedule?: (step: number, baseLearningRate: number) => number;
 };
+
+/** fit(trainer, data, options) of bptt/train, once it is loaded; how to load it (the main entry gives a dynamic import). */
+let fitLoop: ((trainer: Trainer, data: BatchSource | readonly Batch[], options: FitOptions) => Promise<FitHistory>) | undefined;
+let loadFitLoop: (() => Promise<unknown>) | undefined;
+
+/** @internal Called by bptt/train (src/train.ts) when it is imported. */
+export function provideFitLoop(loop: NonNullable<typeof fitLoop>): void {
+  fitLoop = loop;
+}
+
+/** @internal The main entry hands in how to load bptt/train when trainer.fit() is first called. */
+export function provideFitLoader(load: () => Promise<unknown>): void {
+  loadFitLoop = load;
+}
 
 /**
  * The training loop's one step: forward (with dropout, when the model has it) → loss → BPTT → clipping → optimizer update, over kernels
@@ -141,6 +157,17 @@ export class Trainer {
       results.push(this.step(window, { carryState: true, recordStepNorms: options.recordStepNorms }));
     }
     return results;
+  }
+
+  /**
+   * `fit(this, data, options)` of `bptt/train` (budgets, validation, early stopping, schedules,
+   * callbacks, abort; see there), loaded on first use by the main entry; with `bptt/core`, import
+   * `bptt/train` first.
+   */
+  async fit(data: BatchSource | readonly Batch[], options: FitOptions = {}): Promise<FitHistory> {
+    if (fitLoop === undefined) await loadFitLoop?.();
+    if (fitLoop === undefined) throw new BpttError("INVALID_STATE", "trainer.fit() comes with bptt/train: import \"bptt/train\" once before calling it");
+    return fitLoop(this, data, options);
   }
 
   step(batch: Batch, options: StepOptions = {}): StepResult {

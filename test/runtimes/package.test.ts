@@ -40,6 +40,7 @@ test("exports: ESM, CommonJS, types, workerd, bptt/core, bptt/io, bptt/js, bptt/
   expect(closure("index.js")).not.toMatch(/^import[^;]*"\.\/threads\.js"/m); // loaded on demand, not with the main entry
   expect(embeddedModules(read("relaxed.js")), "bptt/relaxed embeds its two modules only").toHaveLength(2);
   expect(closure("index.js")).not.toMatch(/^import[^;]*"\.\/relaxed\.js"/m);
+  expect(closure("index.js")).not.toMatch(/^import[^;]*"\.\/train\.js"/m); // trainer.fit() imports bptt/train on first use
   expect(embeddedWasm(closure("core.js")), "bptt/core embeds no module").toBeUndefined();
   // bptt/io brings the main entry (or, under workerd, the workerd entry) instead of a copy of the module
   expect(read("io.js")).toMatch(/^import "\.\/index\.js";$/m);
