@@ -58,3 +58,31 @@ export function expectClose(stats: ErrorStats, key: string, label: string, actua
   s.maxRatio = Math.max(s.maxRatio, worst);
   expect(worst, `${label}[${at}] is ${actual[at]}; PyTorch gives ${expected[at]}`).toBeLessThanOrEqual(1);
 }
+
+/** Just what a golden pass reads of a model after forward + zeroGrad + backward. */
+interface PassedModel {
+  outputs(): ArrayLike<number>;
+  finalState(): ArrayLike<number>;
+  finalCellState(): ArrayLike<number>;
+  initialStateGradient(): ArrayLike<number>;
+  initialCellStateGradient(): ArrayLike<number>;
+  getGradient(name: string): ArrayLike<number>;
+}
+
+/**
+ * A golden pass's checks, each through `close(label, actual, expected)`: the loss, the outputs, the
+ * final state, every parameter's gradient, the initial state's gradient, and with a cell state (LSTM)
+ * the final c and its initial gradient. `shapes` names the states' layouts in the labels.
+ */
+export function expectPass(close: (label: string, actual: ArrayLike<number>, expected: ArrayLike<number>) => void, model: PassedModel,
+  loss: number, e: GoldenPass["expected"], cellState: boolean, shapes: { h: string; c: string } = { h: "", c: "" }): void {
+  close("loss", [loss], [e.loss]);
+  close("outputs", model.outputs(), e.outputs);
+  close(`finalState${shapes.h}`, model.finalState(), e.finalState);
+  for (const [name, grad] of Object.entries(e.gradients)) close(`gradient of ${name}`, model.getGradient(name), grad);
+  close("initialStateGradient", model.initialStateGradient(), e.h0Gradient);
+  if (cellState) {
+    close(`finalCellState${shapes.c}`, model.finalCellState(), e.finalCellState!);
+    close("initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
+  }
+}
