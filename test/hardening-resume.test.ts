@@ -46,3 +46,18 @@ describe("bptt train --resume around the first validation check", () => {
     for (const name of Object.keys(expected.tensors)) expect(resumed.tensors[name], name).toEqual(expected.tensors[name]);
   });
 });
+
+describe("bptt train --resume keeps early stopping's best weights", () => {
+  it("stopped after the best check and resumed writes the model a straight run writes, byte for byte", () => {
+    // Adam at 0.3 overshoots: the best of the checks every 5 steps is step 15 of 40, before the stop at 25
+    const flags = ["--lr", "0.3", "--eval-steps", "5", "--patience", "0", "--schedule", "constant"];
+    const straightOut = join(dir, "best-straight.safetensors");
+    const log = run([...flags, "--out", straightOut]);
+    expect(log).toMatch(/best [\d.]+ nats \([\d.]+ bits\) at step 15 of 40/);
+    const ckpt = join(dir, "best.ckpt"), resumedOut = join(dir, "best-resumed.safetensors");
+    run([...flags, "--stop-at", "25", "--checkpoint", ckpt, "--out", join(dir, "best-first.safetensors")]);
+    const resumedLog = run([...flags, "--resume", "--checkpoint", ckpt, "--out", resumedOut]);
+    expect(resumedLog).toMatch(/at step 15 of 40/);
+    expect(readFileSync(resumedOut).equals(readFileSync(straightOut)), "the resumed run's model file").toBe(true);
+  });
+});

@@ -78,7 +78,7 @@ prints progress, samples, the held-out loss next to a bigram baseline, and saves
 The weights saved are those with the lowest loss on a validation split carved from the training
 data (--validation), checked every --eval-steps steps; training stops early when --patience checks
 in a row have not improved on the best. A --resume carries the schedule's and the early stopping's
-state but not the best weights seen before the stop.
+state and the best weights seen before the stop.
 
 The learning rate depends on the step alone (--schedule), never on time: a run stopped (by
 --seconds, --stop-at or Ctrl-C) with --checkpoint and continued with --resume (--steps counts the
@@ -128,6 +128,22 @@ export async function trainUntilInterrupted(argv: string[], log: (line: string) 
   }
 }
 
+/** The best validation check so far: its loss, step and weights (in parameters() order; null before the first check). */
+interface Best {
+  loss: number;
+  step: number;
+  weights: Float32Array[] | null;
+}
+
+/** The best check of a checkpoint's data ({ loss, step } or null) with the weights the checkpoint kept beside the trainer's. */
+function restoreBest(saved: unknown, weights: Float32Array[] | undefined): Best {
+  if (saved === null) return { loss: Infinity, step: 0, weights: null };
+  const s = saved as { loss?: unknown; step?: unknown };
+  const ok = typeof s === "object" && typeof s.loss === "number" && Number.isFinite(s.loss) && Number.isInteger(s.step) && (s.step as number) >= 0;
+  if (!ok || weights === undefined) throw invalid(`the checkpoint's best validation check must be { loss, step } with its weights saved beside; got ${JSON.stringify(saved)}`);
+  return { loss: s.loss as number, step: s.step as number, weights };
+}
+
 /** Early stopping's state: the best validation loss so far and the checks since it (JSON in a checkpoint, Infinity as null). */
 interface Stopping {
   bestLoss: number;
@@ -152,9 +168,10 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   const source = new BatchSource(corpus.train, corpus.kind, flags.batch as number, flags["seq-len"] as number, seed);
   const checkpoint = flags.checkpoint as string;
   let model: RNN, trainer: Trainer;
+  let resumedBest: Best | null = null;
   if (flags.resume) {
     const loaded = loadCheckpoint(readInputFile("the checkpoint", checkpoint), { backend: flags.backend as "wasm" | "js", schedule: rate });
-    const position = loaded.data as { cursors: number[]; schedule?: unknown; stopping?: unknown; run?: Record<string, unknown> } | undefined;
+    const position = loaded.data as { cursors: number[]; schedule?: unknown; stopping?: unknown; best?: unknown; run?: Record<string, unknown> } | undefined;
     try {
       if (position?.run !== undefined) checkSameRun(checkpoint, position.run, flags);
       if (loaded.tokenizer === undefined || JSON.stringify(loaded.tokenizer.toJSON()) !== JSON.stringify(corpus.tokenizer.toJSON()) || position === undefined || loaded.random === undefined) {
@@ -164,6 +181,7 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
       schedule = runSchedule(scheduleOptions, loaded.trainer.options.learningRate, maxSteps);
       if (position.schedule !== undefined) schedule.setState(restoreScheduleState(position.schedule));
       if (position.stopping !== undefined) Object.assign(stopping, restoreStopping(position.stopping));
+      if (position.best !== undefined) resumedBest = restoreBest(position.best, loaded.bestWeights);
       source.random.setState(loaded.random.getState());
     } catch (error) {
       loaded.model.dispose();
@@ -200,7 +218,8 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   const tty = typeof process !== "undefined" && process.stderr.isTTY;
   const stopAt = flags["stop-at"] as number;
   const evalSteps = flags["eval-steps"] as number, patience = flags.patience as number;
-  const best = { loss: Infinity, step: 0, weights: null as Float32Array[] | null };
+  // the best validation check so far, carried by the checkpoint: a resumed run keeps the same model a straight run would
+  const best: Best = resumedBest ?? { loss: Infinity, step: 0, weights: null };
   /** Score the validation data; true when early stopping ends the run. */
   const validate = (): boolean => {
     if (corpus.validation.length === 0) return false;
@@ -243,8 +262,11 @@ function* trainingSession(argv: string[], log: (line: string) => void, interrupt
   log(`trained ${step - first} steps${first > 0 ? ` (${step} in all)` : ""}, ${tokens.toLocaleString("en-US")} tokens in ${trainingSeconds.toFixed(1)} s (${trainingRate(tokens, trainingSeconds * 1000)} tokens/s; validation took ${(validationMs / 1000).toFixed(1)} s more)`);
   // the checkpoint continues the run as it is; the model written (and evaluated below) has the best weights
   if (checkpoint !== "") {
-    const data = { ...source.position(), schedule: savedScheduleState(schedule!.getState()), stopping: savedStopping(stopping), run: runFlags(flags) };
-    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data, random: source.random, tokenizer: corpus.tokenizer }));
+    const data = {
+      ...source.position(), schedule: savedScheduleState(schedule!.getState()), stopping: savedStopping(stopping), run: runFlags(flags),
+      best: best.weights === null ? null : { loss: best.loss, step: best.step },
+    };
+    writeFileAtomic(checkpoint, saveCheckpoint(trainer, { data, random: source.random, tokenizer: corpus.tokenizer, bestWeights: best.weights ?? undefined }));
     log(`wrote ${checkpoint} (step ${trainer.stepCount}; continue with --resume)`);
   }
   if (!stoppedEarly) validate();

@@ -19,6 +19,7 @@
  * A schedule is a function and cannot be saved: pass the same one to loadCheckpoint again.
  */
 import { checkBackend, type BackendKind } from "../backends/index.js";
+import { checkFiniteArray } from "../batch.js";
 import { BpttError, describe, invalid } from "../errors.js";
 import { RNN, type RNNOptions } from "../model.js";
 import { optimizerStateNames, resolveOptimizer } from "../optimizers.js";
@@ -35,6 +36,8 @@ export const CHECKPOINT_FORMAT_VERSION = "1";
 const FORMAT_NAME = "bptt-checkpoint";
 const CARRY = "carry.h";
 const CARRY_CELL = "carry.c";
+/** Prefix of the tensors of `bestWeights`: best.<parameter name>. */
+const BEST = "best.";
 
 export interface SaveCheckpointOptions {
   /** The caller's position in its data (any JSON value: cursors, epoch, …), returned as is by loadCheckpoint. */
@@ -43,6 +46,11 @@ export interface SaveCheckpointOptions {
   random?: Random;
   /** Saved as the vocabulary, so that the resumed run (or a sampler) can encode and decode text. */
   tokenizer?: CharTokenizer;
+  /**
+   * Weights to keep beside the trainer's, one array per parameter in `model.parameters()` order (e.g.
+   * early stopping's best so far), saved as tensors best.<name> and returned by loadCheckpoint.
+   */
+  bestWeights?: readonly ArrayLike<number>[];
 }
 
 export interface LoadCheckpointOptions {
@@ -63,6 +71,8 @@ export interface LoadedCheckpoint {
   /** A Random in the saved state (undefined if none was saved): hand it to the data sampler. */
   random?: Random;
   tokenizer?: CharTokenizer;
+  /** The `bestWeights` given to saveCheckpoint, in `model.parameters()` order (undefined if none were). */
+  bestWeights?: Float32Array[];
 }
 
 /** The trainer's model, optimizer state, step count and carried state, plus the caller's PRNG and data position, as safetensors bytes. */
@@ -103,6 +113,20 @@ export function saveCheckpoint(trainer: Trainer, options: SaveCheckpointOptions 
     for (const t of model.layout.tensors) {
       tensors.push({ name: `optim.${state}.${t.name}`, shape: t.shape.slice(), data: f.slice(base + t.offset, base + t.offset + t.size) });
     }
+  }
+  if (options.bestWeights !== undefined) {
+    const params = model.parameters(), best = options.bestWeights;
+    if (!Array.isArray(best) || best.length !== params.length) {
+      throw invalid(`options.bestWeights must hold one array per parameter (${params.length}); got ${describe(best)}`);
+    }
+    params.forEach(({ name, data }, i) => {
+      const values = best[i];
+      if (values === null || typeof values !== "object" || values.length !== data.length) {
+        throw invalid(`options.bestWeights[${i}] (${name}) must hold ${data.length} numbers; got ${describe(values)}`);
+      }
+      checkFiniteArray(`options.bestWeights[${i}]`, values);
+    });
+    params.forEach(({ name, shape }, i) => tensors.push({ name: BEST + name, shape: shape.slice(), data: Float32Array.from(best[i]) }));
   }
   const carried = trainer.carriedState();
   if (carried !== null) {
@@ -173,6 +197,8 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
   const expected = new Map<string, readonly number[]>();
   for (const t of layout.tensors) expected.set(t.name, t.shape);
   for (const state of states) for (const t of layout.tensors) expected.set(`optim.${state}.${t.name}`, t.shape);
+  const hasBest = [...file.tensors.keys()].some((name) => name.startsWith(BEST));
+  if (hasBest) for (const t of layout.tensors) expected.set(BEST + t.name, t.shape); // all of them, or the file is refused
   const carry = file.tensors.get(CARRY);
   const { hiddenSize: H, projSize: P } = resolved;
   const R = P > 0 ? P : H, L = resolved.numLayers * (resolved.bidirectional ? 2 : 1); // state slices: layer-major then direction
@@ -223,7 +249,8 @@ export function loadCheckpoint(bytes: Uint8Array, options: LoadCheckpointOptions
     if (dropoutState !== undefined) model.setDropoutState(dropoutState);
     const cellState = carry !== undefined && model.hasCellState ? file.tensors.get(CARRY_CELL)!.data : null;
     trainer.restoreCarriedState(carry === undefined ? null : { batchSize: carry.shape[1], state: carry.data, cellState });
-    return { model, trainer, data, random, tokenizer };
+    const bestWeights = hasBest ? model.layout.tensors.map((t) => file.tensors.get(BEST + t.name)!.data) : undefined;
+    return { model, trainer, data, random, tokenizer, bestWeights };
   } catch (error) {
     model.dispose();
     throw error;
