@@ -23,15 +23,17 @@ export interface MinimumBytes {
  *                   + T·B·V                         (logits, turned into ∂E/∂logits in place)
  *                   + 2·T·B                         (input and target ids)
  *                   + B·H )                         (the running δ of BPTT)
+ * A bidirectional layer (D = 2) doubles the layer's parameters, h and δ, and the head reads 2H; an
+ * embedding of width E adds its V·E table, makes the layer's input E wide, and keeps its (T,B,E) output.
  */
 export function minimumBytes(w: TrainingWorkload): MinimumBytes {
   const { V, H, T, B } = w;
-  const G = gatesOf(w);
-  const P = G * H * V + G * H * H + 2 * G * H + V * H + V;
+  const G = gatesOf(w), D = w.bidirectional ? 2 : 1, E = w.embedding ?? 0, I = E > 0 ? E : V;
+  const P = V * E + D * (G * H * I + G * H * H + 2 * G * H) + V * D * H + V;
   const parameters = 4 * P, gradients = 4 * P, optimizer = trainerSettings(w).optimizer === "adam" ? 8 * P : 0;
   // vanilla: h_0 … h_T; LSTM: also the four gates and c_t of every step, and c_0
   const cache = G === 1 ? (T + 1) * B * H : T * B * (G * H + 2 * H) + 2 * B * H;
-  const activations = 4 * (cache + T * B * V + 2 * T * B + B * H);
+  const activations = 4 * (D * cache + T * B * V + 2 * T * B + D * B * H + T * B * E);
   return { parameters, gradients, optimizer, activations, total: parameters + gradients + optimizer + activations };
 }
 
