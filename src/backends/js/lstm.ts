@@ -23,20 +23,28 @@ export function lstmForward(m: JsMemory, hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: P
     matvecRows(m, gt, hPrev, Whh, B, G, H, 1);
     for (let b = 0; b < B; b++) {
       const a = (gt >> 2) + b * G, s = t * BH + b * H, cp = cPrev + b * H;
-      const h = (hs >> 2) + s, c = (cs >> 2) + s, tc = (tanhCs >> 2) + s;
-      for (let j = 0; j < H; j++) {
-        const i = sigmoid(f[a + j] + f[bi + j] + f[bh + j]);
-        const fg = sigmoid(f[a + H + j] + f[bi + H + j] + f[bh + H + j]);
-        const g = Math.tanh(f[a + 2 * H + j] + f[bi + 2 * H + j] + f[bh + 2 * H + j]);
-        const o = sigmoid(f[a + 3 * H + j] + f[bi + 3 * H + j] + f[bh + 3 * H + j]);
-        f[a + j] = i; f[a + H + j] = fg; f[a + 2 * H + j] = g; f[a + 3 * H + j] = o;
-        const ct = Math.fround(fg * f[cp + j] + i * g);
-        f[c + j] = ct;
-        const th = Math.tanh(ct);
-        f[tc + j] = th;
-        f[h + j] = o * th;
-      }
+      lstmRow(f, a, bi, bh, cp, (cs >> 2) + s, (tanhCs >> 2) + s, (hs >> 2) + s, H);
     }
+  }
+}
+
+/**
+ * One sequence's step (float indices): the pre-activations at a (+ b_ih at bi, b_hh at bh) become the
+ * gates i, f, g, o in place; c = f ⊙ c_prev (at cp) + i ⊙ g, tc = tanh(c), out = o ⊙ tc. Shared with the
+ * projected LSTM, whose out is m_t.
+ */
+export function lstmRow(f: Float32Array, a: number, bi: number, bh: number, cp: number, c: number, tc: number, out: number, H: number): void {
+  for (let j = 0; j < H; j++) {
+    const i = sigmoid(f[a + j] + f[bi + j] + f[bh + j]);
+    const fg = sigmoid(f[a + H + j] + f[bi + H + j] + f[bh + H + j]);
+    const g = Math.tanh(f[a + 2 * H + j] + f[bi + 2 * H + j] + f[bh + 2 * H + j]);
+    const o = sigmoid(f[a + 3 * H + j] + f[bi + 3 * H + j] + f[bh + 3 * H + j]);
+    f[a + j] = i; f[a + H + j] = fg; f[a + 2 * H + j] = g; f[a + 3 * H + j] = o;
+    const ct = Math.fround(fg * f[cp + j] + i * g);
+    f[c + j] = ct;
+    const th = Math.tanh(ct);
+    f[tc + j] = th;
+    f[out + j] = o * th;
   }
 }
 

@@ -1,7 +1,8 @@
 import type { Ptr } from "../../backend.js";
 import type { JsMemory } from "./memory.js";
 import { matmulNN, matmulNT, matmulTN } from "./matmul.js";
-import { inputGradients, inputProduct, sigmoid } from "./gated.js";
+import { inputGradients, inputProduct } from "./gated.js";
+import { lstmRow } from "./lstm.js";
 
 /**
  * LSTM with projections (nn.LSTM(proj_size=P)) over a window, time-major:
@@ -21,19 +22,7 @@ export function lstmProjForward(m: JsMemory, hs: Ptr, ms: Ptr, cs: Ptr, tanhCs: 
     matmulNT(m, gt, hPrev, Whh, B, G, P, 1);
     for (let b = 0; b < B; b++) {
       const a = (gt >> 2) + b * G, s = t * BH + b * H, cp = cPrev + b * H;
-      const mt = (ms >> 2) + s, c = (cs >> 2) + s, tc = (tanhCs >> 2) + s;
-      for (let j = 0; j < H; j++) {
-        const i = sigmoid(f[a + j] + f[bi + j] + f[bh + j]);
-        const fg = sigmoid(f[a + H + j] + f[bi + H + j] + f[bh + H + j]);
-        const g = Math.tanh(f[a + 2 * H + j] + f[bi + 2 * H + j] + f[bh + 2 * H + j]);
-        const o = sigmoid(f[a + 3 * H + j] + f[bi + 3 * H + j] + f[bh + 3 * H + j]);
-        f[a + j] = i; f[a + H + j] = fg; f[a + 2 * H + j] = g; f[a + 3 * H + j] = o;
-        const ct = Math.fround(fg * f[cp + j] + i * g);
-        f[c + j] = ct;
-        const th = Math.tanh(ct);
-        f[tc + j] = th;
-        f[mt + j] = o * th;
-      }
+      lstmRow(f, a, bi, bh, cp, (cs >> 2) + s, (tanhCs >> 2) + s, (ms >> 2) + s, H);
     }
     matmulNT(m, hs + t * B * P * 4, ms + t * BH * 4, Whr, B, P, H, 0);
   }
