@@ -7,7 +7,7 @@
 //   tolerances for the LSTM: 2e-6 forward, 1e-5 backward; backward from the reference's saved activations),
 //   copySteps (row copies, reversed within lengths or whole, into and out of strided halves: exact; accumulated:
 //   one f32 add per element, exact too).
-import { describe, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
 import { Random } from "../src/random.js";
 import type { BackendKind } from "./helpers/backends.js";
 import { BackendPair } from "./helpers/pair.js";
@@ -15,6 +15,11 @@ import { BackendPair } from "./helpers/pair.js";
 const wasmKinds = ["wasm-release", "wasm-debug"] as const satisfies readonly BackendKind[];
 const SIZES = [1, 3, 4, 5, 7, 8, 13, 16, 17, 33];
 const TOL = { forward: 2e-6, backward: 1e-5 };
+
+// every comparison is an expect() inside BackendPair.check: a test that compares nothing fails
+beforeEach(() => {
+  expect.hasAssertions();
+});
 
 const uniform = (rng: Random, n: number) => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
 const ints = (rng: Random, n: number, hi: number) => Int32Array.from({ length: n }, () => rng.int(hi));
