@@ -21,7 +21,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import type { GoldenPass } from "./helpers/golden.js";
+import { goldenBatch, type GoldenPass } from "./helpers/golden.js";
 import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
 
 interface GoldenConfig extends GoldenPass {
@@ -97,12 +97,7 @@ describe.each(backendKinds)("PyTorch %s golden (gated cells)", (kind) => {
         for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
         return model;
       };
-      const batch: Batch = {
-        batchSize: config.batchSize, seqLen: config.seqLen, inputs: config.inputs, targets: config.targets,
-        ...(config.mask === null ? {} : { mask: config.mask }),
-        ...(config.h0 === null ? {} : { h0: config.h0 }),
-        ...(config.c0 === null ? {} : { c0: config.c0 }),
-      };
+      const batch: Batch = goldenBatch(config);
 
       it("forward and backward match PyTorch", () => {
         const model = buildModel();

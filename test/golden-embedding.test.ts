@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import { PASS, expectClose, expectPass, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
+import { goldenBatch, PASS, expectClose, expectPass, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
 
 interface EmbeddingConfig extends GoldenPass {
   cell: "rnn" | "lstm" | "gru";
@@ -51,12 +51,7 @@ describe.each(backendKinds)(`PyTorch golden, nn.Embedding in front of every cell
       try {
         expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
         for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
-        const batch: Batch = {
-          batchSize: config.batchSize, seqLen: config.seqLen, inputs: config.inputs, targets: config.targets,
-          ...(config.mask === null ? {} : { mask: config.mask }),
-          ...(config.h0 === null ? {} : { h0: config.h0 }),
-          ...(config.c0 == null ? {} : { c0: config.c0 }),
-        };
+        const batch: Batch = goldenBatch(config);
         const r = model.forward(batch);
         model.zeroGrad();
         model.backward();

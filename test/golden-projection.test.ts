@@ -13,7 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import { PASS, TRAJECTORY, expectClose, expectPass, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
+import { goldenBatch, PASS, TRAJECTORY, expectClose, expectPass, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
 import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
 
 interface ProjectionConfig extends GoldenPass {
@@ -58,12 +58,7 @@ describe.each(backendKinds)(`PyTorch golden, nn.LSTM(proj_size) (torch ${file.to
       if (config.dropoutState !== null) model.setDropoutState(config.dropoutState);
       return model;
     };
-    const batch: Batch = {
-      batchSize: config.batchSize, seqLen: config.seqLen, inputs: config.inputs, targets: config.targets,
-      ...(config.mask === null ? {} : { mask: config.mask }),
-      ...(config.h0 === null ? {} : { h0: config.h0 }),
-      ...(config.c0 == null ? {} : { c0: config.c0 }),
-    };
+    const batch: Batch = goldenBatch(config);
 
     it("forward and backward match PyTorch", () => {
       const model = buildModel();

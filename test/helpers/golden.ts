@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { Batch } from "../../src/index.js";
 
 /** What every PyTorch golden record holds (test/fixtures/make_*_fixtures.py): the weights, one batch, PyTorch's results. */
 export interface GoldenPass {
@@ -85,4 +86,15 @@ export function expectPass(close: (label: string, actual: ArrayLike<number>, exp
     close(`finalCellState${shapes.c}`, model.finalCellState(), e.finalCellState!);
     close("initialCellStateGradient", model.initialCellStateGradient(), e.c0Gradient!);
   }
+}
+
+/** A golden record's batch: its inputs and targets, and the mask, h0, c0 and lengths it has. */
+export function goldenBatch(c: GoldenPass & { lengths?: number[] }): Batch {
+  return {
+    batchSize: c.batchSize, seqLen: c.seqLen, inputs: c.inputs, targets: c.targets,
+    ...(c.mask == null ? {} : { mask: c.mask }),
+    ...(c.h0 == null ? {} : { h0: c.h0 }),
+    ...(c.c0 == null ? {} : { c0: c.c0 }),
+    ...(c.lengths === undefined ? {} : { lengths: c.lengths }),
+  };
 }
