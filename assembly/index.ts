@@ -4,7 +4,7 @@
 // Only numbers cross the boundary: pointers are usize byte offsets into the memory the host
 // imports as env.memory, dimensions and flags are i32, scalars f32, and losses and reductions
 // come back as f64. Kernels allocate nothing; the host owns every byte above heapBase().
-import { scratchEnd } from "./ops/scratch";
+import { SCRATCH_BYTES, scratchEnd } from "./ops/scratch";
 export { matmulNTKernel as matmulNT, matmulNNKernel as matmulNN, matmulTNKernel as matmulTN } from "./ops/matmul";
 export { packRowGroups } from "./ops/matvec";
 export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
@@ -23,4 +23,9 @@ export { setThread } from "./ops/threads";
 /** The first 16-byte-aligned byte after the module's static data, the kernels' scratch and the threads' control words (ops/scratch.ts); tensors may start here. */
 export function heapBase(): usize {
   return scratchEnd();
+}
+
+/** Bytes of scratch each thread after the first needs in the block given to setThread (a multiple of 16). */
+export function threadScratchBytes(): usize {
+  return SCRATCH_BYTES;
 }

@@ -252,6 +252,8 @@ export interface Backend extends Kernels {
   readonly buffer: ArrayBuffer;
   /** The first byte tensors may use (16-byte aligned, > 0): below it lies the module's static data. */
   readonly heapBase: number;
+  /** Bytes above the host's data that calls on a thread pool use for the other threads' kernel scratch (0 on one thread). */
+  readonly poolScratchBytes: number;
   /** Make at least `bytes` addressable. May replace `buffer`; existing data is kept. */
   reserve(bytes: number): void;
   /** Release the memory (and the Wasm instance). The backend is unusable afterwards. */

@@ -689,9 +689,9 @@ export class RNN {
     return { backend: this.#backend, arena: this.#arena };
   }
 
-  /** Bytes of memory the model's arena uses. */
+  /** Bytes of memory the model uses: its arena, and the scratch of the other threads when its calls run on a pool. */
   get memoryBytes(): number {
-    return this.#arena.end();
+    return this.#arena.end() + this.#backend.poolScratchBytes;
   }
 
   #assertLive(): void {

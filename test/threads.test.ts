@@ -150,6 +150,54 @@ describe("bidirectional gru with variable lengths", () => {
   });
 });
 
+describe("kernel scratch of the pool's threads (assembly/ops/scratch.ts)", () => {
+  /** Bytes one thread after the first packs into: a KC × NC = 80 × 128 panel of B, a KC × MR = 80 × 4 block of A and an MR × 8 tile, in f32. */
+  const THREAD_SCRATCH = 4 * (80 * 128 + 80 * 4 + 4 * 8);
+  const oneStep = (B: number, hiddenSize: number) => {
+    const model = new RNN({ inputSize: V, hiddenSize, outputSize: V, seed: 3 });
+    const inputs = Array.from({ length: B * T }, (_, i) => (7 * i) % V);
+    new Trainer(model, { learningRate: 0.1 }).step({ batchSize: B, seqLen: T, inputs, targets: inputs.map((v) => (v + 1) % V) });
+    const bytes = model.memoryBytes;
+    model.dispose();
+    return bytes;
+  };
+
+  it("a model pays for the threads its calls run on, not for the most a pool may have", async () => {
+    expect(await init({ threads: 1 })).toBe(1);
+    const alone = oneStep(32, 256);
+    for (const threads of [2, 3, 4]) {
+      expect(await init({ threads })).toBe(threads);
+      expect(oneStep(32, 256) - alone, `${threads} threads`).toBe((threads - 1) * THREAD_SCRATCH);
+    }
+    // a model whose calls all stay on one thread (below the pool's thresholds) pays nothing
+    expect(await init({ threads: 1 })).toBe(1);
+    const small = oneStep(1, 16);
+    expect(await init({ threads: 4 })).toBe(4);
+    expect(oneStep(1, 16)).toBe(small);
+  });
+
+  it("the scratch moves above the model's data when the data grows: windows of 12, 40 and 12 steps train bit-identically at 1 and 2 threads", async () => {
+    const run = () => {
+      const model = new RNN({ cell: "gru", inputSize: V, hiddenSize: 96, outputSize: V, seed: 8 });
+      const trainer = new Trainer(model, { optimizer: "adam", learningRate: 0.01 });
+      const losses: number[] = [];
+      for (const seqLen of [12, 40, 12]) {
+        const inputs = Array.from({ length: 32 * seqLen }, (_, i) => (5 * i + seqLen) % V);
+        losses.push(trainer.step({ batchSize: 32, seqLen, inputs, targets: inputs.map((v) => (v + 2) % V) }).loss);
+      }
+      const out = { losses, weights: model.parameters().map((p) => new Uint32Array(Float32Array.from(p.data).buffer)) };
+      model.dispose();
+      return out;
+    };
+    expect(await init({ threads: 1 })).toBe(1);
+    const one = run();
+    expect(await init({ threads: 2 })).toBe(2);
+    const before = threadedTasks("gruBackward");
+    expect(run()).toEqual(one);
+    expect(threadedTasks("gruBackward"), "the pool ran the backward passes").toBeGreaterThan(before);
+  });
+});
+
 describe("init({ threads })", () => {
   it("rejects a count that is not an integer ≥ 1 or \"auto\", naming the option", async () => {
     for (const bad of [0, -1, 1.5, NaN, "4", "all"]) {

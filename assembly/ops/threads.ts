@@ -16,18 +16,27 @@ let threadIndex: i32 = 0;
 let threadCount: i32 = 1;
 /** Whether this thread may block in memory.atomic.wait32 (a browser's main thread may not). */
 let threadCanBlock: i32 = 0;
+/** First byte of the scratch regions of threads 1 … count − 1, placed by the host for the call (ops/scratch.ts). */
+let poolScratch: usize = 0;
 
-/** Set by the host before each kernel call on every thread: index < count ≤ MAX_THREADS. */
-export function setThread(index: i32, count: i32, canBlock: i32): void {
+/**
+ * Set by the host before each kernel call on every thread: index < count; scratch: (count − 1) ·
+ * threadScratchBytes() bytes that hold nothing the host keeps (thread 0 and the single-threaded
+ * build use the static region below heapBase and ignore it).
+ */
+export function setThread(index: i32, count: i32, canBlock: i32, scratch: usize): void {
   threadIndex = index;
   threadCount = ASC_FEATURE_THREADS ? count : 1;
   threadCanBlock = canBlock;
+  poolScratch = scratch;
 }
 
 // @ts-ignore: decorator
 @inline export function myThread(): i32 { return ASC_FEATURE_THREADS ? threadIndex : 0; }
 // @ts-ignore: decorator
 @inline export function threads(): i32 { return ASC_FEATURE_THREADS ? threadCount : 1; }
+// @ts-ignore: decorator
+@inline export function threadScratch(): usize { return poolScratch; }
 
 /**
  * First index of thread t's share of n items cut in blocks of `unit` among nt threads: shares

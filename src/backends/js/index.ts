@@ -23,6 +23,7 @@ export class JsBackend implements Backend {
   readonly name = "js" as const;
   readonly readsPackedWeights = false;
   readonly heapBase = 16;
+  readonly poolScratchBytes = 0;
   private memory: JsMemory;
   private disposed = false;
 

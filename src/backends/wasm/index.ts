@@ -57,7 +57,8 @@ function readString(buffer: ArrayBuffer, ptr: number): string {
 export interface ThreadBinding {
   readonly module: WebAssembly.Module;
   memory(initialPages: number): WebAssembly.Memory;
-  bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory): () => void;
+  /** `scratchFor(threads)`: where the call's other threads put their scratch (WasmBackend#poolScratch). */
+  bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory, scratchFor: (threads: number) => number): () => void;
 }
 
 export interface WasmBackend extends Kernels {}
@@ -75,8 +76,14 @@ export class WasmBackend implements Backend {
   readonly readsPackedWeights = true;
   /** First byte above the module's static data, 16-byte aligned. */
   readonly heapBase: number;
+  /** Bytes above the host's data that calls on the pool have used for their other threads' scratch (0 on one thread). */
+  poolScratchBytes = 0;
   #memory: WebAssembly.Memory | undefined;
   #detach: (() => void) | undefined;
+  /** The most bytes `reserve` was asked for: the host keeps nothing above it. */
+  #hostBytes = 0;
+  /** Bytes of scratch per thread after the first, from the module. */
+  #threadScratchBytes = 0;
 
   /**
    * @param module the compiled kernel module (`defaultModule()` or one given to `init`), or the threaded build with `threads`
@@ -111,7 +118,10 @@ export class WasmBackend implements Backend {
       throw new BpttError("WASM_UNAVAILABLE", "heapBase is missing from the WebAssembly module (wasm backend); rebuild it with npm run build:wasm");
     }
     const kernels = bindKernels(instance.exports);
-    if (threads !== undefined) this.#detach = threads.bind(kernels, instance.exports, memory);
+    if (threads !== undefined) {
+      this.#threadScratchBytes = (instance.exports.threadScratchBytes as () => number)() >>> 0;
+      this.#detach = threads.bind(kernels, instance.exports, memory, (n) => this.#poolScratch(n));
+    }
     Object.assign(this, kernels);
     this.heapBase = (heapBase as () => number)() >>> 0;
     this.#memory = memory;
@@ -129,6 +139,23 @@ export class WasmBackend implements Backend {
     if (!Number.isFinite(bytes) || bytes < 0) {
       throw new BpttError("INVALID_ARGUMENT", `reserve: bytes must be a finite number ≥ 0; got ${bytes}`);
     }
+    this.#hostBytes = Math.max(this.#hostBytes, bytes);
+    this.#grow(memory, bytes);
+  }
+
+  /**
+   * The first byte of scratch for a call's threads 1 … threads − 1, above everything the host has
+   * reserved (the kernels keep nothing there between calls, so the block may move when the host's
+   * data grows). Grows the memory the first time a call needs more.
+   */
+  #poolScratch(threads: number): number {
+    const base = Math.ceil(this.#hostBytes / 16) * 16, bytes = (threads - 1) * this.#threadScratchBytes;
+    this.#grow(this.#live(), base + bytes);
+    this.poolScratchBytes = Math.max(this.poolScratchBytes, bytes);
+    return base;
+  }
+
+  #grow(memory: WebAssembly.Memory, bytes: number): void {
     const have = memory.buffer.byteLength;
     if (bytes <= have) return;
     const pages = Math.ceil((bytes - have) / PAGE_BYTES);

@@ -9,7 +9,7 @@ import { threadWorkerSource } from "./thread-worker.js";
  * the kernel each thread computes its own share (assembly/ops/threads.ts), so results do not depend
  * on the number of threads. Layout of the control words: src/backends/wasm/thread-worker.ts.
  */
-const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, PAGES = 9, ARGS_F64 = 8;
+const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, PAGES = 9, SCRATCH = 10, ARGS_F64 = 8;
 const MAX_ARGS = 32;
 /** After the arguments: the first thread's error message, when a kernel threw on a worker (UTF-16, at most REASON_CHARS). */
 const REASON_BYTE = 8 * (ARGS_F64 + MAX_ARGS), REASON_CHARS = 160;
@@ -161,10 +161,11 @@ export class ThreadPool {
 
   /**
    * Runs kernel `kernel` of backend `id` on `threads` threads (2 … size): the workers with `args`,
-   * this thread through `self` (its own instance's export, after setThread(0, threads)).
+   * this thread through `self` (its own instance's export, after setThread(0, threads)). `scratch`:
+   * the byte where threads 1 … threads − 1 find their scratch regions (assembly/ops/scratch.ts).
    */
   run(id: number, kernel: number, args: ArrayLike<number>, threads: number, self: () => number | void,
-    setThread: (index: number, count: number, canBlock: number) => void): number | void {
+    setThread: (index: number, count: number, canBlock: number, scratch: number) => void, scratch: number): number | void {
     if (this.#closed) throw new BpttError("DISPOSED", "the thread pool was shut down");
     this.#ready();
     const c = this.#control;
@@ -172,6 +173,7 @@ export class ThreadPool {
     for (let i = 0; i < args.length; i++) this.#args[ARGS_F64 + i] = args[i];
     c[BACKEND] = id;
     c[PAGES] = this.#memories.get(id)!.buffer.byteLength >>> 16;
+    c[SCRATCH] = scratch | 0;
     c[KERNEL] = kernel;
     c[COUNT] = threads;
     c[ARGC] = args.length;
@@ -180,12 +182,12 @@ export class ThreadPool {
     this.#publish(generation);
     this.tasks[kernel] = (this.tasks[kernel] ?? 0) + 1;
     const canBlock = this.#canBlock ? 1 : 0;
-    setThread(0, threads, canBlock);
+    setThread(0, threads, canBlock, scratch);
     let result: number | void;
     try {
       result = self();
     } finally {
-      setThread(0, 1, canBlock);
+      setThread(0, 1, canBlock, 0);
       const others = threads - 1;
       let sleepAfter = 0;
       for (let polls = 1; ; polls++) {

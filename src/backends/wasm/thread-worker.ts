@@ -11,6 +11,7 @@
  *   PAGES       the backend's memory size when the task was posted: a thread whose instance knows a
  *               smaller one calls memory.grow(0), which makes it see the caller's growth (V8 shows
  *               another thread's growth to an instance lazily)
+ *   SCRATCH     where the threads after the caller find their kernel scratch (setThread's 4th argument)
  * and after the arguments (from REASON_BYTE) the message of the first kernel that threw, in UTF-16.
  *
  * The caller waits only for the threads taking part, so one that does not may still be reading the
@@ -24,7 +25,7 @@
  * cores are virtual: 0.7 ms per wake on a 2-vCPU KVM guest, as long as a 256×256×256 product.
  */
 export function threadWorkerMain(listen: (handler: (message: any) => void) => void, post: (message: unknown) => void): void {
-  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, PAGES = 9, ARGS_F64 = 8;
+  const GENERATION = 0, DONE = 1, BACKEND = 2, KERNEL = 3, COUNT = 4, ARGC = 5, ACKS = 6, FAILED = 7, TASK = 8, PAGES = 9, SCRATCH = 10, ARGS_F64 = 8;
   const REASON_BYTE = 8 * (ARGS_F64 + 32), REASON_CHARS = 160; // as in pool.ts
   const SPIN_MS = 5, HOT_MS = 20;
   let control: Int32Array;
@@ -34,7 +35,7 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
   const instances = new Map<number, any>();
 
   const argv: number[] = [];
-  let kernel = 0, count = 0, backend = 0, pages = 0;
+  let kernel = 0, count = 0, backend = 0, pages = 0, scratch = 0;
 
   /** Copies the words of task `generation`; false when they were (being) overwritten by a later task's. */
   function readTask(generation: number): boolean {
@@ -43,6 +44,7 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
     count = control[COUNT];
     backend = control[BACKEND];
     pages = control[PAGES];
+    scratch = control[SCRATCH];
     argv.length = 0;
     for (let i = 0, n = control[ARGC]; i < n; i++) argv.push(args[ARGS_F64 + i]);
     Atomics.add(control, DONE, 0); // a full fence: the reads above happen before the check below
@@ -55,7 +57,7 @@ export function threadWorkerMain(listen: (handler: (message: any) => void) => vo
     try {
       const { kernels, memory } = instances.get(backend);
       if (memory.buffer.byteLength >>> 16 < pages) memory.grow(0);
-      kernels.setThread(thread, count, 1);
+      kernels.setThread(thread, count, 1, scratch);
       kernels[names[kernel]](...argv);
     } catch (e) {
       if (Atomics.compareExchange(control, FAILED, 0, 1) === 0) { // the first failure tells why

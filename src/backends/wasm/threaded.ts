@@ -44,7 +44,7 @@ const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } 
   adamwStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
 };
 
-type SetThread = (index: number, count: number, canBlock: number) => void;
+type SetThread = (index: number, count: number, canBlock: number, scratch: number) => void;
 type Kernel = (...a: number[]) => number | void;
 
 let module: WebAssembly.Module | undefined;
@@ -56,18 +56,19 @@ let count = 1;
 
 /**
  * A parallel kernel: on the caller's thread alone when the call is small or one thread is asked for,
- * else as a task of `owner` (the pool the backend was attached to). The arguments go into a reused
- * array; the kernel on this thread is called with them spread.
+ * else as a task of `owner` (the pool the backend was attached to), with scratch for the other
+ * threads from `scratchFor`. The arguments go into a reused array; the kernel on this thread is
+ * called with them spread.
  */
 function parallelKernel(f: Kernel, index: number, blocks: (a: ArrayLike<number>) => number, owner: ThreadPool, id: number,
-  setThread: SetThread): Kernel {
+  setThread: SetThread, scratchFor: (threads: number) => number): Kernel {
   const arity = f.length;
   const args: number[] = new Array<number>(arity).fill(0);
   const self = (): number | void => f(...args);
   return function (this: unknown) {
     for (let i = 0; i < arity; i++) args[i] = arguments[i] as number;
     const threads = owner === pool ? Math.min(count, blocks(args)) : 1;
-    return threads <= 1 || owner.closed ? self() : owner.run(id, index, args, threads, self, setThread);
+    return threads <= 1 || owner.closed ? self() : owner.run(id, index, args, threads, self, setThread, scratchFor(threads));
   };
 }
 
@@ -123,13 +124,13 @@ export function binding(): ThreadBinding | undefined {
   return {
     module,
     memory: (initial) => new WebAssembly.Memory({ initial, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor),
-    bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory) {
+    bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory, scratchFor: (threads: number) => number) {
       const id = owner.attach(module!, memory);
       const setThread = exports.setThread as SetThread;
       const table = kernels as unknown as Record<string, Kernel>;
       kernelNames.forEach((name, index) => {
         const blocks = parallelKernels[name];
-        if (blocks !== undefined) table[name] = parallelKernel(table[name], index, blocks, owner, id, setThread);
+        if (blocks !== undefined) table[name] = parallelKernel(table[name], index, blocks, owner, id, setThread, scratchFor);
       });
       return () => owner.detach(id);
     },
