@@ -25,6 +25,16 @@ export function packedFloats(R: number, K: number): number {
   return Math.ceil(R / 8) * 8 * Math.ceil(K / 4) * 4;
 }
 
+/**
+ * Floats of a cell kernel's WhhPacked for W_hh (G·H, H): its row groups (B = 1), or W_hh packed whole
+ * into gemm panels (B > 1, assembly/ops/gemm.ts: K · 8⌈N/8⌉ floats for a (K,N) operand), as W_hhᵀ for
+ * the forward products and as W_hh for the backward carries, whichever is largest.
+ */
+export function packedWhhFloats(G: number, H: number): number {
+  const whole = (K: number, N: number) => K * Math.ceil(N / 8) * 8;
+  return Math.max(packedFloats(G * H, H), whole(H, G * H), whole(G * H, H));
+}
+
 export interface Kernels {
   // ---- generic linear algebra (assembly/ops/matmul.ts) ----
   /** C (M,N) = A (M,K) · B (N,K)ᵀ, plus C when `accumulate` = 1. */
@@ -135,7 +145,8 @@ export interface Kernels {
    *   c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t);  (h_{-1}, c_{-1}) = (h0, c0)
    * hs, cs, tanhCs: (T,B,H) out h_t, c_t, tanh(c_t);  gates: (T,B,4H) out post-activation i, f, g, o;
    * x: (T,B,I) dense input or 0;  tokens: (T,B) int32 ids in [0,I) or 0 (exactly one is given);
-   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H);  WhhPacked: as for rnnForward.
+   * h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H);  WhhPacked: as for rnnForward, of
+   * packedWhhFloats(4, H) floats.
    */
   lstmForward(hs: Ptr, cs: Ptr, tanhCs: Ptr, gates: Ptr, x: Ptr, tokens: Ptr, h0: Ptr, c0: Ptr,
     Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
@@ -178,10 +189,11 @@ export interface Kernels {
    *   r = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr);  z = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)
    *   n = tanh(W_in x_t + b_in + r ⊙ (W_hn h_{t-1} + b_hn));  h_t = (1 − z) ⊙ n + z ⊙ h_{t-1};  h_{-1} = h0
    * hs: (T,B,H) out;  gates: (T,B,3H) out post-activation r, z, n;  ghs: (T,B,3H) out W_hh h_{t-1} + b_hh;
-   * x: (T,B,I) or 0;  tokens: (T,B) or 0 (exactly one);  h0: (B,H);  Wih: (3H,I);  Whh: (3H,H);  bih, bhh: (3H).
+   * x: (T,B,I) or 0;  tokens: (T,B) or 0 (exactly one);  h0: (B,H);  Wih: (3H,I);  Whh: (3H,H);  bih, bhh: (3H);
+   * WhhPacked: 0, or packedWhhFloats(3, H) floats of the kernel's scratch (overwritten; used when B ≥ 4).
    */
   gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
-    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void;
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
   /**
    * BPTT for one GRU layer, time-reversed, in one call, with dh_t = dhs_t + (carry from t+1):
    *   δn = dh_t ⊙ (1−z) ⊙ (1−n²);  δhn = δn ⊙ r;  δr = δn ⊙ (W_hn h_{t-1} + b_hn) ⊙ r(1−r);  δz = dh_t ⊙ (h_{t-1} − n) ⊙ z(1−z)
@@ -193,7 +205,7 @@ export interface Kernels {
    */
   gruBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
     dgates: Ptr, dns: Ptr, dhs: Ptr, hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
-    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void;
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, WhhPacked: Ptr): void;
 
   // ---- optimizers (assembly/optim.ts) ----
   /**

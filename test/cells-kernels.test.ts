@@ -11,7 +11,7 @@
 // A sigmoid check: σ and tanh through lstmForward with W = 0 against Math, over [−30, 30].
 // Measured worst |wasm − js| / (1 + |js|) (BPTT_KERNEL_REPORT=1): forward 1.7e-7, backward 4.6e-7.
 import { afterAll, describe, expect, test } from "vitest";
-import { packedFloats } from "../src/backend.js";
+import { packedFloats, packedWhhFloats } from "../src/backend.js";
 import { BpttError } from "../src/errors.js";
 import { Random } from "../src/random.js";
 import type { BackendKind } from "./helpers/backends.js";
@@ -59,12 +59,14 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       if (cell === "lstm") {
         const cs = p.put("cs", uniform(rng, rows * H), TOL.forward, mis());
         const tcs = p.put("tanhCs", uniform(rng, rows * H), TOL.forward);
-        // B = 1: half the windows give W_hh packed in row groups, which the Wasm kernels then read instead
+        // B = 1: half the windows give W_hh packed in row groups, which the Wasm kernels then read instead;
+        // B ≥ 4: half give scratch to pack W_hh into once per call
         let Wp = 0;
         if (B === 1 && (rep >> 1) % 2 === 0) {
           Wp = p.put("Wp", new Float32Array(packedFloats(4 * H, H)), 0);
           p.run((b) => b.packRowGroups(Wp, Whh, 4 * H, H));
         }
+        if (B >= 4 && (rep >> 1) % 2 === 0) Wp = p.put("scratch", uniform(rng, packedWhhFloats(4, H)), Infinity);
         p.run((b) => b.lstmForward(hs, cs, tcs, gates, x, tokens, h0, c0, Wih, Whh, bih, bhh, T, B, I, H, Wp));
         p.check(`lstmForward ${label} packed=${Wp !== 0}`);
         for (const [ptr, n] of [[hs, rows * H], [cs, rows * H], [tcs, rows * H], [gates, rows * 4 * H]]) p.sync(ptr, n);
@@ -79,8 +81,9 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         p.check(`lstmBackward ${label} dx=${withDx} norms=${withNorms} packed=${Wp !== 0}`);
       } else {
         const ghs = p.put("ghs", uniform(rng, rows * 3 * H), TOL.forward, mis());
-        p.run((b) => b.gruForward(hs, gates, ghs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H));
-        p.check(`gruForward ${label}`);
+        const Wp = B >= 4 && (rep >> 1) % 2 === 0 ? p.put("scratch", uniform(rng, packedWhhFloats(3, H)), Infinity) : 0;
+        p.run((b) => b.gruForward(hs, gates, ghs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, Wp));
+        p.check(`gruForward ${label} scratch=${Wp !== 0}`);
         for (const [ptr, n] of [[hs, rows * H], [gates, rows * 3 * H], [ghs, rows * 3 * H]]) p.sync(ptr, n);
         const dhs = p.put("dhs", uniform(rng, rows * H));
         const dgates = p.put("dgates", uniform(rng, rows * 3 * H), TOL.backward, mis());
@@ -90,8 +93,8 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         const norms = withNorms ? p.put("dhNorms", uniform(rng, T * B), TOL.backward) : 0; // (T,B) ‖dh‖² per sequence
         const dx = withDx ? p.put("dx", uniform(rng, rows * I), TOL.backward) : 0;
         const [dWih, dWhh, dbih, dbhh] = grads;
-        p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, ghs, x, tokens, h0, Wih, Whh, T, B, I, H));
-        p.check(`gruBackward ${label} dx=${withDx} norms=${withNorms}`);
+        p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, ghs, x, tokens, h0, Wih, Whh, T, B, I, H, Wp));
+        p.check(`gruBackward ${label} dx=${withDx} norms=${withNorms} scratch=${Wp !== 0}`);
       }
     }
     for (const [k, v] of p.worst) report.set(`${kind} ${k}`, Math.max(report.get(`${kind} ${k}`) ?? 0, v));
@@ -123,11 +126,11 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
     }
   });
 
-  test.each(["lstm", "gru"] as const)("%s on a wide layer (H = 130) and a long window (T = 40)", (cell) => {
+  test.each(["lstm", "gru"] as const)("%s on wide layers (H = 130, 90: W_hh packed once per call in several panels, B = 4 and 6) and a long window (T = 40)", (cell) => {
     const p = new BackendPair(kind);
     const rng = new Random(43);
     const G = cell === "lstm" ? 4 : 3;
-    for (const [T, B, I, H] of [[3, 4, 37, 130], [40, 2, 5, 9]]) {
+    for (const [T, B, I, H] of [[3, 4, 37, 130], [5, 6, 11, 90], [40, 2, 5, 9]]) {
       p.reset();
       const s = 1 / Math.sqrt(H), rows = T * B;
       const x = p.put("x", uniform(rng, rows * I)), h0 = p.put("h0", uniform(rng, B * H)), c0 = p.put("c0", uniform(rng, B * H));
@@ -135,16 +138,17 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const bih = p.put("bih", uniform(rng, G * H, -0.1, 0.1)), bhh = p.put("bhh", uniform(rng, G * H, -0.1, 0.1));
       const hs = p.put("hs", new Float32Array(rows * H), 1e-5), gates = p.put("gates", new Float32Array(rows * G * H), 1e-5);
       const extra = [p.put("cs|ghs", new Float32Array(rows * (cell === "lstm" ? H : 3 * H)), 1e-5), p.put("tanhCs", new Float32Array(rows * H), 1e-5)];
-      if (cell === "lstm") p.run((b) => b.lstmForward(hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, bih, bhh, T, B, I, H, 0));
-      else p.run((b) => b.gruForward(hs, gates, extra[0], x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H));
+      const Wp = B >= 4 ? p.put("scratch", uniform(rng, packedWhhFloats(G, H)), Infinity) : 0;
+      if (cell === "lstm") p.run((b) => b.lstmForward(hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, bih, bhh, T, B, I, H, Wp));
+      else p.run((b) => b.gruForward(hs, gates, extra[0], x, 0, h0, Wih, Whh, bih, bhh, T, B, I, H, Wp));
       p.check(`${cell}Forward T=${T} B=${B} I=${I} H=${H}`);
       for (const [ptr, n] of [[hs, rows * H], [gates, rows * G * H], [extra[0], rows * (cell === "lstm" ? H : 3 * H)], [extra[1], rows * H]]) p.sync(ptr, n);
       const dhs = p.put("dhs", uniform(rng, rows * H));
       const [dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dx] = [G * H * I, G * H * H, G * H, G * H, B * H, B * H, T * B, rows * I]
         .map((n, i) => p.put(`out${i}`, new Float32Array(n), 1e-5));
       const dgates = p.put("dgates", new Float32Array(rows * G * H), 1e-5), dns = p.put("dns", new Float32Array(rows * H), 1e-5);
-      if (cell === "lstm") p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, T, B, I, H, 0));
-      else p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, extra[0], x, 0, h0, Wih, Whh, T, B, I, H));
+      if (cell === "lstm") p.run((b) => b.lstmBackward(dx, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, extra[0], extra[1], gates, x, 0, h0, c0, Wih, Whh, T, B, I, H, Wp));
+      else p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, extra[0], x, 0, h0, Wih, Whh, T, B, I, H, Wp));
       p.check(`${cell}Backward T=${T} B=${B} I=${I} H=${H}`);
     }
   });
@@ -192,10 +196,10 @@ describe("debug build asserts", () => {
     let error: unknown;
     try {
       if (kernel === "lstmForward") b.lstmForward(p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), p(9), p(10), T, B, I, H, 0);
-      else if (kernel === "gruForward") b.gruForward(p(1), p(2), p(3), 0, base, p(5), p(7), p(8), p(9), p(10), T, B, I, H);
+      else if (kernel === "gruForward") b.gruForward(p(1), p(2), p(3), 0, base, p(5), p(7), p(8), p(9), p(10), T, B, I, H, 0);
       else if (kernel === "lstmBackward") {
         b.lstmBackward(0, p(11), p(12), p(13), p(14), p(15), p(16), 0, p(17), p(18), p(1), p(2), p(3), p(4), 0, base, p(5), p(6), p(7), p(8), T, B, I, H, 0);
-      } else b.gruBackward(0, p(11), p(12), p(13), p(14), p(15), 0, p(17), p(19), p(18), p(1), p(2), p(3), 0, base, p(5), p(7), p(8), T, B, I, H);
+      } else b.gruBackward(0, p(11), p(12), p(13), p(14), p(15), 0, p(17), p(19), p(18), p(1), p(2), p(3), 0, base, p(5), p(7), p(8), T, B, I, H, 0);
     } catch (e) {
       error = e;
     }

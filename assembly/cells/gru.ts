@@ -36,6 +36,7 @@
 import { REAL_BYTES } from "../precision";
 import { addSquaresF64, hsumF64, sigmoidf, sigmoidX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTNShare } from "../ops/matmul";
+import { packWholeB } from "../ops/gemm";
 import { barrier, myThread, shareStart, threads } from "../ops/threads";
 import { addInto, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
@@ -80,11 +81,12 @@ import { inputGradients, inputProduct } from "./gated";
 /**
  * The GRU over T steps, overwriting hs, gates and ghs.
  * hs: (T,B,H) out;  gates: (T,B,3H) out (post-activation r, z, n);  ghs: (T,B,3H) out W_hh h_{t−1} + b_hh;
- * x: (T,B,I) or 0;  tokens: (T,B) or 0;  h0: (B,H);  Wih: (3H,I);  Whh: (3H,H);  bih, bhh: (3H).
+ * x: (T,B,I) or 0;  tokens: (T,B) or 0;  h0: (B,H);  Wih: (3H,I);  Whh: (3H,H);  bih, bhh: (3H);
+ * WhhPacked: when B ≥ 4, scratch of packedWhhFloats(3, H) floats for W_hhᵀ packed once (ops/gemm.ts), overwritten; or 0.
  */
 export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens: usize, h0: usize,
-  Wih: usize, Whh: usize, bih: usize, bhh: usize, T: i32, B: i32, I: i32, H: i32): void {
-  assert(((hs | gates | ghs | x | tokens | h0 | Wih | Whh | bih | bhh) & 3) == 0, "gruForward: pointers must be 4-byte aligned");
+  Wih: usize, Whh: usize, bih: usize, bhh: usize, T: i32, B: i32, I: i32, H: i32, WhhPacked: usize): void {
+  assert(((hs | gates | ghs | x | tokens | h0 | Wih | Whh | bih | bhh | WhhPacked) & 3) == 0, "gruForward: pointers must be 4-byte aligned");
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "gruForward: negative dimension");
   assert((x != 0) != (tokens != 0), "gruForward: give exactly one of x and tokens");
   const G3 = 3 * H;
@@ -93,14 +95,18 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
   const nt = threads(), me = myThread();
   // input side for all steps at once: gates (T·B, 3H) = x W_ihᵀ, or gathered columns of W_ih (each thread its rows)
   inputProduct(gates, x, tokens, Wih, T * B, I, G3, nt, ASC_NO_ASSERT ? "" : "gruForward: token id out of range [0, I)");
+  // B ≥ 4: W_hhᵀ packed into gemm panels once for the window's T products, not once per step and thread
+  const B4 = WhhPacked != 0 ? B & ~3 : 0;
+  if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, G3, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
   barrier(nt);
   // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   if (b1 == b0) return;
+  const Wp = B4 > 0 ? WhhPacked : 0;
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * stepG, qt = ghs + <usize>t * stepG; // (B,3H)
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
-    matmulNT(qt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G3, H, 0); // W_hh h_{t−1}
+    matmulNT(qt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G3, H, 0, Wp); // W_hh h_{t−1}
     const ht = hs + <usize>t * stepH;
     for (let b = b0; b < b1; b++) {
       gruRow(ht + <usize>b * rowH, gt + <usize>b * rowG, qt + <usize>b * rowG, hPrev + <usize>b * rowH, bih, bhh, H);
@@ -153,12 +159,13 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
  * dh0: (B,H) out ∂E/∂h0 (the carry during the sweep);  dhNorms: (T,B) out ‖dh_t‖₂² per sequence, or 0;
  * dgates: (T,B,3H) out (scratch; left holding the input-side δ = (δr, δz, δn));  dns: (T,B,H) out δn (scratch);
  * dhs: (T,B,H) in ∂E/∂h_t from the layer above or the head (unchanged);
- * hs, gates, ghs, x, tokens, h0: as given to / saved by gruForward;  Wih: (3H,I);  Whh: (3H,H).
+ * hs, gates, ghs, x, tokens, h0: as given to / saved by gruForward;  Wih: (3H,I);  Whh: (3H,H);
+ * WhhPacked: as for gruForward (scratch for W_hh packed once).
  */
 export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
   dgates: usize, dns: usize, dhs: usize, hs: usize, gates: usize, ghs: usize, x: usize, tokens: usize, h0: usize,
-  Wih: usize, Whh: usize, T: i32, B: i32, I: i32, H: i32): void {
-  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dhNorms | dgates | dns | dhs | hs | gates | ghs | x | tokens | h0 | Wih | Whh) & 3) == 0,
+  Wih: usize, Whh: usize, T: i32, B: i32, I: i32, H: i32, WhhPacked: usize): void {
+  assert(((dx | dWih | dWhh | dbih | dbhh | dh0 | dhNorms | dgates | dns | dhs | hs | gates | ghs | x | tokens | h0 | Wih | Whh | WhhPacked) & 3) == 0,
     "gruBackward: pointers must be 4-byte aligned");
   assert(T >= 0 && B >= 0 && I >= 0 && H >= 0, "gruBackward: negative dimension");
   assert((x != 0) != (tokens != 0), "gruBackward: give exactly one of x and tokens");
@@ -170,6 +177,11 @@ export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   const nt = threads(), me = myThread();
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   fill(dh0 + <usize>b0 * rowH, (b1 - b0) * H, 0); // carry into step T − 1: 0
+  // B ≥ 4: W_hh packed into gemm panels once for the window's T carries
+  const B4 = WhhPacked != 0 ? B & ~3 : 0;
+  if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, G3, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
+  barrier(nt);
+  const Wp = B4 > 0 ? WhhPacked : 0;
   for (let t = T - 1; t >= 0 && b1 > b0; t--) {
     const at = <usize>t * stepH;
     const hPrev = t == 0 ? h0 : hs + at - stepH; // (B,H)
@@ -179,7 +191,7 @@ export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
       const norm2 = gruDeltaRow(dt + gb, dns + at + rb, dh0 + rb, dhs + at + rb, gt + gb, qt + gb, hPrev + rb, H);
       if (dhNorms != 0) store<f32>(dhNorms + (<usize>(t * B + b) << 2), <f32>norm2);
     }
-    matmulNN(dh0 + <usize>b0 * rowH, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G3, 1); // carry = dh_t ⊙ z + (δr, δz, δhn) W_hh
+    matmulNN(dh0 + <usize>b0 * rowH, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G3, 1, Wp); // carry = dh_t ⊙ z + (δr, δz, δhn) W_hh
   }
   barrier(nt); // the weight gradients read every sequence's δ
   // hidden side: dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} + δ_0ᵀ h0;  db_hh += Σ δ (this thread: rows of dW_hh, columns of δ)

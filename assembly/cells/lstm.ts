@@ -31,6 +31,7 @@
 import { REAL_BYTES } from "../precision";
 import { addSquaresF64, hsumF64, sigmoidf, sigmoidX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNT, matmulTNShare } from "../ops/matmul";
+import { packWholeB } from "../ops/gemm";
 import { barrier, myThread, shareStart, threads } from "../ops/threads";
 import { carryPacked, matvecPacked } from "../ops/matvec";
 import { addInto, allZero, fill } from "../ops/vector";
@@ -78,7 +79,8 @@ export function lstmRow(h: usize, c: usize, tc: usize, gate: usize, cPrev: usize
  * The LSTM over T steps, overwriting hs, cs, tanhCs and gates.
  * hs, cs, tanhCs: (T,B,H) out;  gates: (T,B,4H) out (post-activation i, f, g, o);
  * x: (T,B,I) or 0;  tokens: (T,B) or 0;  h0, c0: (B,H);  Wih: (4H,I);  Whh: (4H,H);  bih, bhh: (4H);
- * WhhPacked: W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh when B = 1, or 0.
+ * WhhPacked: when B = 1, W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh;
+ * when B > 1, scratch of packedWhhFloats(4, H) floats for W_hhᵀ packed once (ops/gemm.ts), overwritten; or 0.
  */
 export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x: usize, tokens: usize, h0: usize, c0: usize,
   Wih: usize, Whh: usize, bih: usize, bhh: usize, T: i32, B: i32, I: i32, H: i32, WhhPacked: usize): void {
@@ -91,11 +93,15 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
   const nt = threads(), me = myThread();
   // input side for all steps at once: gates (T·B, 4H) = x W_ihᵀ, or gathered columns of W_ih (each thread its rows)
   inputProduct(gates, x, tokens, Wih, T * B, I, G4, nt, ASC_NO_ASSERT ? "" : "lstmForward: token id out of range [0, I)");
+  const packed = B == 1 && WhhPacked != 0;
+  // B ≥ 4: W_hhᵀ packed into gemm panels once for the window's T products, not once per step and thread
+  const B4 = WhhPacked != 0 && !packed ? B & ~3 : 0;
+  if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, G4, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
   barrier(nt);
   // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
+  const Wp = B4 > 0 ? WhhPacked : 0;
   const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ, as rnnForward
-  const packed = B == 1 && WhhPacked != 0;
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * stepG; // (B,4H)
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
@@ -103,7 +109,7 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
     if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
       if (b1 == b0) {} // no sequences of this thread's
       else if (packed) matvecPacked(gt, WhhPacked, hPrev, G4, H, 1);
-      else matmulNT(gt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G4, H, 1);
+      else matmulNT(gt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G4, H, 1, Wp);
     }
     const at = <usize>t * stepH;
     for (let b = b0; b < b1; b++) {
@@ -166,7 +172,7 @@ export function lstmDeltaRow(d: usize, dc: usize, dhs: usize, dh: usize, gate: u
  * dgates: (T,B,4H) out δ_t (scratch, left holding the pre-activation gradients);
  * dhs: (T,B,H) in ∂E/∂h_t from the layer above or the head (unchanged);
  * hs, cs, tanhCs, gates, x, tokens, h0, c0: as given to / saved by lstmForward;  Wih: (4H,I);  Whh: (4H,H).
- * WhhPacked: W_hh in row groups, read instead of Whh when B = 1, or 0.
+ * WhhPacked: as for lstmForward (when B > 1, scratch for W_hh packed once).
  */
 export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dc0: usize, dhNorms: usize,
   dgates: usize, dhs: usize, hs: usize, cs: usize, tanhCs: usize, gates: usize, x: usize, tokens: usize, h0: usize, c0: usize,
@@ -186,6 +192,11 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   fill(dh0 + own, (b1 - b0) * H, 0); // carry W_hhᵀ δ_T = 0
   fill(dc0 + own, (b1 - b0) * H, 0); // carry dc_T ⊙ f_T = 0
   const packed = B == 1 && WhhPacked != 0;
+  // B ≥ 4: W_hh packed into gemm panels once for the window's T carries
+  const B4 = WhhPacked != 0 && !packed ? B & ~3 : 0;
+  if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, G4, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
+  barrier(nt);
+  const Wp = B4 > 0 ? WhhPacked : 0;
   for (let t = T - 1; t >= 0; t--) {
     const at = <usize>t * stepH;
     const cPrev = t == 0 ? c0 : cs + at - stepH; // (B,H)
@@ -197,7 +208,7 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
     }
     if (b1 == b0) {} // no sequences of this thread's
     else if (packed) carryPacked(dh0, WhhPacked, dt, G4, H, 0, (H + 3) >> 2); // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
-    else matmulNN(dh0 + own, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G4, 0);
+    else matmulNN(dh0 + own, dt + <usize>b0 * rowG, Whh, b1 - b0, H, G4, 0, Wp);
   }
   barrier(nt); // the weight gradients read every sequence's δ
   // dW_hh += Σ_{t≥1} δ_tᵀ h_{t−1} (one product over the window) + δ_0ᵀ h0;  db_hh += Σ δ

@@ -29,7 +29,7 @@ import { REAL_BYTES, real } from "../precision";
 import { addSquaresF64, hsumF64, reluf, reluX4, tanhf, tanhX4 } from "../ops/math";
 import { matmulNN, matmulNNShare, matmulNT, matmulNTShare, matmulTNShare } from "../ops/matmul";
 import { carryPacked, matvecPacked } from "../ops/matvec";
-import { gemmPacked, packWholeB } from "../ops/gemm";
+import { packWholeB } from "../ops/gemm";
 import { addRowsInto2, allZero, fill, gatherColumn, scatterAddColumn } from "../ops/vector";
 import { barrier, myThread, shareStart, threads } from "../ops/threads";
 
@@ -105,18 +105,13 @@ export function rnnForward(hs: usize, x: usize, tokens: usize, h0: usize, Wih: u
   barrier(nt);
   // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
-  const g1 = min(b1, B4); // rows b0 … g1 − 1 in packed blocks of 4, the rest by rows
-  const own = <usize>b0 * rowH;
+  const Wp = B4 > 0 ? WhhPacked : 0, own = <usize>b0 * rowH;
   for (let t = 0; t < T; t++) {
     const ht = hs + <usize>t * stepBytes; // (B,H)
     const hPrev = t == 0 ? h0 : ht - stepBytes; // (B,H)
     if (t > 0 || !h0Zero) { // a_t += h_{t−1} W_hhᵀ
       if (packed) { if (b1 > b0) matvecPacked(ht, WhhPacked, hPrev, H, H, 1); }
-      else {
-        if (g1 > b0) gemmPacked(ht + own, hPrev + own, Whh, g1 - b0, H, H, 1, rowH, REAL_BYTES, REAL_BYTES, rowH, WhhPacked);
-        const r0 = max(b0, g1);
-        if (b1 > r0) matmulNT(ht + <usize>r0 * rowH, hPrev + <usize>r0 * rowH, Whh, b1 - r0, H, H, 1);
-      }
+      else if (b1 > b0) matmulNT(ht + own, hPrev + own, Whh, b1 - b0, H, H, 1, Wp);
     }
     for (let b = b0; b < b1; b++) activateRow(ht + <usize>b * rowH, bih, bhh, H, act);
   }
@@ -185,8 +180,7 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
   barrier(nt);
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
-  const g1 = min(b1, B4), r0 = max(b0, g1);
-  const own = <usize>b0 * rowH;
+  const Wp = B4 > 0 ? WhhPacked : 0, own = <usize>b0 * rowH;
   fill(dh0 + own, (b1 - b0) * H, 0); // carry W_hhᵀ δ_T = 0
   for (let t = T - 1; t >= 0; t--) {
     const d = dhs + <usize>t * stepBytes; // (B,H)
@@ -197,10 +191,7 @@ export function rnnBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
     }
     // carry = δ_t W_hh  (= W_hhᵀ δ_t per row)
     if (packed) { if (b1 > b0) carryPacked(dh0, WhhPacked, d, H, H, 0, (H + 3) >> 2); }
-    else {
-      if (g1 > b0) gemmPacked(dh0 + own, d + own, Whh, g1 - b0, H, H, 0, rowH, REAL_BYTES, rowH, REAL_BYTES, WhhPacked);
-      if (b1 > r0) matmulNN(dh0 + <usize>r0 * rowH, d + <usize>r0 * rowH, Whh, b1 - r0, H, H, 0);
-    }
+    else if (b1 > b0) matmulNN(dh0 + own, d + own, Whh, b1 - b0, H, H, 0, Wp);
   }
   barrier(nt); // the weight gradients read every sequence's δ
   weightGradients(dx, dWih, dWhh, dbih, dbhh, dhs, hs, x, tokens, h0, Wih, T, B, I, H, nt, me);

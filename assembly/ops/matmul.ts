@@ -101,15 +101,18 @@ import { myThread, shareStart, threads } from "./threads";
   }
 }
 
-/** C (M,N) = A (M,K) · B (N,K)ᵀ, plus C when accumulate = 1. */
-export function matmulNT(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): void {
+/**
+ * C (M,N) = A (M,K) · B (N,K)ᵀ, plus C when accumulate = 1. prepackedB: packWholeB(Bp, B, K, N, 4, 4K)
+ * (ops/gemm.ts), for a B that many calls reuse (a recurrence's W_hh over a window), or 0.
+ */
+export function matmulNT(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32, prepackedB: usize = 0): void {
   assert(((C | A | B) & 3) == 0, "matmulNT: pointers must be 4-byte aligned");
   assert(M >= 0 && N >= 0 && K >= 0, "matmulNT: negative dimension");
   const rowA = <usize>K * REAL_BYTES; // bytes per row of A and of B
   const rowC = <usize>N * REAL_BYTES;
   const M4 = M & ~(GEMM_MR - 1);
   // A[i,k] = A + (i·K + k)·4,  Bᵀ[k,j] = B + (j·K + k)·4
-  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, REAL_BYTES, rowA, 0);
+  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, REAL_BYTES, rowA, prepackedB);
   for (let i = M4; i < M; i++) ntRowAt(C + <usize>i * rowC, A + <usize>i * rowA, B, N, K, accumulate);
 }
 
@@ -169,13 +172,13 @@ function ntRowAt(c: usize, a: usize, B: usize, N: i32, K: i32, accumulate: i32):
   for (let i = M4; i < M; i++) rowAxpy(C + <usize>i * rowB, A + <usize>i * sAi, B, N, K, rowB, sAk, accumulate);
 }
 
-/** C (M,N) = A (M,K) · B (K,N), plus C when accumulate = 1. */
-export function matmulNN(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32): void {
+/** C (M,N) = A (M,K) · B (K,N), plus C when accumulate = 1. prepackedB: packWholeB(Bp, B, K, N, 4N, 4), or 0. */
+export function matmulNN(C: usize, A: usize, B: usize, M: i32, N: i32, K: i32, accumulate: i32, prepackedB: usize = 0): void {
   assert(((C | A | B) & 3) == 0, "matmulNN: pointers must be 4-byte aligned");
   assert(M >= 0 && N >= 0 && K >= 0, "matmulNN: negative dimension");
   const M4 = M & ~(GEMM_MR - 1), rowA = <usize>K * REAL_BYTES;
   // A[i,k] = A + (i·K + k)·4,  B[k,j] = B + (k·N + j)·4
-  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, <usize>N * REAL_BYTES, REAL_BYTES, 0);
+  if (M4 > 0) gemmPacked(C, A, B, M4, N, K, accumulate, rowA, REAL_BYTES, <usize>N * REAL_BYTES, REAL_BYTES, prepackedB);
   axpyRows(C, A, B, M4, M, N, K, accumulate, rowA, REAL_BYTES);
 }
 

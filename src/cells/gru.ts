@@ -14,11 +14,11 @@ export const gruCell: CellSpec = {
   stateOffset: () => 0,
   forward(backend, p, T, B, I, H) {
     const n = T * B * H * 4;
-    backend.gruForward(p.cache, p.cache + n, p.cache + 4 * n, p.x, p.tokens, p.h0, p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H);
+    backend.gruForward(p.cache, p.cache + n, p.cache + 4 * n, p.x, p.tokens, p.h0, p.Wih, p.Whh, p.bih, p.bhh, T, B, I, H, p.WhhPacked);
   },
   backward(backend, p, T, B, I, H) {
     const n = T * B * H * 4;
     backend.gruBackward(p.dx, p.dWih, p.dWhh, p.dbih, p.dbhh, p.dh0, p.dhNorms, p.dcache + n, p.dcache + 4 * n, p.dcache,
-      p.cache, p.cache + n, p.cache + 4 * n, p.x, p.tokens, p.h0, p.Wih, p.Whh, T, B, I, H);
+      p.cache, p.cache + n, p.cache + 4 * n, p.x, p.tokens, p.h0, p.Wih, p.Whh, T, B, I, H, p.WhhPacked);
   },
 };

@@ -106,12 +106,12 @@ export class JsBackend implements Backend {
       Wih, Whh, Whr, T, B, I, H, P);
   }
   gruForward(hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
-    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number): void {
+    Wih: Ptr, Whh: Ptr, bih: Ptr, bhh: Ptr, T: number, B: number, I: number, H: number, _WhhPacked: Ptr): void {
     gruForward(this.memory, hs, gates, ghs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H);
   }
   gruBackward(dx: Ptr, dWih: Ptr, dWhh: Ptr, dbih: Ptr, dbhh: Ptr, dh0: Ptr, dhNorms: Ptr,
     dgates: Ptr, dns: Ptr, dhs: Ptr, hs: Ptr, gates: Ptr, ghs: Ptr, x: Ptr, tokens: Ptr, h0: Ptr,
-    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number): void {
+    Wih: Ptr, Whh: Ptr, T: number, B: number, I: number, H: number, _WhhPacked: Ptr): void {
     gruBackward(this.memory, dx, dWih, dWhh, dbih, dbhh, dh0, dhNorms, dgates, dns, dhs, hs, gates, ghs, x, tokens, h0, Wih, Whh, T, B, I, H);
   }
   sgdStep(params: Ptr, grads: Ptr, velocity: Ptr, n: number, lr: number, momentum: number, dampening: number, weightDecay: number, nesterov: number, firstStep: number): void {
