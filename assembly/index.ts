@@ -7,7 +7,7 @@
 import { SCRATCH_BYTES, scratchEnd } from "./ops/scratch";
 export { matmulNTKernel as matmulNT, matmulNNKernel as matmulNN, matmulTNKernel as matmulTN } from "./ops/matmul";
 export { packRowGroups } from "./ops/matvec";
-export { fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
+export { fillKernel as fill, copy, scale, clipByValue, sumSquares } from "./ops/vector";
 export { linearForward, linearBackward } from "./ops/linear";
 export { embeddingForward, embeddingBackward } from "./ops/embedding";
 export { dropoutForward, dropoutBackward } from "./ops/dropout";

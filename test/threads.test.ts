@@ -82,28 +82,37 @@ describe.each(["rnn", "lstm", "gru"] as const)("%s: bit-identical at 1, 2, 3 and
 });
 
 describe("B = 1 at large H: each step's rows shared behind barriers", () => {
-  it("rnn, H = 1030 (8-row groups and 4-column chunks with tails): bit-identical at 1, 2 and 3 threads, and the pool ran", async () => {
+  it.each(["rnn", "lstm"] as const)(`%s, H = ${SHARED_STEP_HIDDEN + 6} (8-row groups and 4-column chunks with tails): bit-identical at 1, 2 and 3 threads, and the pool ran`, async (cell) => {
     const run = () => {
-      const model = new RNN({ inputSize: 11, hiddenSize: SHARED_STEP_HIDDEN + 6, outputSize: 11, seed: 4 });
+      const model = new RNN({ cell, inputSize: 11, hiddenSize: SHARED_STEP_HIDDEN + 6, outputSize: 11, seed: 4 });
       const trainer = new Trainer(model, { learningRate: 0.05 });
       const losses: number[] = [];
       for (let s = 0; s < 3; s++) {
         const inputs = Array.from({ length: 5 }, (_, t) => (3 * t + s) % 11);
         losses.push(trainer.step({ batchSize: 1, seqLen: 5, inputs, targets: inputs.map((v) => (v + 1) % 11) }).loss);
       }
-      const out = { losses, norms: [...model.stepGradientNorms()], state: [...model.initialStateGradient()], weights: model.parameters().map((p) => [...p.data]) };
+      const out = { losses, norms: [...model.stepGradientNorms()], state: [...model.initialStateGradient()], weights: model.parameters().map((p) => Float32Array.from(p.data)) };
       model.dispose();
       return out;
+    };
+    /** Index of the first element whose bits differ, or −1 (a diff of a million floats would take vitest minutes to print). */
+    const firstDifference = (a: Float32Array, b: Float32Array) => {
+      if (a.length !== b.length) return 0;
+      const x = new Uint32Array(a.buffer, a.byteOffset, a.length), y = new Uint32Array(b.buffer, b.byteOffset, b.length);
+      return x.findIndex((v, i) => v !== y[i]);
     };
     expect(await init({ threads: 1 })).toBe(1);
     const one = run();
     for (const threads of [2, 3]) {
       expect(await init({ threads })).toBe(threads);
-      const before = [threadedTasks("rnnForward"), threadedTasks("rnnBackward")];
+      const before = [threadedTasks(`${cell}Forward`), threadedTasks(`${cell}Backward`)];
       const many = run();
-      expect(threadedTasks("rnnForward"), "the pool ran the forward steps").toBeGreaterThan(before[0]);
-      expect(threadedTasks("rnnBackward"), "the pool ran the backward steps").toBeGreaterThan(before[1]);
-      expect(many, `${threads} threads`).toEqual(one);
+      expect(threadedTasks(`${cell}Forward`), "the pool ran the forward steps").toBeGreaterThan(before[0]);
+      expect(threadedTasks(`${cell}Backward`), "the pool ran the backward steps").toBeGreaterThan(before[1]);
+      expect(many.losses, `${threads} threads: losses`).toEqual(one.losses);
+      expect(many.norms, `${threads} threads: ‖∂E/∂h_t‖`).toEqual(one.norms);
+      expect(many.state, `${threads} threads: ∂E/∂h0`).toEqual(one.state);
+      many.weights.forEach((w, i) => expect(firstDifference(w, one.weights[i]), `${threads} threads: tensor ${i}, first element that differs`).toBe(-1));
     }
   });
 });

@@ -38,14 +38,16 @@ import { addInto, allZero, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
 
 /**
- * One batch row of one step: the gate activations, c_t, tanh(c_t) and h_t from the pre-activations in `gate`.
- * A function of its own, not inlined: lstmForward and lstmProjForward (cells/lstmp.ts) share one copy.
+ * One batch row of one step, units 0 … n − 1 from the pointers given (all H of them, or a thread's
+ * share): the gate activations, c_t, tanh(c_t) and h_t from the pre-activations in `gate`, whose
+ * blocks are H floats apart. A function of its own, not inlined: lstmForward and lstmProjForward
+ * (cells/lstmp.ts) share one copy.
  */
-export function lstmRow(h: usize, c: usize, tc: usize, gate: usize, cPrev: usize, bih: usize, bhh: usize, H: i32): void {
+export function lstmRow(h: usize, c: usize, tc: usize, gate: usize, cPrev: usize, bih: usize, bhh: usize, n: i32, H: i32): void {
   const blk = <usize>H * REAL_BYTES; // bytes of one gate block
   let j = 0;
   let off: usize = 0;
-  for (; j + 4 <= H; j += 4, off += 16) {
+  for (; j + 4 <= n; j += 4, off += 16) {
     const pi = gate + off, pf = pi + blk, pg = pf + blk, po = pg + blk;
     const bi = off, bf = off + blk, bg = bf + blk, bo = bg + blk;
     const i = sigmoidX4(f32x4.add(f32x4.add(v128.load(pi), v128.load(bih + bi)), v128.load(bhh + bi)));
@@ -59,7 +61,7 @@ export function lstmRow(h: usize, c: usize, tc: usize, gate: usize, cPrev: usize
     v128.store(tc + off, t);
     v128.store(h + off, f32x4.mul(o, t)); // h_t = o ⊙ tanh(c_t)
   }
-  for (; j < H; j++, off += 4) {
+  for (; j < n; j++, off += 4) {
     const pi = gate + off, pf = pi + blk, pg = pf + blk, po = pg + blk;
     const bi = off, bf = off + blk, bg = bf + blk, bo = bg + blk;
     const i = sigmoidf(load<f32>(pi) + load<f32>(bih + bi) + load<f32>(bhh + bi));
@@ -98,10 +100,24 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
   const B4 = WhhPacked != 0 && !packed ? B & ~3 : 0;
   if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, G4, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
   barrier(nt);
+  const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ, as rnnForward
+  if (packed && nt > 1) { // B = 1 on several threads: each step's gate rows, then its units, shared behind barriers
+    const r0 = shareStart(G4, 8, nt, me), r1 = shareStart(G4, 8, nt, me + 1); // its groups of 8 rows of a_t
+    const ownPacked = WhhPacked + <usize>(r0 >> 3) * (<usize>((H + 3) >> 2) << 7);
+    const u0 = shareStart(H, 4, nt, me), u1 = shareStart(H, 4, nt, me + 1), off = <usize>u0 * REAL_BYTES; // its units
+    for (let t = 0; t < T; t++) {
+      const gt = gates + <usize>t * rowG, at = <usize>t * rowH;
+      const hPrev = t == 0 ? h0 : hs + at - rowH, cPrev = t == 0 ? c0 : cs + at - rowH;
+      if ((t > 0 || !h0Zero) && r1 > r0) matvecPacked(gt + <usize>r0 * REAL_BYTES, ownPacked, hPrev, r1 - r0, H, 1);
+      barrier(nt); // a_t is whole
+      if (u1 > u0) lstmRow(hs + at + off, cs + at + off, tanhCs + at + off, gt + off, cPrev + off, bih + off, bhh + off, u1 - u0, H);
+      barrier(nt); // step t + 1 reads all of h_t
+    }
+    return;
+  }
   // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   const Wp = B4 > 0 ? WhhPacked : 0;
-  const h0Zero = allZero(h0, B * H); // a window that starts from h0 = 0 (no carried state) skips h0 W_hhᵀ, as rnnForward
   for (let t = 0; t < T; t++) {
     const gt = gates + <usize>t * stepG; // (B,4H)
     const hPrev = t == 0 ? h0 : hs + <usize>(t - 1) * stepH; // (B,H)
@@ -114,7 +130,7 @@ export function lstmForward(hs: usize, cs: usize, tanhCs: usize, gates: usize, x
     const at = <usize>t * stepH;
     for (let b = b0; b < b1; b++) {
       const rb = <usize>b * rowH;
-      lstmRow(hs + at + rb, cs + at + rb, tanhCs + at + rb, gt + <usize>b * rowG, cPrev + rb, bih, bhh, H);
+      lstmRow(hs + at + rb, cs + at + rb, tanhCs + at + rb, gt + <usize>b * rowG, cPrev + rb, bih, bhh, H, H);
     }
   }
 }
@@ -197,7 +213,19 @@ export function lstmBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, d
   if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, G4, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
   barrier(nt);
   const Wp = B4 > 0 ? WhhPacked : 0;
-  for (let t = T - 1; t >= 0; t--) {
+  if (packed && nt > 1) { // B = 1 on several threads: the sequence's thread forms δ_t, then every thread its chunks of the carry
+    const Q = (H + 3) >> 2, q0 = shareStart(Q, 2, nt, me), q1 = shareStart(Q, 2, nt, me + 1); // chunks of 4 columns
+    for (let t = T - 1; t >= 0; t--) {
+      const at = <usize>t * rowH, dt = dgates + <usize>t * rowG;
+      if (b1 > b0) {
+        const norm2 = lstmDeltaRow(dt, dc0, dhs + at, dh0, gates + <usize>t * rowG, tanhCs + at, t == 0 ? c0 : cs + at - rowH, H);
+        if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>norm2);
+      }
+      barrier(nt); // δ_t is whole, and the carry read
+      carryPacked(dh0, WhhPacked, dt, G4, H, q0, q1);
+      barrier(nt); // the carry is whole
+    }
+  } else for (let t = T - 1; t >= 0; t--) {
     const at = <usize>t * stepH;
     const cPrev = t == 0 ? c0 : cs + at - stepH; // (B,H)
     const dt = dgates + <usize>t * stepG, gt = gates + <usize>t * stepG; // (B,4H)

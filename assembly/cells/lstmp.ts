@@ -48,7 +48,7 @@ export function lstmProjForward(hs: usize, ms: usize, cs: usize, tanhCs: usize, 
     const at = <usize>t * stepH;
     for (let b = 0; b < B; b++) {
       const rb = <usize>b * rowH;
-      lstmRow(ms + at + rb, cs + at + rb, tanhCs + at + rb, gt + <usize>b * rowG, cPrev + rb, bih, bhh, H); // m_t = o ⊙ tanh(c_t)
+      lstmRow(ms + at + rb, cs + at + rb, tanhCs + at + rb, gt + <usize>b * rowG, cPrev + rb, bih, bhh, H, H); // m_t = o ⊙ tanh(c_t)
     }
     matmulNT(hs + <usize>t * stepP, ms + at, Whr, B, P, H, 0); // h_t = m_t W_hrᵀ
   }

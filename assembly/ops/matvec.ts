@@ -19,6 +19,7 @@ import { REAL_BYTES } from "../precision";
 import { hsum4, madd } from "./math";
 import { fill } from "./vector";
 import { tile } from "./scratch";
+import { myThread, shareStart, threads } from "./threads";
 
 /** Floats of the row-group packing of an (R,K) matrix: 8⌈R/8⌉ · 4⌈K/4⌉. */
 // @ts-ignore: decorator
@@ -26,13 +27,18 @@ import { tile } from "./scratch";
   return ((R + 7) & ~7) * ((K + 3) & ~3);
 }
 
-/** Wp = W (R,K) in row groups (layout above), zeros past row R and column K. */
+/**
+ * Wp = W (R,K) in row groups (layout above), zeros past row R and column K. On several threads each
+ * packs the groups its matvecPacked share reads (cells/rnn.ts), so they are in its own cache.
+ */
 export function packRowGroups(Wp: usize, W: usize, R: i32, K: i32): void {
   assert(((Wp | W) & 3) == 0 && R >= 0 && K >= 0, "packRowGroups: misaligned pointer or negative dimension");
   const rowW = <usize>K * REAL_BYTES;
   const Q = (K + 3) >> 2, Q4 = K >> 2;
   const groupBytes = <usize>Q << 7;
-  for (let j = 0; j < ((R + 7) & ~7); j++) {
+  const nt = threads(), me = myThread();
+  const end = me + 1 == nt ? (R + 7) & ~7 : shareStart(R, 8, nt, me + 1); // the last share pads the last group
+  for (let j = shareStart(R, 8, nt, me); j < end; j++) {
     // row j of W into lane block (j & 7) of every chunk of its group
     let out = Wp + <usize>(j >> 3) * groupBytes + (<usize>(j & 7) << 4);
     if (j >= R) {

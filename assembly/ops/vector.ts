@@ -1,6 +1,7 @@
 // Elementwise kernels and reductions over n contiguous f32 values (x: (n)), f32x4 with scalar tails.
 import { real } from "../precision";
 import { addSquaresF64, hsumF64 } from "./math";
+import { myThread, shareStart, threads } from "./threads";
 
 /** x[i] = value for i < n. */
 export function fill(x: usize, n: i32, value: real): void {
@@ -17,6 +18,15 @@ export function fill(x: usize, n: i32, value: real): void {
   }
   for (; i + 4 <= n; i += 4, p += 16) v128.store(p, v);
   for (; i < n; i++, p += 4) store<f32>(p, value);
+}
+
+/**
+ * The exported fill: on several threads each sets its share of x, cut as the optimizer steps cut the
+ * parameters (optim.ts), so that zeroing the gradients leaves each thread's share in its own cache.
+ */
+export function fillKernel(x: usize, n: i32, value: real): void {
+  const i0 = shareStart(n, 16, threads(), myThread()), i1 = shareStart(n, 16, threads(), myThread() + 1);
+  fill(x + (<usize>i0 << 2), i1 - i0, value);
 }
 
 /** y[i] = x[i] for i < n (the regions must not overlap). */

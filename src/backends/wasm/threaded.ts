@@ -20,21 +20,26 @@ import { MAX_THREADS, decodeEmbedded } from "./loader.js";
  */
 const WORK = 1 << 20, PARAMETERS = 1 << 18;
 /**
- * From this many hidden units a B = 1 tanh/ReLU recurrence shares each step's rows (three barriers per
- * step). Measured on 2 vCPUs (bench/thread-scaling.ts, W2 at other H, medians of 7 rounds): 2 threads ÷ 1
- * = 0.56× at H = 128, 0.85× at 256, 0.97× at 512, 1.15× at 1024.
+ * From this many hidden units a B = 1 recurrence of the vanilla or LSTM cell shares each step's rows
+ * behind barriers (three a step for the vanilla cell, four for the LSTM). Measured on 2 vCPUs
+ * (bench/thread-scaling.ts, W2 and W4 at other H, medians of 7–11 rounds), 2 threads ÷ 1:
+ *   vanilla: 0.85× at H = 256, 0.84× at 384, 1.46× at 512 (0.94–1.02× in runs where the vCPUs
+ *            passed cache lines slowly: the serial kernels ran 2–4× slower too), 1.17–1.52× at 768–1024;
+ *   LSTM:    0.78× at H = 128, 0.79× at 256, 0.90× at 384, 1.39× at 512.
  */
-export const SHARED_STEP_HIDDEN = 1024;
+export const SHARED_STEP_HIDDEN = 512;
 const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } = {
   matmulNT: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
   matmulNN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
   matmulTN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
+  packRowGroups: (a) => (a[2] * a[3] >= PARAMETERS ? a[2] >> 3 : 0),
+  fill: (a) => (a[1] >= PARAMETERS ? a[1] >> 12 : 0),
   linearForward: (a) => (a[4] * a[5] * a[6] >= WORK ? a[4] >> 2 : 0),
   linearBackward: (a) => (a[6] * a[7] * a[8] >= WORK ? a[6] >> 2 : 0),
   rnnForward: (a) => (a[9] === 1 ? (a[13] !== 0 && a[11] >= SHARED_STEP_HIDDEN ? a[11] >> 3 : 0) : a[8] * a[9] * a[11] * a[11] >= WORK ? a[9] >> 2 : 0),
   rnnBackward: (a) => (a[15] === 1 ? (a[19] !== 0 && a[17] >= SHARED_STEP_HIDDEN ? a[17] >> 3 : 0) : a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
-  lstmForward: (a) => (a[12] * a[13] * a[15] * a[15] >= WORK ? a[13] >> 2 : 0),
-  lstmBackward: (a) => (a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
+  lstmForward: (a) => (a[13] === 1 ? (a[16] !== 0 && a[15] >= SHARED_STEP_HIDDEN ? a[15] >> 1 : 0) : a[12] * a[13] * a[15] * a[15] >= WORK ? a[13] >> 2 : 0),
+  lstmBackward: (a) => (a[21] === 1 ? (a[24] !== 0 && a[23] >= SHARED_STEP_HIDDEN ? a[23] >> 3 : 0) : a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
   gruForward: (a) => (a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
   gruBackward: (a) => (a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
   sgdStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
