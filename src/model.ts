@@ -652,7 +652,7 @@ export class RNN {
   }
 
   /**
-   * @internal Run `fn` with the stream steps of the vanilla and LSTM cells reading W_hh packed once, for
+   * @internal Run `fn` with the stream steps of the cells reading W_hh packed once, for
    * generate(): nothing inside it changes the weights. Afterwards the steps read W_hh again.
    */
   withPackedStreamWeights<R>(fn: () => R): R {
@@ -668,10 +668,10 @@ export class RNN {
 
   /**
    * W_hh (G·H, H) of layer l copied into its packRowGroups layout (block "packedWhh", defined on first
-   * use) for the B = 1 matrix–vector products of the vanilla and LSTM kernels; 0 for the GRU.
+   * use) for the B = 1 matrix–vector products of the cell kernels; 0 for the LSTM with projections.
    */
   #packWhh(k: number): Ptr {
-    if (this.#cell.kind === "gru" || this.config.projSize > 0) return 0;
+    if (this.config.projSize > 0) return 0;
     const H = this.config.hiddenSize, ptr = this.#whhBlock(k);
     this.#backend.packRowGroups(ptr, this.#paramPtr(this.layout.layers[k].weightHh), this.#cell.gates * H, H);
     return ptr;

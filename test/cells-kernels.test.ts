@@ -81,9 +81,15 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         p.check(`lstmBackward ${label} dx=${withDx} norms=${withNorms} packed=${Wp !== 0}`);
       } else {
         const ghs = p.put("ghs", uniform(rng, rows * 3 * H), TOL.forward, mis());
-        const Wp = B >= 4 && (rep >> 1) % 2 === 0 ? p.put("scratch", uniform(rng, packedWhhFloats(3, H)), Infinity) : 0;
+        // B = 1: half the windows give W_hh packed in row groups; B ≥ 4: half give scratch to pack W_hh into
+        let Wp = 0;
+        if (B === 1 && (rep >> 1) % 2 === 0) {
+          Wp = p.put("Wp", new Float32Array(packedFloats(3 * H, H)), 0);
+          p.run((b) => b.packRowGroups(Wp, Whh, 3 * H, H));
+        }
+        if (B >= 4 && (rep >> 1) % 2 === 0) Wp = p.put("scratch", uniform(rng, packedWhhFloats(3, H)), Infinity);
         p.run((b) => b.gruForward(hs, gates, ghs, x, tokens, h0, Wih, Whh, bih, bhh, T, B, I, H, Wp));
-        p.check(`gruForward ${label} scratch=${Wp !== 0}`);
+        p.check(`gruForward ${label} packed=${Wp !== 0}`);
         for (const [ptr, n] of [[hs, rows * H], [gates, rows * 3 * H], [ghs, rows * 3 * H]]) p.sync(ptr, n);
         const dhs = p.put("dhs", uniform(rng, rows * H));
         const dgates = p.put("dgates", uniform(rng, rows * 3 * H), TOL.backward, mis());
@@ -94,7 +100,7 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
         const dx = withDx ? p.put("dx", uniform(rng, rows * I), TOL.backward) : 0;
         const [dWih, dWhh, dbih, dbhh] = grads;
         p.run((b) => b.gruBackward(dx, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, ghs, x, tokens, h0, Wih, Whh, T, B, I, H, Wp));
-        p.check(`gruBackward ${label} dx=${withDx} norms=${withNorms} scratch=${Wp !== 0}`);
+        p.check(`gruBackward ${label} dx=${withDx} norms=${withNorms} packed=${Wp !== 0}`);
       }
     }
     for (const [k, v] of p.worst) report.set(`${kind} ${k}`, Math.max(report.get(`${kind} ${k}`) ?? 0, v));
@@ -123,6 +129,32 @@ describe.each(wasmKinds)("%s agrees with the js reference", (kind) => {
       const dgates = p.put("dgates", new Float32Array(T * 4 * H), TOL.backward);
       p.run((b) => b.lstmBackward(0, dWih, dWhh, dbih, dbhh, dh0, dc0, norms, dgates, dhs, hs, cs, tcs, gates, 0, tokens, h0, c0, Wih, Whh, T, 1, I, H, Wp));
       p.check(`lstmBackward packed T=${T} I=${I} H=${H}`);
+    }
+  });
+
+  test("gru with B = 1 on W_hh packed in row groups (H = 1..130, T = 1..30)", () => {
+    const p = new BackendPair(kind);
+    const rng = new Random(45);
+    for (const [T, I, H] of [[1, 5, 1], [3, 7, 5], [30, 3, 9], [4, 17, 33], [25, 65, 128], [2, 9, 130]] as const) {
+      p.reset();
+      const s = 1 / Math.sqrt(H);
+      const tokens = p.put("tokens", ints(rng, T, I)), h0 = p.put("h0", uniform(rng, H, -0.5, 0.5));
+      const Wih = p.put("Wih", uniform(rng, 3 * H * I, -s, s)), Whh = p.put("Whh", uniform(rng, 3 * H * H, -s, s));
+      const bih = p.put("bih", uniform(rng, 3 * H, -0.5, 0.5)), bhh = p.put("bhh", uniform(rng, 3 * H, -0.5, 0.5));
+      const Wp = p.put("Wp", new Float32Array(packedFloats(3 * H, H)), 0);
+      p.run((b) => b.packRowGroups(Wp, Whh, 3 * H, H));
+      const tol = T > 20 ? 1e-5 : TOL.forward; // a chain over 25–30 steps: as the T = 40 test
+      const hs = p.put("hs", new Float32Array(T * H), tol), gates = p.put("gates", new Float32Array(T * 3 * H), tol);
+      const ghs = p.put("ghs", new Float32Array(T * 3 * H), tol);
+      p.run((b) => b.gruForward(hs, gates, ghs, 0, tokens, h0, Wih, Whh, bih, bhh, T, 1, I, H, Wp));
+      p.check(`gruForward packed T=${T} I=${I} H=${H}`);
+      for (const [ptr, n] of [[hs, T * H], [gates, T * 3 * H], [ghs, T * 3 * H]]) p.sync(ptr, n);
+      const dhs = p.put("dhs", uniform(rng, T * H));
+      const [dWih, dWhh, dbih, dbhh, dh0, norms] = [3 * H * I, 3 * H * H, 3 * H, 3 * H, H, T]
+        .map((n, i) => p.put(`out${i}`, new Float32Array(n), TOL.backward));
+      const dgates = p.put("dgates", new Float32Array(T * 3 * H), TOL.backward), dns = p.put("dns", new Float32Array(T * H), TOL.backward);
+      p.run((b) => b.gruBackward(0, dWih, dWhh, dbih, dbhh, dh0, norms, dgates, dns, dhs, hs, gates, ghs, 0, tokens, h0, Wih, Whh, T, 1, I, H, Wp));
+      p.check(`gruBackward packed T=${T} I=${I} H=${H}`);
     }
   });
 

@@ -82,7 +82,7 @@ describe.each(["rnn", "lstm", "gru"] as const)("%s: bit-identical at 1, 2, 3 and
 });
 
 describe("B = 1 at large H: each step's rows shared behind barriers", () => {
-  it.each(["rnn", "lstm"] as const)(`%s, H = ${SHARED_STEP_HIDDEN + 6} (8-row groups and 4-column chunks with tails): bit-identical at 1, 2 and 3 threads, and the pool ran`, async (cell) => {
+  it.each(["rnn", "lstm", "gru"] as const)(`%s, H = ${SHARED_STEP_HIDDEN + 6} (8-row groups and 4-column chunks with tails): bit-identical at 1, 2 and 3 threads, and the pool ran`, async (cell) => {
     const run = () => {
       const model = new RNN({ cell, inputSize: 11, hiddenSize: SHARED_STEP_HIDDEN + 6, outputSize: 11, seed: 4 });
       const trainer = new Trainer(model, { learningRate: 0.05 });

@@ -40,15 +40,18 @@ import { packWholeB } from "../ops/gemm";
 import { barrier, myThread, shareStart, threads } from "../ops/threads";
 import { addInto, fill } from "../ops/vector";
 import { inputGradients, inputProduct } from "./gated";
+import { carryPacked, matvecPacked } from "../ops/matvec";
 
-/** One batch row of one step: r, z, n into `gate`, W_hh h + b_hh into `gh`, h_t into h. */
-// @ts-ignore: decorator
-@inline function gruRow(h: usize, gate: usize, gh: usize, hPrev: usize, bih: usize, bhh: usize, H: i32): void {
+/**
+ * One batch row of one step, units 0 … units − 1 from the pointers given (all H of them, or a thread's
+ * share; gate blocks H floats apart): r, z, n into `gate`, W_hh h + b_hh into `gh`, h_t into h.
+ */
+function gruRow(h: usize, gate: usize, gh: usize, hPrev: usize, bih: usize, bhh: usize, units: i32, H: i32): void {
   const blk = <usize>H * REAL_BYTES;
   const one = f32x4.splat(1);
   let j = 0;
   let off: usize = 0;
-  for (; j + 4 <= H; j += 4, off += 16) {
+  for (; j + 4 <= units; j += 4, off += 16) {
     const pr = gate + off, pz = pr + blk, pn = pz + blk;
     const qr = gh + off, qz = qr + blk, qn = qz + blk;
     const hr = f32x4.add(v128.load(qr), v128.load(bhh + off));
@@ -62,7 +65,7 @@ import { inputGradients, inputProduct } from "./gated";
     v128.store(pr, r); v128.store(pz, z); v128.store(pn, n);
     v128.store(h + off, f32x4.add(f32x4.mul(f32x4.sub(one, z), n), f32x4.mul(z, hp))); // (1 − z) ⊙ n + z ⊙ h_{t−1}
   }
-  for (; j < H; j++, off += 4) {
+  for (; j < units; j++, off += 4) {
     const pr = gate + off, pz = pr + blk, pn = pz + blk;
     const qr = gh + off, qz = qr + blk, qn = qz + blk;
     const hr = load<f32>(qr) + load<f32>(bhh + off);
@@ -82,7 +85,8 @@ import { inputGradients, inputProduct } from "./gated";
  * The GRU over T steps, overwriting hs, gates and ghs.
  * hs: (T,B,H) out;  gates: (T,B,3H) out (post-activation r, z, n);  ghs: (T,B,3H) out W_hh h_{t−1} + b_hh;
  * x: (T,B,I) or 0;  tokens: (T,B) or 0;  h0: (B,H);  Wih: (3H,I);  Whh: (3H,H);  bih, bhh: (3H);
- * WhhPacked: when B ≥ 4, scratch of packedWhhFloats(3, H) floats for W_hhᵀ packed once (ops/gemm.ts), overwritten; or 0.
+ * WhhPacked: when B = 1, W_hh in row groups (packRowGroups, ops/matvec.ts), read instead of Whh; when
+ * B > 1, scratch of packedWhhFloats(3, H) floats for W_hhᵀ packed once (ops/gemm.ts), overwritten; or 0.
  */
 export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens: usize, h0: usize,
   Wih: usize, Whh: usize, bih: usize, bhh: usize, T: i32, B: i32, I: i32, H: i32, WhhPacked: usize): void {
@@ -95,10 +99,25 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
   const nt = threads(), me = myThread();
   // input side for all steps at once: gates (T·B, 3H) = x W_ihᵀ, or gathered columns of W_ih (each thread its rows)
   inputProduct(gates, x, tokens, Wih, T * B, I, G3, nt, ASC_NO_ASSERT ? "" : "gruForward: token id out of range [0, I)");
+  const packed = B == 1 && WhhPacked != 0;
   // B ≥ 4: W_hhᵀ packed into gemm panels once for the window's T products, not once per step and thread
-  const B4 = WhhPacked != 0 ? B & ~3 : 0;
+  const B4 = WhhPacked != 0 && !packed ? B & ~3 : 0;
   if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, H, G3, REAL_BYTES, rowH); // B[k,j] = W_hh[j,k]
   barrier(nt);
+  if (packed) { // B = 1: matrix–vector products on the row groups; on several threads, each step's rows, then its units, shared
+    const r0 = shareStart(G3, 8, nt, me), r1 = shareStart(G3, 8, nt, me + 1); // its groups of 8 rows of W_hh h
+    const ownPacked = WhhPacked + <usize>(r0 >> 3) * (<usize>((H + 3) >> 2) << 7);
+    const u0 = shareStart(H, 4, nt, me), u1 = shareStart(H, 4, nt, me + 1), off = <usize>u0 * REAL_BYTES; // its units
+    for (let t = 0; t < T; t++) {
+      const gt = gates + <usize>t * rowG, qt = ghs + <usize>t * rowG, ht = hs + <usize>t * rowH;
+      const hPrev = t == 0 ? h0 : ht - rowH;
+      if (r1 > r0) matvecPacked(qt + <usize>r0 * REAL_BYTES, ownPacked, hPrev, r1 - r0, H, 0);
+      barrier(nt); // W_hh h_{t−1} is whole
+      if (u1 > u0) gruRow(ht + off, gt + off, qt + off, hPrev + off, bih + off, bhh + off, u1 - u0, H);
+      barrier(nt); // step t + 1 reads all of h_t
+    }
+    return;
+  }
   // the recurrence: each thread runs its own sequences b0 … b1 − 1 through all T steps
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   if (b1 == b0) return;
@@ -109,7 +128,7 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
     matmulNT(qt + <usize>b0 * rowG, hPrev + <usize>b0 * rowH, Whh, b1 - b0, G3, H, 0, Wp); // W_hh h_{t−1}
     const ht = hs + <usize>t * stepH;
     for (let b = b0; b < b1; b++) {
-      gruRow(ht + <usize>b * rowH, gt + <usize>b * rowG, qt + <usize>b * rowG, hPrev + <usize>b * rowH, bih, bhh, H);
+      gruRow(ht + <usize>b * rowH, gt + <usize>b * rowG, qt + <usize>b * rowG, hPrev + <usize>b * rowH, bih, bhh, H, H);
     }
   }
 }
@@ -118,8 +137,7 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
  * One batch row of one backward step: hidden-side δ (δr, δz, δhn) into d (3H), δn into dn (H), and the
  * carry dh (in: the carry from step t + 1; out: dh_t ⊙ z, to which W_hhᵀ δ is added after). Returns ‖dh_t‖² in f64.
  */
-// @ts-ignore: decorator
-@inline function gruDeltaRow(d: usize, dn: usize, dh: usize, dhs: usize, gate: usize, gh: usize, hPrev: usize, H: i32): f64 {
+function gruDeltaRow(d: usize, dn: usize, dh: usize, dhs: usize, gate: usize, gh: usize, hPrev: usize, H: i32): f64 {
   const blk = <usize>H * REAL_BYTES;
   const one = f32x4.splat(1);
   let acc = f64x2.splat(0);
@@ -160,7 +178,7 @@ export function gruForward(hs: usize, gates: usize, ghs: usize, x: usize, tokens
  * dgates: (T,B,3H) out (scratch; left holding the input-side δ = (δr, δz, δn));  dns: (T,B,H) out δn (scratch);
  * dhs: (T,B,H) in ∂E/∂h_t from the layer above or the head (unchanged);
  * hs, gates, ghs, x, tokens, h0: as given to / saved by gruForward;  Wih: (3H,I);  Whh: (3H,H);
- * WhhPacked: as for gruForward (scratch for W_hh packed once).
+ * WhhPacked: as for gruForward (when B > 1, scratch for W_hh packed once).
  */
 export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, dbhh: usize, dh0: usize, dhNorms: usize,
   dgates: usize, dns: usize, dhs: usize, hs: usize, gates: usize, ghs: usize, x: usize, tokens: usize, h0: usize,
@@ -177,12 +195,25 @@ export function gruBackward(dx: usize, dWih: usize, dWhh: usize, dbih: usize, db
   const nt = threads(), me = myThread();
   const b0 = shareStart(B, 4, nt, me), b1 = shareStart(B, 4, nt, me + 1);
   fill(dh0 + <usize>b0 * rowH, (b1 - b0) * H, 0); // carry into step T − 1: 0
+  const packed = B == 1 && WhhPacked != 0;
   // B ≥ 4: W_hh packed into gemm panels once for the window's T carries
-  const B4 = WhhPacked != 0 ? B & ~3 : 0;
+  const B4 = WhhPacked != 0 && !packed ? B & ~3 : 0;
   if (B4 > 0 && me == 0) packWholeB(WhhPacked, Whh, G3, H, rowH, REAL_BYTES); // B[k,j] = W_hh[k,j]
   barrier(nt);
   const Wp = B4 > 0 ? WhhPacked : 0;
-  for (let t = T - 1; t >= 0 && b1 > b0; t--) {
+  if (packed) { // B = 1: the sequence's thread forms δ_t, then every thread adds its chunks of the carry (δr, δz, δhn) W_hh
+    const Q = (H + 3) >> 2, q0 = shareStart(Q, 2, nt, me), q1 = shareStart(Q, 2, nt, me + 1); // chunks of 4 columns
+    for (let t = T - 1; t >= 0; t--) {
+      const at = <usize>t * rowH, dt = dgates + <usize>t * rowG;
+      if (b1 > b0) {
+        const norm2 = gruDeltaRow(dt, dns + at, dh0, dhs + at, gates + <usize>t * rowG, ghs + <usize>t * rowG, t == 0 ? h0 : hs + at - rowH, H);
+        if (dhNorms != 0) store<f32>(dhNorms + (<usize>t << 2), <f32>norm2);
+      }
+      barrier(nt); // δ_t and dh_t ⊙ z are whole
+      carryPacked(dh0, WhhPacked, dt, G3, H, q0, q1, 1);
+      barrier(nt); // the carry is whole
+    }
+  } else for (let t = T - 1; t >= 0 && b1 > b0; t--) {
     const at = <usize>t * stepH;
     const hPrev = t == 0 ? h0 : hs + at - stepH; // (B,H)
     const dt = dgates + <usize>t * stepG, gt = gates + <usize>t * stepG, qt = ghs + <usize>t * stepG; // (B,3H)

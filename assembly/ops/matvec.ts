@@ -10,7 +10,7 @@
 // packed W_hh; W5's generation (H = 256, packed once per generate call) 1.03–1.21×.
 //
 //   matvecPacked  y (R)  (+)= W x          y_j = Σ_k W[j,k] x_k, per row 4 lane-sums + one 4×4 transpose-add
-//   carryPacked   c (K)   = dᵀ W           c_k = Σ_j d_j W[j,k], per chunk a tree over the group's 8 rows
+//   carryPacked   c (K)  (+)= dᵀ W         c_k = Σ_j d_j W[j,k], per chunk a tree over the group's 8 rows
 //
 // With B = 1 and large H, threads share these products per step (cells/rnn.ts): matvecPacked by
 // groups of 8 rows of y, carryPacked by chunks of 4 columns of c; every element is summed in the
@@ -114,15 +114,15 @@ export function matvecPacked(y: usize, Wp: usize, x: usize, R: i32, K: i32, accu
 }
 
 /**
- * c (K) = dᵀ W = Σ_j d_j W[j,:] (overwritten), for the columns of chunks q0 … q1 − 1 only (4 columns
- * a chunk; 0 … ⌈K/4⌉ for all): each column sums the groups in order, whatever the chunks asked for.
- * Wp: W (R,K) in row groups;  d: (R).
+ * c (K) = dᵀ W = Σ_j d_j W[j,:] (overwritten; added to c when accumulate = 1), for the columns of
+ * chunks q0 … q1 − 1 only (4 columns a chunk; 0 … ⌈K/4⌉ for all): each column sums the groups in
+ * order, whatever the chunks asked for.  Wp: W (R,K) in row groups;  d: (R).
  */
-export function carryPacked(c: usize, Wp: usize, d: usize, R: i32, K: i32, q0: i32, q1: i32): void {
+export function carryPacked(c: usize, Wp: usize, d: usize, R: i32, K: i32, q0: i32, q1: i32, accumulate: i32 = 0): void {
   const Q4 = K >> 2, rem = K & 3;
   const Q = Q4 + (rem != 0 ? 1 : 0);
   if (q1 <= q0) return;
-  fill(c + (<usize>q0 << 4), min(K, q1 << 2) - (q0 << 2), 0);
+  if (!accumulate) fill(c + (<usize>q0 << 4), min(K, q1 << 2) - (q0 << 2), 0);
   const t = tile();
   const groupBytes = <usize>Q << 7;
   const whole = min(q1, Q4); // chunks q0 … whole − 1 have 4 columns

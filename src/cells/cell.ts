@@ -44,7 +44,7 @@ export interface LayerPointers {
   Wih: Ptr; Whh: Ptr; bih: Ptr; bhh: Ptr;
   /** LSTM with projections: W_hr (P,H) and its gradient; else 0. */
   Whr: Ptr; dWhr: Ptr;
-  /** B = 1: packRowGroups(W_hh), current, for the kernels' matrix–vector products (vanilla and LSTM cells); B ≥ 4: the kernels' scratch (every cell without projections); or 0 */
+  /** B = 1: packRowGroups(W_hh), current, for the kernels' matrix–vector products; B ≥ 4: the kernels' scratch (every cell without projections); or 0 */
   WhhPacked: Ptr;
   dWih: Ptr; dWhh: Ptr; dbih: Ptr; dbhh: Ptr;
   act: number;

@@ -20,12 +20,13 @@ import { MAX_THREADS, decodeEmbedded } from "./loader.js";
  */
 const WORK = 1 << 20, PARAMETERS = 1 << 18;
 /**
- * From this many hidden units a B = 1 recurrence of the vanilla or LSTM cell shares each step's rows
- * behind barriers (three a step for the vanilla cell, four for the LSTM). Measured on 2 vCPUs
- * (bench/thread-scaling.ts, W2 and W4 at other H, medians of 7–11 rounds), 2 threads ÷ 1:
+ * From this many hidden units a B = 1 recurrence shares each step's rows behind barriers (three a
+ * step for the vanilla cell, four for the LSTM and the GRU). Measured on 2 vCPUs
+ * (bench/thread-scaling.ts, W2 and W4 at other H; the GRU like W4; medians of 7–11 rounds), 2 threads ÷ 1:
  *   vanilla: 0.85× at H = 256, 0.84× at 384, 1.46× at 512 (0.94–1.02× in runs where the vCPUs
  *            passed cache lines slowly: the serial kernels ran 2–4× slower too), 1.17–1.52× at 768–1024;
- *   LSTM:    0.78× at H = 128, 0.79× at 256, 0.90× at 384, 1.39× at 512.
+ *   LSTM:    0.78× at H = 128, 0.79× at 256, 0.90× at 384, 1.39× at 512;
+ *   GRU:     0.90× at H = 384, 1.64× at 512, 1.58× at 768.
  */
 export const SHARED_STEP_HIDDEN = 512;
 const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } = {
@@ -40,8 +41,8 @@ const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } 
   rnnBackward: (a) => (a[15] === 1 ? (a[19] !== 0 && a[17] >= SHARED_STEP_HIDDEN ? a[17] >> 3 : 0) : a[14] * a[15] * a[17] * a[17] >= WORK ? a[15] >> 2 : 0),
   lstmForward: (a) => (a[13] === 1 ? (a[16] !== 0 && a[15] >= SHARED_STEP_HIDDEN ? a[15] >> 1 : 0) : a[12] * a[13] * a[15] * a[15] >= WORK ? a[13] >> 2 : 0),
   lstmBackward: (a) => (a[21] === 1 ? (a[24] !== 0 && a[23] >= SHARED_STEP_HIDDEN ? a[23] >> 3 : 0) : a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
-  gruForward: (a) => (a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
-  gruBackward: (a) => (a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
+  gruForward: (a) => (a[11] === 1 ? (a[14] !== 0 && a[13] >= SHARED_STEP_HIDDEN ? a[13] >> 1 : 0) : a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
+  gruBackward: (a) => (a[19] === 1 ? (a[22] !== 0 && a[21] >= SHARED_STEP_HIDDEN ? a[21] >> 3 : 0) : a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
   sgdStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
   adagradStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
   rmspropStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
