@@ -13,10 +13,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import { goldenBatch, PASS, TRAJECTORY, expectClose, expectPass, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
-import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
+import { PASS, expectClose, goldenModel, goldenRecordTests, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
+import type { SgdTrajectory } from "./helpers/trajectory.js";
 
 interface DropoutConfig extends GoldenPass {
   cell: "rnn" | "lstm" | "gru";
@@ -51,43 +50,16 @@ describe.each(backendKinds)(`PyTorch golden, dropout between layers (torch ${fil
   });
 
   describe.each(file.configs.map((c) => [`${c.cell} ${c.name}`, c] as const))("%s", (_name, config) => {
-    const buildModel = () => {
-      const model = new RNN({
+    goldenRecordTests({
+      record: config, key: `${kind} ${config.cell}`, cellState: config.cell === "lstm", close,
+      passTitle: "a training forward and backward with the same masks match PyTorch",
+      trajectoryTitle: (steps) => `${steps} SGD steps through the Trainer draw the next masks each step, as PyTorch was given them`,
+      build: () => goldenModel({
         cell: config.cell, input: config.input, inputSize: config.inputSize, embeddingSize: config.embeddingSize,
         hiddenSize: config.hiddenSize, outputSize: config.outputSize, numLayers: config.numLayers, dropout: config.dropout,
-        loss: config.loss, seed: 1, backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
-      });
-      expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
-      for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
-      model.setDropoutState(config.dropoutState);
-      return model;
-    };
-    const batch: Batch = goldenBatch(config);
-
-    it("a training forward and backward with the same masks match PyTorch", () => {
-      const model = buildModel();
-      try {
-        const r = model.forward(batch, { training: true });
-        model.zeroGrad();
-        model.backward();
-        const e = config.expected, key = `${kind} ${config.cell}`;
-        expectPass((label, actual, expected) => close(key, label, actual, expected), model, r.loss, e, config.cell === "lstm");
-      } finally {
-        model.dispose();
-      }
+        loss: config.loss, backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
+      }, config),
     });
-
-    const trajectory = config.trajectory;
-    if (trajectory !== undefined) {
-      it(`${trajectory.steps} SGD steps through the Trainer draw the next masks each step, as PyTorch was given them`, () => {
-        const model = buildModel();
-        try {
-          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => close(`${kind} ${config.cell} trajectory`, label, actual, expected, TRAJECTORY));
-        } finally {
-          model.dispose();
-        }
-      });
-    }
   });
 });
 

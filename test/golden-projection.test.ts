@@ -11,10 +11,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { RNN, type Batch } from "../src/index.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import { goldenBatch, PASS, TRAJECTORY, expectClose, expectPass, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
-import { replaySgdTrajectory, type SgdTrajectory } from "./helpers/trajectory.js";
+import { PASS, expectClose, goldenModel, goldenRecordTests, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
+import type { SgdTrajectory } from "./helpers/trajectory.js";
 
 interface ProjectionConfig extends GoldenPass {
   input: "tokens" | "dense";
@@ -47,43 +46,14 @@ describe.each(backendKinds)(`PyTorch golden, nn.LSTM(proj_size) (torch ${file.to
   });
 
   describe.each(file.configs.map((c) => [c.name, c] as const))("%s", (_name, config) => {
-    const buildModel = () => {
-      const model = new RNN({
+    goldenRecordTests({
+      record: config, key: kind, cellState: true, shapes: { h: " (L, B, P)", c: " (L, B, H)" }, close,
+      build: () => goldenModel({
         cell: "lstm", input: config.input, inputSize: config.inputSize, embeddingSize: config.embeddingSize, hiddenSize: config.hiddenSize,
         projSize: config.projSize, outputSize: config.outputSize, numLayers: config.numLayers, dropout: config.dropout, loss: config.loss,
-        seed: 1, backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
-      });
-      expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(config.parameters));
-      for (const [name, values] of Object.entries(config.parameters)) model.setParameter(name, values);
-      if (config.dropoutState !== null) model.setDropoutState(config.dropoutState);
-      return model;
-    };
-    const batch: Batch = goldenBatch(config);
-
-    it("forward and backward match PyTorch", () => {
-      const model = buildModel();
-      try {
-        const r = model.forward(batch, { training: config.dropout > 0 });
-        model.zeroGrad();
-        model.backward();
-        const e = config.expected, key = kind;
-        expectPass((label, actual, expected) => close(key, label, actual, expected), model, r.loss, e, true, { h: " (L, B, P)", c: " (L, B, H)" });
-      } finally {
-        model.dispose();
-      }
+        backend: kind === "js" ? "js" : "wasm", wasmModule: wasmModuleFor(kind),
+      }, config),
     });
-
-    const trajectory = config.trajectory;
-    if (trajectory !== undefined) {
-      it(`${trajectory.steps} SGD steps follow torch.optim.SGD`, () => {
-        const model = buildModel();
-        try {
-          replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => close(`${kind} trajectory`, label, actual, expected, TRAJECTORY));
-        } finally {
-          model.dispose();
-        }
-      });
-    }
   });
 });
 

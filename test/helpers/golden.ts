@@ -1,5 +1,6 @@
-import { expect } from "vitest";
-import type { Batch } from "../../src/index.js";
+import { expect, it } from "vitest";
+import { RNN, type Batch, type RNNOptions } from "../../src/index.js";
+import { replaySgdTrajectory, type SgdTrajectory } from "./trajectory.js";
 
 /** What every PyTorch golden record holds (test/fixtures/make_*_fixtures.py): the weights, one batch, PyTorch's results. */
 export interface GoldenPass {
@@ -97,4 +98,61 @@ export function goldenBatch(c: GoldenPass & { lengths?: number[] }): Batch {
     ...(c.c0 == null ? {} : { c0: c.c0 }),
     ...(c.lengths === undefined ? {} : { lengths: c.lengths }),
   };
+}
+
+/** A golden record of the layer-feature suites: one pass, the dropout generator's state, maybe a trajectory. */
+export interface FeatureRecord extends GoldenPass {
+  dropout: number;
+  dropoutState: number[] | null;
+  trajectory?: SgdTrajectory;
+}
+
+/** A model made with `options`, holding the record's weights (its parameter names must be the record's) and dropout state. */
+export function goldenModel(options: RNNOptions, record: FeatureRecord): RNN {
+  const model = new RNN({ ...options, seed: 1 });
+  expect(model.parameters().map((p) => p.name)).toEqual(Object.keys(record.parameters));
+  for (const [name, values] of Object.entries(record.parameters)) model.setParameter(name, values);
+  if (record.dropoutState !== null) model.setDropoutState(record.dropoutState);
+  return model;
+}
+
+/**
+ * The tests of one record: a forward (in training mode when the record drops) and backward against
+ * PyTorch, with `check` for a suite's own expectations of the result, and the record's SGD trajectory
+ * when it has one. Errors go through `close(key, …)`; the trajectory's under `${key} trajectory`.
+ */
+export function goldenRecordTests(o: {
+  record: FeatureRecord;
+  build: () => RNN;
+  close: (key: string, label: string, actual: ArrayLike<number>, expected: ArrayLike<number>, tol?: Tolerance) => void;
+  key: string;
+  cellState: boolean;
+  shapes?: { h: string; c: string };
+  passTitle?: string;
+  trajectoryTitle?: (steps: number) => string;
+  check?: (result: { count: number }) => void;
+}): void {
+  const batch = goldenBatch(o.record);
+  it(o.passTitle ?? "forward and backward match PyTorch", () => {
+    const model = o.build();
+    try {
+      const r = model.forward(batch, { training: o.record.dropout > 0 });
+      model.zeroGrad();
+      model.backward();
+      o.check?.(r);
+      expectPass((label, actual, expected) => o.close(o.key, label, actual, expected), model, r.loss, o.record.expected, o.cellState, o.shapes);
+    } finally {
+      model.dispose();
+    }
+  });
+  const trajectory = o.record.trajectory;
+  if (trajectory === undefined) return;
+  it(o.trajectoryTitle?.(trajectory.steps) ?? `${trajectory.steps} SGD steps follow torch.optim.SGD`, () => {
+    const model = o.build();
+    try {
+      replaySgdTrajectory(model, batch, trajectory, (_q, label, actual, expected) => o.close(`${o.key} trajectory`, label, actual, expected, TRAJECTORY));
+    } finally {
+      model.dispose();
+    }
+  });
 }
