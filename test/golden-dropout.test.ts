@@ -14,21 +14,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import { PASS, expectClose, goldenModel, goldenRecordTests, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
-import type { SgdTrajectory } from "./helpers/trajectory.js";
+import { PASS, expectClose, goldenModel, goldenRecordTests, type ErrorStats, type FeatureRecord } from "./helpers/golden.js";
 
-interface DropoutConfig extends GoldenPass {
+interface DropoutConfig extends FeatureRecord {
   cell: "rnn" | "lstm" | "gru";
-  input: "tokens" | "dense";
-  inputSize: number;
-  embeddingSize: number;
-  hiddenSize: number;
-  outputSize: number;
-  numLayers: number;
-  dropout: number;
   dropoutState: number[];
-  loss: "cross-entropy" | "mse";
-  trajectory?: SgdTrajectory;
 }
 
 const file = JSON.parse(readFileSync(new URL("./fixtures/dropout_golden.json", import.meta.url), "utf8")) as { torch: string; configs: DropoutConfig[] };

@@ -13,25 +13,14 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
-import { PASS, expectClose, goldenModel, goldenRecordTests, type ErrorStats, type GoldenPass } from "./helpers/golden.js";
-import type { SgdTrajectory } from "./helpers/trajectory.js";
+import { PASS, expectClose, goldenModel, goldenRecordTests, type ErrorStats, type FeatureRecord } from "./helpers/golden.js";
 
-interface LengthsConfig extends GoldenPass {
+interface LengthsConfig extends FeatureRecord {
   bidirectional: boolean;
   lengths: number[];
   cell: "rnn" | "lstm" | "gru";
   nonlinearity: "tanh" | "relu";
-  input: "tokens" | "dense";
-  inputSize: number;
-  embeddingSize: number;
-  hiddenSize: number;
   projSize: number;
-  outputSize: number;
-  numLayers: number;
-  dropout: number;
-  dropoutState: number[] | null;
-  loss: "cross-entropy" | "mse";
-  trajectory?: SgdTrajectory;
 }
 
 const file = JSON.parse(readFileSync(new URL("./fixtures/lengths_golden.json", import.meta.url), "utf8")) as { torch: string; configs: LengthsConfig[] };

@@ -100,10 +100,17 @@ export function goldenBatch(c: GoldenPass & { lengths?: number[] }): Batch {
   };
 }
 
-/** A golden record of the layer-feature suites: one pass, the dropout generator's state, maybe a trajectory. */
+/** A golden record of the layer-feature suites: the layer's configuration, one pass, the dropout generator's state, maybe a trajectory. */
 export interface FeatureRecord extends GoldenPass {
+  input: "tokens" | "dense";
+  inputSize: number;
+  embeddingSize: number;
+  hiddenSize: number;
+  outputSize: number;
+  numLayers: number;
   dropout: number;
   dropoutState: number[] | null;
+  loss: "cross-entropy" | "mse";
   trajectory?: SgdTrajectory;
 }
 
