@@ -15,43 +15,13 @@ import { RNN, Trainer, generate, type RNNOptions } from "../src/index.js";
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../src/io.js";
 import { bits, randomBatch } from "./helpers/models.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import { expectSavedFileTorchRead, expectTorchOutputs, fixture, type InteropRecord } from "./helpers/interop.js";
 
-interface Record_ {
-  name: string;
-  file: string;
-  config: RNNOptions;
-  batchSize: number;
-  seqLen: number;
-  inputs: number[];
-  h0: number[] | null;
-  c0: number[] | null;
-  outputs: number[];
-  finalState: number[];
-  finalCellState: number[] | null;
-}
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const interop = JSON.parse(readFileSync(fixture("interop_bidirectional.json"), "utf8")) as { torch: string; pytorchToBptt: Record_[]; bpttToPytorch: Record_[] };
+const interop = JSON.parse(readFileSync(fixture("interop_bidirectional.json"), "utf8")) as { torch: string; pytorchToBptt: InteropRecord[]; bpttToPytorch: InteropRecord[] };
 const BPTT_MODELS: Record<string, RNNOptions> = {
   bptt_bilstm_proj: { cell: "lstm", input: "tokens", inputSize: 7, embeddingSize: 4, hiddenSize: 9, projSize: 4, outputSize: 5, numLayers: 2, bidirectional: true, seed: 132 },
   bptt_bigru: { cell: "gru", input: "tokens", inputSize: 6, hiddenSize: 5, outputSize: 6, numLayers: 2, bidirectional: true, seed: 133 },
 };
-const TOL = { rtol: 3e-5, atol: 3e-6 };
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= TOL.rtol * Math.abs(expected[i]) + TOL.atol)) expect.fail(`${what}[${i}] is ${actual[i]}; PyTorch gives ${expected[i]}`);
-  }
-}
-
-function compare(model: RNN, r: Record_): void {
-  model.forward({ batchSize: r.batchSize, seqLen: r.seqLen, inputs: r.inputs, ...(r.h0 ? { h0: r.h0 } : {}), ...(r.c0 ? { c0: r.c0 } : {}) });
-  expectClose(model.outputs(), r.outputs, `${r.name} outputs`);
-  expectClose(model.finalState(), r.finalState, `${r.name} h_n`);
-  if (r.finalCellState !== null) expectClose(model.finalCellState(), r.finalCellState, `${r.name} c_n`);
-}
 
 if (process.env.BPTT_WRITE_FIXTURES) {
   it("writes the bptt_*.safetensors files PyTorch reads", () => {
@@ -67,7 +37,7 @@ describe.each(backendKinds)(`PyTorch interop with bidirectional models on %s (to
     const { model } = loadModel(readFileSync(fixture(r.file)), { config: r.config, ...backend });
     try {
       expect(model.parameters().map((p) => p.name)).toContain("rnn.weight_hh_l1_reverse");
-      compare(model, r);
+      expectTorchOutputs(model, r);
       expect(() => model.resetState(1)).toThrow("this model is bidirectional");
       expect(() => model.step(0)).toThrow("this model is bidirectional");
       expect(() => generate(model, { prompt: [0], length: 3 })).toThrow("generate() samples one token at a time, but this model is bidirectional");
@@ -85,19 +55,7 @@ describe.each(backendKinds)(`PyTorch interop with bidirectional models on %s (to
   it.each(Object.keys(BPTT_MODELS))("bptt → PyTorch: %s regenerates bit for bit and gives the outputs PyTorch computed from it", (name) => {
     const r = interop.bpttToPytorch.find((x) => x.name === name)!;
     expect(r, `${name} in interop_bidirectional.json`).toBeDefined();
-    const model = new RNN({ ...BPTT_MODELS[name], ...backend });
-    try {
-      expect(Buffer.from(saveModel(model)).equals(readFileSync(fixture(r.file)))).toBe(true);
-    } finally {
-      model.dispose();
-    }
-    const { model: loaded, metadata } = loadModel(readFileSync(fixture(r.file)), backend);
-    try {
-      expect(JSON.parse(metadata.config)).toEqual(r.config);
-      compare(loaded, r);
-    } finally {
-      loaded.dispose();
-    }
+    expectSavedFileTorchRead(BPTT_MODELS[name], r, backend);
   });
 });
 

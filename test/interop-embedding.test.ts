@@ -18,46 +18,14 @@ import { describe, expect, it } from "vitest";
 import { RNN, type RNNOptions } from "../src/index.js";
 import { loadModel, saveModel } from "../src/io.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import { expectCloseToTorch, expectSavedFileTorchRead, expectTorchOutputs, fixture, type InteropRecord } from "./helpers/interop.js";
 
-interface Record_ {
-  name: string;
-  file: string;
-  config: RNNOptions;
-  names?: string[];
-  batchSize: number;
-  seqLen: number;
-  inputs: number[];
-  h0: number[];
-  c0: number[] | null;
-  outputs: number[];
-  finalState: number[];
-  finalCellState: number[] | null;
-}
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const interop = JSON.parse(readFileSync(fixture("interop_embedding.json"), "utf8")) as { torch: string; pytorchToBptt: Record_[]; bpttToPytorch: Record_[] };
+const interop = JSON.parse(readFileSync(fixture("interop_embedding.json"), "utf8")) as { torch: string; pytorchToBptt: InteropRecord[]; bpttToPytorch: InteropRecord[] };
 
 const BPTT_MODELS: { name: string; options: RNNOptions }[] = [
   { name: "bptt_embedding_lstm", options: { cell: "lstm", input: "tokens", inputSize: 7, embeddingSize: 5, hiddenSize: 6, numLayers: 2, seed: 94 } },
   { name: "bptt_embedding_gru", options: { cell: "gru", input: "tokens", inputSize: 9, embeddingSize: 3, hiddenSize: 5, outputSize: 4, numLayers: 3, seed: 95 } },
 ];
-
-const TOL = { rtol: 3e-5, atol: 3e-6 };
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= TOL.rtol * Math.abs(expected[i]) + TOL.atol)) expect.fail(`${what}[${i}] is ${actual[i]}; PyTorch gives ${expected[i]}`);
-  }
-}
-
-function compare(model: RNN, r: Record_): void {
-  model.forward({ batchSize: r.batchSize, seqLen: r.seqLen, inputs: r.inputs, h0: r.h0, ...(r.c0 ? { c0: r.c0 } : {}) });
-  expectClose(model.outputs(), r.outputs, `${r.name} outputs`);
-  expectClose(model.finalState(), r.finalState, `${r.name} h_n`);
-  if (r.finalCellState) expectClose(model.finalCellState(), r.finalCellState, `${r.name} c_n`);
-}
 
 if (process.env.BPTT_WRITE_FIXTURES) {
   describe("writing the bptt → PyTorch fixtures (embedding)", () => {
@@ -83,15 +51,15 @@ describe.each(backendKinds)(`PyTorch interop with nn.Embedding on %s (torch ${in
       const { model } = loadModel(readFileSync(fixture(r.file)), { config: r.config, ...backend });
       try {
         expect(model.getParameter("embedding.weight").length).toBe(r.config.inputSize * r.config.embeddingSize!);
-        compare(model, r);
+        expectTorchOutputs(model, r);
         // step by step (streaming gathers each step's rows) as in the window
         const { batchSize: B, seqLen: T } = r, O = r.config.outputSize!;
-        model.resetState(B, r.h0, r.c0 ?? undefined);
+        model.resetState(B, r.h0!, r.c0 ?? undefined);
         for (let t = 0; t < T; t++) {
           const out = model.step(Array.from({ length: B }, (_, b) => r.inputs[b * T + t]));
-          for (let b = 0; b < B; b++) expectClose(out.subarray(b * O, (b + 1) * O), r.outputs.slice((b * T + t) * O, (b * T + t + 1) * O), `step ${t} sequence ${b}`);
+          for (let b = 0; b < B; b++) expectCloseToTorch(out.subarray(b * O, (b + 1) * O), r.outputs.slice((b * T + t) * O, (b * T + t + 1) * O), `step ${t} sequence ${b}`);
         }
-        expectClose(model.getState(), r.finalState, "streamed h_n");
+        expectCloseToTorch(model.getState(), r.finalState, "streamed h_n");
       } finally {
         model.dispose();
       }
@@ -101,20 +69,8 @@ describe.each(backendKinds)(`PyTorch interop with nn.Embedding on %s (torch ${in
   describe.each(BPTT_MODELS.map((m) => [m.name, m] as const))("bptt → PyTorch: %s", (name, m) => {
     const r = interop.bpttToPytorch.find((x) => x.name === name)!;
     it("regenerates the committed file bit for bit from its seed, and gives the outputs PyTorch computed from it", () => {
-      const model = new RNN({ ...m.options, ...backend });
-      try {
-        expect(model.parameters()[0].name).toBe("embedding.weight");
-        expect(Buffer.from(saveModel(model)).equals(readFileSync(fixture(`${name}.safetensors`)))).toBe(true);
-      } finally {
-        model.dispose();
-      }
-      const { model: loaded, metadata } = loadModel(readFileSync(fixture(r.file)), backend);
-      try {
-        expect(JSON.parse(metadata.config)).toEqual(r.config);
-        compare(loaded, r);
-      } finally {
-        loaded.dispose();
-      }
+      expect(r.file).toBe(`${name}.safetensors`);
+      expectSavedFileTorchRead(m.options, r, backend, (model) => expect(model.parameters()[0].name).toBe("embedding.weight"));
     });
   });
 });

@@ -12,40 +12,10 @@ import { RNN, Trainer, type RNNOptions } from "../src/index.js";
 import { loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../src/io.js";
 import { bits, randomBatch } from "./helpers/models.js";
 import { backendKinds, wasmModuleFor } from "./helpers/backends.js";
+import { expectCloseToTorch, expectSavedFileTorchRead, expectTorchOutputs, fixture, type InteropRecord } from "./helpers/interop.js";
 
-interface Record_ {
-  name: string;
-  file: string;
-  config: RNNOptions;
-  batchSize: number;
-  seqLen: number;
-  inputs: number[];
-  h0: number[];
-  c0: number[];
-  outputs: number[];
-  finalState: number[];
-  finalCellState: number[];
-}
-
-const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url);
-const interop = JSON.parse(readFileSync(fixture("interop_projection.json"), "utf8")) as { torch: string; pytorchToBptt: Record_[]; bpttToPytorch: Record_[] };
+const interop = JSON.parse(readFileSync(fixture("interop_projection.json"), "utf8")) as { torch: string; pytorchToBptt: InteropRecord[]; bpttToPytorch: InteropRecord[] };
 const BPTT_MODEL: RNNOptions = { cell: "lstm", input: "tokens", inputSize: 7, hiddenSize: 9, projSize: 4, outputSize: 5, numLayers: 2, seed: 98 };
-const TOL = { rtol: 3e-5, atol: 3e-6 };
-
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  expect(actual.length, `${what}: length`).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i] - expected[i]);
-    if (!(diff <= TOL.rtol * Math.abs(expected[i]) + TOL.atol)) expect.fail(`${what}[${i}] is ${actual[i]}; PyTorch gives ${expected[i]}`);
-  }
-}
-
-function compare(model: RNN, r: Record_): void {
-  model.forward({ batchSize: r.batchSize, seqLen: r.seqLen, inputs: r.inputs, h0: r.h0, c0: r.c0 });
-  expectClose(model.outputs(), r.outputs, `${r.name} outputs`);
-  expectClose(model.finalState(), r.finalState, `${r.name} h_n`);
-  expectClose(model.finalCellState(), r.finalCellState, `${r.name} c_n`);
-}
 
 if (process.env.BPTT_WRITE_FIXTURES) {
   it("writes bptt_lstm_proj.safetensors", () => {
@@ -61,15 +31,15 @@ describe.each(backendKinds)(`PyTorch interop with nn.LSTM(proj_size) on %s (torc
     const { model } = loadModel(readFileSync(fixture(r.file)), { config: r.config, ...backend });
     try {
       expect(model.parameters().map((p) => p.name)).toContain("rnn.weight_hr_l1");
-      compare(model, r);
+      expectTorchOutputs(model, r);
       const { batchSize: B, seqLen: T } = r, O = r.config.outputSize!;
-      model.resetState(B, r.h0, r.c0);
+      model.resetState(B, r.h0!, r.c0!);
       for (let t = 0; t < T; t++) {
         const out = model.step(Array.from({ length: B }, (_, b) => r.inputs[b * T + t]));
-        for (let b = 0; b < B; b++) expectClose(out.subarray(b * O, (b + 1) * O), r.outputs.slice((b * T + t) * O, (b * T + t + 1) * O), `step ${t} sequence ${b}`);
+        for (let b = 0; b < B; b++) expectCloseToTorch(out.subarray(b * O, (b + 1) * O), r.outputs.slice((b * T + t) * O, (b * T + t + 1) * O), `step ${t} sequence ${b}`);
       }
-      expectClose(model.getState(), r.finalState, "streamed h_n");
-      expectClose(model.getCellState(), r.finalCellState, "streamed c_n");
+      expectCloseToTorch(model.getState(), r.finalState, "streamed h_n");
+      expectCloseToTorch(model.getCellState(), r.finalCellState!, "streamed c_n");
     } finally {
       model.dispose();
     }
@@ -77,20 +47,7 @@ describe.each(backendKinds)(`PyTorch interop with nn.LSTM(proj_size) on %s (torc
 
   it("bptt → PyTorch: the committed file regenerates bit for bit and gives the outputs PyTorch computed from it", () => {
     expect(interop.bpttToPytorch).toHaveLength(1);
-    const r = interop.bpttToPytorch[0];
-    const model = new RNN({ ...BPTT_MODEL, ...backend });
-    try {
-      expect(Buffer.from(saveModel(model)).equals(readFileSync(fixture(r.file)))).toBe(true);
-    } finally {
-      model.dispose();
-    }
-    const { model: loaded, metadata } = loadModel(readFileSync(fixture(r.file)), backend);
-    try {
-      expect(JSON.parse(metadata.config)).toEqual(r.config);
-      compare(loaded, r);
-    } finally {
-      loaded.dispose();
-    }
+    expectSavedFileTorchRead(BPTT_MODEL, interop.bpttToPytorch[0], backend);
   });
 });
 
