@@ -14,6 +14,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RNN, Trainer, init, shutdown } from "../src/index.js";
 import { SHARED_STEP_HIDDEN, tasks as threadedTasks } from "../src/backends/wasm/threaded.js";
+import { WasmBackend, type ThreadBinding } from "../src/backends/wasm/index.js";
+import { threadBinding } from "../src/backends/wasm/loader.js";
 
 const V = 53, H = 70, T = 12, STEPS = 4;
 
@@ -204,6 +206,38 @@ describe("kernel scratch of the pool's threads (assembly/ops/scratch.ts)", () =>
     const before = threadedTasks("gruBackward");
     expect(run()).toEqual(one);
     expect(threadedTasks("gruBackward"), "the pool ran the backward passes").toBeGreaterThan(before);
+  });
+});
+
+describe("a memory with no room for the other threads' scratch", () => {
+  it("runs the call on the caller's thread, with the pool's result", async () => {
+    expect(await init({ threads: 2 })).toBe(2);
+    const real = threadBinding()!;
+    const M = 64, N = 64, K = 256; // 2²⁰ multiply–adds: a call for the pool
+    const product = (binding: ThreadBinding, fillMemory: boolean) => {
+      const page = 65536, at = (n: number) => Math.ceil(n / 16) * 16;
+      const probe = new WasmBackend(binding.module, page, binding), base = at(probe.heapBase);
+      probe.dispose();
+      const A = base, B = A + 4 * M * K, C = B + 4 * N * K, end = C + 4 * M * N;
+      const backend = new WasmBackend(binding.module, end, binding);
+      backend.reserve(end);
+      const f = new Float32Array(backend.buffer);
+      for (let i = 0; i < M * K + N * K; i++) f[A / 4 + i] = Math.sin(i) * 0.5;
+      if (fillMemory) backend.reserve(backend.buffer.byteLength); // the host keeps every byte: scratch would need a page more
+      const before = threadedTasks("matmulNT");
+      backend.matmulNT(C, A, B, M, N, K, 0);
+      const pooled = threadedTasks("matmulNT") > before;
+      const out = Array.from(new Float32Array(backend.buffer, C, M * N));
+      backend.dispose();
+      return { out, pooled };
+    };
+    const roomy = product(real, false);
+    expect(roomy.pooled, "with room, the pool ran it").toBe(true);
+    // a memory that cannot grow past its pages: the call must not fail
+    const tight: ThreadBinding = { ...real, memory: (initial) => new WebAssembly.Memory({ initial, maximum: initial, shared: true } as WebAssembly.MemoryDescriptor) };
+    const cramped = product(tight, true);
+    expect(cramped.pooled, "without room, the caller's thread ran it").toBe(false);
+    expect(cramped.out).toEqual(roomy.out);
   });
 });
 

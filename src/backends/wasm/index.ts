@@ -57,7 +57,7 @@ function readString(buffer: ArrayBuffer, ptr: number): string {
 export interface ThreadBinding {
   readonly module: WebAssembly.Module;
   memory(initialPages: number): WebAssembly.Memory;
-  /** `scratchFor(threads)`: where the call's other threads put their scratch (WasmBackend#poolScratch). */
+  /** `scratchFor(threads)`: where the call's other threads put their scratch, or −1 when the memory cannot hold it (WasmBackend#poolScratch). */
   bind(kernels: Kernels, exports: WebAssembly.Exports, memory: WebAssembly.Memory, scratchFor: (threads: number) => number): () => void;
 }
 
@@ -146,11 +146,17 @@ export class WasmBackend implements Backend {
   /**
    * The first byte of scratch for a call's threads 1 … threads − 1, above everything the host has
    * reserved (the kernels keep nothing there between calls, so the block may move when the host's
-   * data grows). Grows the memory the first time a call needs more.
+   * data grows). Grows the memory the first time a call needs more; −1 when it cannot (the memory is
+   * at its maximum): the call then runs on the caller's thread, with the same results.
    */
   #poolScratch(threads: number): number {
     const base = Math.ceil(this.#hostBytes / 16) * 16, bytes = (threads - 1) * this.#threadScratchBytes;
-    this.#grow(this.#live(), base + bytes);
+    try {
+      this.#grow(this.#live(), base + bytes);
+    } catch (e) {
+      if (e instanceof BpttError && e.code === "INVALID_ARGUMENT") return -1;
+      throw e;
+    }
     this.poolScratchBytes = Math.max(this.poolScratchBytes, bytes);
     return base;
   }

@@ -61,10 +61,10 @@ let pool: ThreadPool | undefined;
 let count = 1;
 
 /**
- * A parallel kernel: on the caller's thread alone when the call is small or one thread is asked for,
- * else as a task of `owner` (the pool the backend was attached to), with scratch for the other
- * threads from `scratchFor`. The arguments go into a reused array; the kernel on this thread is
- * called with them spread.
+ * A parallel kernel: on the caller's thread alone when the call is small, one thread is asked for or
+ * the memory has no room for the other threads' scratch, else as a task of `owner` (the pool the
+ * backend was attached to), with scratch for the other threads from `scratchFor`. The arguments go
+ * into a reused array; the kernel on this thread is called with them spread.
  */
 function parallelKernel(f: Kernel, index: number, blocks: (a: ArrayLike<number>) => number, owner: ThreadPool, id: number,
   setThread: SetThread, scratchFor: (threads: number) => number): Kernel {
@@ -74,7 +74,9 @@ function parallelKernel(f: Kernel, index: number, blocks: (a: ArrayLike<number>)
   return function (this: unknown) {
     for (let i = 0; i < arity; i++) args[i] = arguments[i] as number;
     const threads = owner === pool ? Math.min(count, blocks(args)) : 1;
-    return threads <= 1 || owner.closed ? self() : owner.run(id, index, args, threads, self, setThread, scratchFor(threads));
+    if (threads <= 1 || owner.closed) return self();
+    const scratch = scratchFor(threads);
+    return scratch < 0 ? self() : owner.run(id, index, args, threads, self, setThread, scratch);
   };
 }
 
