@@ -16,6 +16,7 @@ import { RNN, Trainer, init, shutdown } from "../src/index.js";
 import { SHARED_STEP_HIDDEN, tasks as threadedTasks } from "../src/backends/wasm/threaded.js";
 import { WasmBackend, type ThreadBinding } from "../src/backends/wasm/index.js";
 import { threadBinding } from "../src/backends/wasm/loader.js";
+import { wasmModuleFor } from "./helpers/backends.js";
 
 const V = 53, H = 70, T = 12, STEPS = 4;
 
@@ -206,6 +207,62 @@ describe("kernel scratch of the pool's threads (assembly/ops/scratch.ts)", () =>
     const before = threadedTasks("gruBackward");
     expect(run()).toEqual(one);
     expect(threadedTasks("gruBackward"), "the pool ran the backward passes").toBeGreaterThan(before);
+  });
+});
+
+describe("losses on the pool: the sum in blocks of rows fixed by N alone", () => {
+  /** Runs `call` on a fresh backend of the module (threaded when `binding` is given) over `data`; returns what it returned and the memory after. */
+  const runOn = (module: WebAssembly.Module, binding: ThreadBinding | undefined, data: Float32Array, call: (b: WasmBackend, base: number) => number) => {
+    const backend = new WasmBackend(module, 65536, binding);
+    const base = Math.ceil(backend.heapBase / 16) * 16;
+    backend.reserve(base + data.byteLength);
+    new Float32Array(backend.buffer, base, data.length).set(data);
+    const value = call(backend, base);
+    const after = new Uint32Array(new Float32Array(backend.buffer, base, data.length).slice().buffer);
+    backend.dispose();
+    return { value, after };
+  };
+  const single = () => wasmModuleFor("wasm-release")!;
+
+  it("crossEntropy over 1,000 rows (16 blocks, the last ragged) of 53 logits, some rows without a target: the single-threaded build's loss and gradient, bit for bit, on 2 and 3 threads", async () => {
+    const N = 1000, O = 53;
+    const data = new Float32Array(N * O + N);
+    for (let i = 0; i < N * O; i++) data[i] = Math.sin(i * 0.37) * 4;
+    const ids = new Int32Array(data.buffer, N * O * 4, N);
+    for (let n = 0; n < N; n++) ids[n] = n % 7 === 3 ? -100 : (n * 11) % O;
+    const call = (b: WasmBackend, base: number) => b.crossEntropy(base, base, base + N * O * 4, N, O);
+    const reference = runOn(single(), undefined, data, call);
+    for (const threads of [2, 3]) {
+      expect(await init({ threads })).toBe(threads);
+      const before = threadedTasks("crossEntropy");
+      const pooled = runOn(threadBinding()!.module, threadBinding(), data, call);
+      expect(threadedTasks("crossEntropy"), "the pool ran it").toBeGreaterThan(before);
+      expect(pooled.value, `${threads} threads: loss`).toBe(reference.value);
+      expect(pooled.after, `${threads} threads: gradient`).toEqual(reference.after);
+    }
+    // against the sum done in f64 row by row: the blocks change only its last bits
+    let exact = 0;
+    for (let n = 0; n < N; n++) {
+      if (ids[n] < 0) continue;
+      const row = Array.from(data.subarray(n * O, (n + 1) * O)), m = Math.max(...row);
+      exact += Math.log(row.reduce((s, z) => s + Math.exp(z - m), 0)) + m - row[ids[n]];
+    }
+    expect(Math.abs(reference.value - exact) / exact).toBeLessThan(1e-6);
+  });
+
+  it("mse over 3,000 rows of 50 values, some rows weighted 0: the single-threaded build's loss and gradient, bit for bit, on 2 threads", async () => {
+    const N = 3000, O = 50;
+    const data = new Float32Array(3 * N * O + N);
+    for (let i = 0; i < 2 * N * O; i++) data[i] = Math.cos(i * 0.13);
+    for (let n = 0; n < N; n++) data[2 * N * O + n] = n % 5 === 0 ? 0 : 1 + (n % 3) * 0.5;
+    const call = (b: WasmBackend, base: number) => b.mse(base + (2 * N * O + N) * 4, base, base + N * O * 4, base + 2 * N * O * 4, N, O);
+    const reference = runOn(single(), undefined, data, call);
+    expect(await init({ threads: 2 })).toBe(2);
+    const before = threadedTasks("mse");
+    const pooled = runOn(threadBinding()!.module, threadBinding(), data, call);
+    expect(threadedTasks("mse"), "the pool ran it").toBeGreaterThan(before);
+    expect(pooled.value).toBe(reference.value);
+    expect(pooled.after).toEqual(reference.after);
   });
 });
 

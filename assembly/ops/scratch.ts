@@ -41,6 +41,13 @@ const CONTROL_BYTES: usize = 128;
 // @ts-ignore: decorator
 @inline export function tile(): usize { return scratchBase() + PACKED_B_BYTES + PACKED_A_BYTES; }
 
+/**
+ * The caller's thread's region, as the place where a loss kernel's threads leave one f64 per block of
+ * rows for the caller to add up in order (loss.ts): up to SCRATCH_BYTES / 8 = 5,296 of them.
+ */
+// @ts-ignore: decorator
+@inline export function blockPartials(): usize { return staticBase(); }
+
 // @ts-ignore: decorator
 @inline function controlBase(): usize {
   return staticBase() + SCRATCH_BYTES;

@@ -13,7 +13,8 @@ import { MAX_THREADS, decodeEmbedded } from "./loader.js";
 /**
  * The kernels that run on every thread of a call, each with the number of blocks a call splits into
  * (0 or 1: the caller's thread alone). A call must be worth waking the pool: about 2²⁰
- * multiply–adds, or 2¹⁸ parameters for an optimizer step (at 2¹⁸ and 2¹⁵ the full bench of 2026-12-04
+ * multiply–adds, 2¹⁵ logits of a softmax cross-entropy (2¹⁷ values of a squared error), or 2¹⁸
+ * parameters for an optimizer step (at 2¹⁸ and 2¹⁵ the full bench of 2026-12-04
  * lost with 2 threads at B = 1: W1 0.55×, W2 0.80×, where only these small calls were shared). Cell
  * kernels split their batch in blocks of 4 sequences (B ≥ 8 to gain). Arguments are read by position
  * (src/backend.ts).
@@ -29,6 +30,8 @@ const WORK = 1 << 20, PARAMETERS = 1 << 18;
  *   GRU:     0.90× at H = 384, 1.64× at 512, 1.58× at 768.
  */
 export const SHARED_STEP_HIDDEN = 512;
+/** Blocks of rows a loss kernel sums separately (assembly/loss.ts): 64 rows, or N / 4,096 when more. */
+const lossBlocks = (N: number) => Math.ceil(N / Math.max(64, Math.ceil(N / 4096)));
 const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } = {
   matmulNT: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
   matmulNN: (a) => (a[3] * a[4] * a[5] >= WORK ? a[3] >> 2 : 0),
@@ -43,6 +46,8 @@ const parallelKernels: { [K in KernelName]?: (a: ArrayLike<number>) => number } 
   lstmBackward: (a) => (a[21] === 1 ? (a[24] !== 0 && a[23] >= SHARED_STEP_HIDDEN ? a[23] >> 3 : 0) : a[20] * a[21] * a[23] * a[23] >= WORK ? a[21] >> 2 : 0),
   gruForward: (a) => (a[11] === 1 ? (a[14] !== 0 && a[13] >= SHARED_STEP_HIDDEN ? a[13] >> 1 : 0) : a[10] * a[11] * a[13] * a[13] >= WORK ? a[11] >> 2 : 0),
   gruBackward: (a) => (a[19] === 1 ? (a[22] !== 0 && a[21] >= SHARED_STEP_HIDDEN ? a[21] >> 3 : 0) : a[18] * a[19] * a[21] * a[21] >= WORK ? a[19] >> 2 : 0),
+  crossEntropy: (a) => (a[3] * a[4] >= 1 << 15 ? lossBlocks(a[3]) : 0),
+  mse: (a) => (a[4] * a[5] >= 1 << 17 ? lossBlocks(a[4]) : 0),
   sgdStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
   adagradStep: (a) => (a[3] >= PARAMETERS ? a[3] >> 12 : 0),
   rmspropStep: (a) => (a[5] >= PARAMETERS ? a[5] >> 12 : 0),
