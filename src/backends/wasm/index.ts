@@ -76,14 +76,13 @@ export class WasmBackend implements Backend {
   readonly readsPackedWeights = true;
   /** First byte above the module's static data, 16-byte aligned. */
   readonly heapBase: number;
-  /** Bytes above the host's data that calls on the pool have used for their other threads' scratch (0 on one thread). */
-  poolScratchBytes = 0;
   #memory: WebAssembly.Memory | undefined;
   #detach: (() => void) | undefined;
   /** The most bytes `reserve` was asked for: the host keeps nothing above it. */
   #hostBytes = 0;
   /** Bytes of scratch per thread after the first, from the module. */
   #threadScratchBytes = 0;
+  #poolScratchBytes = 0;
 
   /**
    * @param module the compiled kernel module (`defaultModule()` or one given to `init`), or the threaded build with `threads`
@@ -128,6 +127,11 @@ export class WasmBackend implements Backend {
     this.reserve(this.heapBase); // the kernels' scratch lies below heapBase (assembly/ops/scratch.ts)
   }
 
+  /** Bytes above the host's data that calls on the pool have used for their other threads' scratch (0 on one thread). */
+  get poolScratchBytes(): number {
+    return this.#poolScratchBytes;
+  }
+
   /** The current memory buffer: replaced whenever the memory grows, so re-derive views after `reserve`. */
   get buffer(): ArrayBuffer {
     return this.#live().buffer as ArrayBuffer;
@@ -157,7 +161,7 @@ export class WasmBackend implements Backend {
       if (e instanceof BpttError && e.code === "INVALID_ARGUMENT") return -1;
       throw e;
     }
-    this.poolScratchBytes = Math.max(this.poolScratchBytes, bytes);
+    this.#poolScratchBytes = Math.max(this.#poolScratchBytes, bytes);
     return base;
   }
 
